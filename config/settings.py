@@ -1,0 +1,181 @@
+"""The settings tree. Every section is a frozen model that rejects unknown keys.
+
+Components receive only their own section (ARCHITECTURE.md, convention 6), so the
+models here are the single description of what can be configured.
+"""
+
+from __future__ import annotations
+
+import enum
+import ipaddress
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Mode(enum.StrEnum):
+    """`embedded` generates missing secrets; `production` refuses to start without them."""
+
+    EMBEDDED = "embedded"
+    PRODUCTION = "production"
+
+
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class ServerSettings(Section):
+    host: str = "127.0.0.1"
+    port: Port = 8080
+    public_url: str | None = None
+    development: bool = False
+    """Turns on development-only pages (demo token minting); never in production."""
+    roles: list[Literal["portal", "media", "transcoder"]] = ["portal", "media", "transcoder"]
+    """What this node runs: all three in the embedded default."""
+    shutdown_timeout_s: float = Field(default=5.0, gt=0)
+
+    @field_validator("public_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+
+class IceServer(Section):
+    urls: list[str] = Field(min_length=1)
+    username: str | None = None
+    credential: SecretStr | None = None
+
+    @field_validator("urls")
+    @classmethod
+    def _schemes(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            if not url.startswith(("stun:", "turn:", "turns:")):
+                raise ValueError(f"{url!r} is not a stun:, turn: or turns: URL")
+        return urls
+
+
+class RtcSettings(Section):
+    ice_servers: list[IceServer] = []
+    """STUN/TURN servers. Empty by default: aiortc's built-in public STUN server is never used."""
+    host_addresses: list[str] = []
+    """Addresses to gather ICE host candidates on; empty means every interface."""
+    udp_port_min: Port | None = None
+    udp_port_max: Port | None = None
+
+    @field_validator("host_addresses")
+    @classmethod
+    def _addresses(cls, values: list[str]) -> list[str]:
+        for value in values:
+            ipaddress.ip_address(value)
+        return values
+
+    @model_validator(mode="after")
+    def _port_range(self) -> RtcSettings:
+        lo, hi = self.udp_port_min, self.udp_port_max
+        if (lo is None) != (hi is None):
+            raise ValueError("udp_port_min and udp_port_max must be set together")
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"udp_port_min ({lo}) is above udp_port_max ({hi})")
+        return self
+
+
+class RedisSettings(Section):
+    url: str | None = None
+    """redis://host:port/db; unset in the embedded default (in-process bus and queue)."""
+
+    @field_validator("url")
+    @classmethod
+    def _scheme(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis://, rediss:// or unix:// URL")
+        return value
+
+
+class DatabaseSettings(Section):
+    url: str | None = None
+    """SQLAlchemy async URL; unset means an SQLite file in the data directory."""
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _driver(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(
+            ("sqlite+aiosqlite://", "postgresql+asyncpg://")
+        ):
+            raise ValueError("must use sqlite+aiosqlite:// or postgresql+asyncpg://")
+        return value
+
+
+class StorageSettings(Section):
+    uploads_dir: Path | None = None
+    recordings_dir: Path | None = None
+    max_upload_mb: int = Field(default=20, ge=1, le=2048)
+
+
+class MailSettings(Section):
+    smtp_host: str | None = None
+    smtp_port: Port = 587
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    starttls: bool = True
+    sender: str = "reception@localhost"
+    outbox_dir: Path | None = None
+    """Where mail goes when no SMTP host is set; defaults to <data_dir>/outbox."""
+
+
+class SecretsSettings(Section):
+    session_key: SecretStr | None = None
+    token_key: SecretStr | None = None
+
+    @field_validator("session_key", "token_key")
+    @classmethod
+    def _length(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters long")
+        return value
+
+
+class LoggingSettings(Section):
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    format: Literal["json", "text"] = "json"
+
+
+class Settings(Section):
+    """The whole tree. Build it with `config.load_settings`, not directly."""
+
+    mode: Mode = Mode.EMBEDDED
+    data_dir: Path = Path("data")
+    server: ServerSettings = ServerSettings()
+    rtc: RtcSettings = RtcSettings()
+    redis: RedisSettings = RedisSettings()
+    database: DatabaseSettings = DatabaseSettings()
+    storage: StorageSettings = StorageSettings()
+    mail: MailSettings = MailSettings()
+    secrets: SecretsSettings = SecretsSettings()
+    logging: LoggingSettings = LoggingSettings()
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite+aiosqlite:///{self.data_dir / 'reception.db'}"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.storage.uploads_dir or self.data_dir / "uploads"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.storage.recordings_dir or self.data_dir / "recordings"
+
+    @property
+    def outbox_dir(self) -> Path:
+        return self.mail.outbox_dir or self.data_dir / "outbox"
+
+    @property
+    def public_url(self) -> str:
+        return self.server.public_url or f"http://{self.server.host}:{self.server.port}"

@@ -1,0 +1,1 @@
+"""The appeals portal: accounts, appeals, receptions planning; pages and JSON API."""

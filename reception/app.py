@@ -1,0 +1,65 @@
+"""The application factory: one aiohttp app that carries every role of a node."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from config.settings import Settings
+from portal.adapters.db import Database
+from portal.web import setup_portal
+from reception.health import healthz, readyz
+from reception.metrics import Metrics
+from reception.middleware import observe
+from sfu.peer import apply_network_settings
+from signaling.namespace import ReceptionNamespace
+from signaling.server import attach, create_server
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+SETTINGS = web.AppKey("settings", Settings)
+METRICS = web.AppKey("metrics", Metrics)
+DATABASE = web.AppKey("database", Database)
+
+
+def create_app(settings: Settings) -> web.Application:
+    """Build the node's application from fully resolved settings (secrets included)."""
+    metrics = Metrics()
+    app = web.Application(middlewares=[observe(metrics)], client_max_size=1024**2)
+    db = Database(settings.database_url, echo=settings.database.echo)
+    app[SETTINGS] = settings
+    app[METRICS] = metrics
+    app[DATABASE] = db
+
+    apply_network_settings(settings.rtc)
+    app.router.add_get("/healthz", healthz, name="healthz")
+    app.router.add_get("/readyz", readyz(settings, db), name="readyz")
+    app.router.add_get("/metrics", _metrics_handler, name="metrics")
+    app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
+    setup_portal(app)
+
+    sio = create_server(settings.redis)
+    attach(app, sio, ReceptionNamespace())
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        log.info(
+            "node starting",
+            extra={"mode": settings.mode.value, "roles": list(settings.server.roles)},
+        )
+        yield
+        await sio.shutdown()
+        await db.close()
+        log.info("node stopped")
+
+    app.cleanup_ctx.append(lifecycle)
+    return app
+
+
+async def _metrics_handler(request: web.Request) -> web.Response:
+    body = request.app[METRICS].render()
+    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})

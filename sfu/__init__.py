@@ -1,0 +1,1 @@
+"""Selective forwarding unit on aiortc: forwards encoded media, never transcodes it."""

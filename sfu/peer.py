@@ -1,0 +1,34 @@
+"""The one place that creates RTCPeerConnections.
+
+aiortc falls back to a public STUN server when given no configuration; the product must
+never contact a server nobody configured, so every connection is built from settings.
+"""
+
+from __future__ import annotations
+
+from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
+
+from config.settings import RtcSettings
+from sfu.aiortc_bridge import restrict_host_addresses
+
+
+def rtc_configuration(settings: RtcSettings) -> RTCConfiguration:
+    servers = [
+        RTCIceServer(
+            urls=list(server.urls),
+            username=server.username,
+            credential=server.credential.get_secret_value() if server.credential else None,
+        )
+        for server in settings.ice_servers
+    ]
+    return RTCConfiguration(iceServers=servers)
+
+
+def apply_network_settings(settings: RtcSettings) -> None:
+    """Apply the process-wide ICE address restriction from the settings."""
+    restrict_host_addresses(settings.host_addresses)
+
+
+def new_peer_connection(settings: RtcSettings) -> RTCPeerConnection:
+    apply_network_settings(settings)
+    return RTCPeerConnection(configuration=rtc_configuration(settings))

@@ -1,0 +1,1 @@
+"""Live conference signaling: the socket.io namespace, rooms, roles, moderator service."""

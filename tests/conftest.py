@@ -1,0 +1,173 @@
+"""Fixtures: settings, databases, a live server, real Redis/PostgreSQL and Chromium."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from config import Settings, load_settings
+from config.secrets import with_secrets
+from portal import migrate
+from portal.adapters.db import Database
+from reception.app import create_app
+from sfu.aiortc_bridge import restrict_host_addresses
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379")
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+CHROMIUM = os.environ.get("TEST_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", Path(__file__).parent.parent / "test-artifacts"))
+CHROMIUM_ARGS = [
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-sandbox",
+]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only() -> None:
+    """No test gathers ICE candidates on anything but 127.0.0.1."""
+    restrict_host_addresses(["127.0.0.1"])
+
+
+def unavailable(what: str) -> None:
+    """Skip on a developer machine without the service; in CI such tests must run."""
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is not reachable", pytrace=False)
+    pytest.skip(f"{what} is not reachable")
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings for a test: a temporary data dir, loopback ICE, no environment leaking in."""
+
+    def build(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        base: dict[str, Any] = {
+            "data_dir": str(tmp_path / "data"),
+            "rtc.host_addresses": ["127.0.0.1"],
+            "logging.format": "text",
+        }
+        base.update(overrides)
+        return with_secrets(load_settings(environ=environ or {}, overrides=base))
+
+    return build
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+async def sqlite_db(settings: Settings) -> AsyncIterator[Database]:
+    """A migrated SQLite database in the test's temporary directory."""
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    db = Database(settings.database_url)
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+async def live_server(settings: Settings) -> AsyncIterator[str]:
+    """The whole node on 127.0.0.1 with a random port; yields its base URL."""
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    app = create_app(settings)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    yield f"http://127.0.0.1:{port}"
+    await runner.cleanup()
+
+
+@pytest.fixture
+async def redis_url() -> AsyncIterator[str]:
+    """A real Redis: its own DB index, flushed before and after."""
+    import redis.asyncio as aioredis
+
+    if not _reachable("127.0.0.1", 6379):
+        unavailable("Redis on 127.0.0.1:6379")
+    url = f"{REDIS_URL.rstrip('/')}/13"
+    client = aioredis.from_url(url)
+    await client.flushdb()
+    yield url
+    await client.flushdb()
+    await client.aclose()
+
+
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[tuple[str, str]]:
+    """A real PostgreSQL with a fresh schema; yields (url, schema) and drops it afterwards."""
+    import asyncpg
+
+    if not _reachable("127.0.0.1", 5432):
+        unavailable("PostgreSQL on 127.0.0.1:5432")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    dsn = POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(f'CREATE SCHEMA "{schema}"')
+        yield POSTGRES_URL, schema
+    finally:
+        await conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        await conn.close()
+
+
+@pytest.fixture
+async def postgres_db(postgres_url: tuple[str, str]) -> AsyncIterator[Database]:
+    url, schema = postgres_url
+    await asyncio.to_thread(migrate.upgrade, url, "head", schema)
+    db = Database(url, schema=schema)
+    yield db
+    await db.close()
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Any]:
+    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.async_api import async_playwright
+
+    if not Path(CHROMIUM).exists():
+        unavailable(f"Chromium at {CHROMIUM}")
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture
+def artifacts(request: pytest.FixtureRequest) -> Path:
+    """A folder kept after the run for screenshots and other evidence of this test."""
+    folder = ARTIFACTS / request.node.name.replace("/", "_")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder

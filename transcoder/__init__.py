@@ -1,0 +1,1 @@
+"""Transcode jobs (ffmpeg): the queue, the runner, progress and retries."""
