@@ -18,8 +18,11 @@ def alembic_config(url: str, schema: str | None = None) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head", schema: str | None = None) -> None:
-    """Blocking: runs its own event loop. From async code, call it via asyncio.to_thread."""
+def upgrade(url: str, revision: str = "heads", schema: str | None = None) -> None:
+    """Blocking: runs its own event loop. From async code, call it via asyncio.to_thread.
+
+    `heads`: areas of the portal add their revisions on their own branches of history.
+    """
     if url.startswith("sqlite"):
         Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(url, schema), revision)

@@ -21,9 +21,7 @@ from signaling.server import attach, create_server
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", Metrics)
-DATABASE = web.AppKey("database", Database)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -31,16 +29,14 @@ def create_app(settings: Settings) -> web.Application:
     metrics = Metrics()
     app = web.Application(middlewares=[observe(metrics)], client_max_size=1024**2)
     db = Database(settings.database_url, echo=settings.database.echo)
-    app[SETTINGS] = settings
     app[METRICS] = metrics
-    app[DATABASE] = db
 
     apply_network_settings(settings.rtc)
     app.router.add_get("/healthz", healthz, name="healthz")
     app.router.add_get("/readyz", readyz(settings, db), name="readyz")
     app.router.add_get("/metrics", _metrics_handler, name="metrics")
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
-    setup_portal(app)
+    setup_portal(app, settings, db)
 
     sio = create_server(settings.redis)
     attach(app, sio, ReceptionNamespace())

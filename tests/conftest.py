@@ -108,12 +108,12 @@ async def live_server(settings: Settings) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def redis_url() -> AsyncIterator[str]:
-    """A real Redis: its own DB index, flushed before and after."""
+    """A real Redis: its own DB index (per test process), flushed before and after."""
     import redis.asyncio as aioredis
 
     if not _reachable("127.0.0.1", 6379):
         unavailable("Redis on 127.0.0.1:6379")
-    url = f"{REDIS_URL.rstrip('/')}/13"
+    url = f"{REDIS_URL.rstrip('/')}/{1 + os.getpid() % 15}"
     client = aioredis.from_url(url)
     await client.flushdb()
     yield url
@@ -142,7 +142,7 @@ async def postgres_url() -> AsyncIterator[tuple[str, str]]:
 @pytest.fixture
 async def postgres_db(postgres_url: tuple[str, str]) -> AsyncIterator[Database]:
     url, schema = postgres_url
-    await asyncio.to_thread(migrate.upgrade, url, "head", schema)
+    await asyncio.to_thread(migrate.upgrade, url, "heads", schema)
     db = Database(url, schema=schema)
     yield db
     await db.close()

@@ -2,39 +2,29 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
 
+from portal.web import locale
+
 LANGUAGES = ("ru", "en")
 COOKIE = "lang"
 
-# Keys are the Russian interface strings (the seeds' wording); values are English.
-EN: dict[str, str] = {
-    "Интерактивная приемная": "Interactive Reception",
-    "Интерактивная приемная Губернатора": "The Governor's Interactive Reception",
-    "Подайте заявку, дождитесь приглашения и примите участие в видеоприеме из браузера "
-    "или планшета — без установки программ.": (
-        "File an appeal, wait for an invitation and take part in the video reception from a "
-        "browser or a tablet — nothing to install."
-    ),
-    "Как это работает": "How it works",
-    "Подача заявки": "Filing an appeal",
-    "Опишите вопрос, приложите документы и фотографии. Ответ — в течение 30 дней.": (
-        "Describe your question and attach documents and photos. The answer comes within 30 days."
-    ),
-    "Приглашение на прием": "Invitation to a reception",
-    "Если вопрос рекомендован к приему, вы получите приглашение и подтвердите участие.": (
-        "If your question is recommended for a reception, you get an invitation and confirm it."
-    ),
-    "Видеоприем": "Video reception",
-    "В назначенное время присоединитесь к приему: модератор предоставит вам слово.": (
-        "At the appointed time join the reception: the moderator will give you the floor."
-    ),
-    "Язык": "Language",
-    "Главная": "Home",
-}
+
+def _catalog() -> dict[str, str]:
+    """English strings from every module of portal.web.locale, one module per area."""
+    merged: dict[str, str] = {}
+    for info in pkgutil.iter_modules(locale.__path__):
+        module = importlib.import_module(f"{locale.__name__}.{info.name}")
+        merged.update(module.EN)
+    return merged
+
+
+EN = _catalog()
 
 
 def language_of(request: web.Request) -> str:

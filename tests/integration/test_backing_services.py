@@ -35,7 +35,7 @@ async def test_redis_fixture_is_isolated(redis_url: str) -> None:
 @pytest.mark.postgres
 async def test_postgres_migrations_up_and_down(postgres_url: tuple[str, str]) -> None:
     url, schema = postgres_url
-    await asyncio.to_thread(migrate.upgrade, url, "head", schema)
+    await asyncio.to_thread(migrate.upgrade, url, "heads", schema)
     db = Database(url, schema=schema)
     try:
         async with db.engine.connect() as conn:

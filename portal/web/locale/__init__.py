@@ -1,0 +1,1 @@
+"""English translations: one module per area, each defining EN = {russian: english}."""
