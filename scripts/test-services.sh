@@ -20,6 +20,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       "${missing[@]}" >/dev/null
+    # A packaged cluster started by the install has peer/password auth: stop it, so the
+    # throwaway trust cluster below takes the standard port.
+    if [[ " ${missing[*]} " == *" postgresql "* ]] && command -v pg_lsclusters >/dev/null; then
+      pg_lsclusters --no-header 2>/dev/null | awk '$4 == "online" {print $1, $2}' |
+        while read -r version name; do pg_ctlcluster "$version" "$name" stop || true; done
+    fi
   else
     echo "the tests need these Debian packages: sudo apt-get install ${missing[*]}" >&2
     exit 1
