@@ -36,10 +36,12 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/readyz", readyz(settings, db), name="readyz")
     app.router.add_get("/metrics", _metrics_handler, name="metrics")
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
-    setup_portal(app, settings, db)
-
-    sio = create_server(settings.redis)
-    attach(app, sio, ReceptionNamespace())
+    roles = set(settings.server.roles)
+    if "portal" in roles:
+        setup_portal(app, settings, db)
+    sio = create_server(settings.redis) if "media" in roles else None
+    if sio is not None:
+        attach(app, sio, ReceptionNamespace())
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -48,7 +50,8 @@ def create_app(settings: Settings) -> web.Application:
             extra={"mode": settings.mode.value, "roles": list(settings.server.roles)},
         )
         yield
-        await sio.shutdown()
+        if sio is not None:
+            await sio.shutdown()
         await db.close()
         log.info("node stopped")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from typing import Any
 
 import aiohttp
 from aiohttp import web
@@ -108,3 +109,14 @@ async def test_clean_start_and_stop_leaves_nothing_behind(settings: Settings) ->
     leftover = {t for t in asyncio.all_tasks() - tasks_before if not t.done()}
     assert leftover == set()
     assert _open_sockets() == sockets_before
+
+
+async def test_role_subset_mounts_only_its_parts(make_settings: Any) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    settings = make_settings(**{"server.roles": ["transcoder"]})
+    async with TestClient(TestServer(create_app(settings))) as client:
+        assert (await client.get("/healthz")).status == 200
+        assert (await client.get("/metrics")).status == 200
+        assert (await client.get("/")).status == 404
+        assert (await client.get("/socket.io/", params={"EIO": "4"})).status == 404
