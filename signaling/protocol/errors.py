@@ -1,0 +1,57 @@
+"""Error codes and close reasons on the wire, and the one error type that carries them.
+
+Every refusal a client can see is a `SignalingError`; the namespace turns it into an
+acknowledgement `{ok: false, error: {code, message}}` in exactly one place.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import Any
+
+
+class ErrorCode(enum.StrEnum):
+    # Join refusals (SPEC §4).
+    INVALID_TOKEN = "invalid_token"
+    TOKEN_EXPIRED = "token_expired"
+    RECEPTION_NOT_LIVE = "reception_not_live"
+    MODERATOR_ABSENT = "moderator_absent"
+    BANNED = "banned"
+    FULL = "full"
+    WRONG_NODE = "wrong_node"
+    # Any event.
+    INVALID_PAYLOAD = "invalid_payload"
+    UNKNOWN_EVENT = "unknown_event"
+    NOT_JOINED = "not_joined"
+    ALREADY_JOINED = "already_joined"
+    FORBIDDEN = "forbidden"
+    NOT_FOUND = "not_found"
+    MUTED_BY_MODERATOR = "muted_by_moderator"
+    MEDIA_FAILED = "media_failed"
+    INTERNAL = "internal"
+
+
+class CloseReason(enum.StrEnum):
+    """Why the server ended a participant's presence; sent in the `closed` event."""
+
+    LEFT = "left"
+    KICKED = "kicked"
+    BANNED = "banned"
+    RECEPTION_ENDED = "reception_ended"
+    REPLACED = "replaced"
+    TIMED_OUT = "timed_out"
+
+
+class SignalingError(Exception):
+    """A refusal with a stable code; the message is for people, the code for programs."""
+
+    def __init__(self, code: ErrorCode, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.details = details
+
+    def to_wire(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code.value, "message": self.message}
+        error.update(self.details)
+        return {"ok": False, "error": error}
