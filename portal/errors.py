@@ -23,3 +23,31 @@ class Conflict(PortalError):
 class InvalidInput(PortalError):
     code = "invalid_input"
     status = 422
+
+
+class Unauthorized(PortalError):
+    """No signed-in user where one is needed (pages redirect to sign-in instead)."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class Forbidden(PortalError):
+    code = "forbidden"
+    status = 403
+
+
+class CsrfRejected(PortalError):
+    code = "csrf_rejected"
+    status = 403
+
+
+class TooManyAttempts(PortalError):
+    """Sign-in slowed down after repeated failures; `retry_after` is in seconds."""
+
+    code = "too_many_attempts"
+    status = 429
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

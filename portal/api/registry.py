@@ -1,0 +1,292 @@
+"""Declarative API routes: one declaration gives the route, its access rule, the request
+validation and its part of the OpenAPI 3.1 document.
+
+    api = ApiRegistry()
+
+    @api.route("GET", "/api/v1/appeals", summary="My appeals", tags=["appeals"],
+               query_model=AppealQuery, response_model=AppealPage, roles=(Role.CITIZEN,))
+    async def list_appeals(request: web.Request, query: AppealQuery) -> AppealPage: ...
+
+The handler gets `body=` (validated `request_model`) and `query=` (validated
+`query_model`) when declared, and returns a pydantic model (sent as JSON with `status`),
+None (204) or any aiohttp response (files). `roles=None` means any signed-in user;
+`public=True` lets anonymous callers in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+from pydantic.json_schema import models_json_schema
+
+from portal.domain.roles import Role
+from portal.errors import InvalidInput
+from portal.web.access import PUBLIC, SIGNED_IN, Access, access, declare
+
+ApiHandler = Callable[..., Awaitable[Any]]
+API_REGISTRIES = web.AppKey("portal.api_registries", list)
+_PARAM = re.compile(r"\{(\w+)(?::([^}]*))?\}")
+_REF = "#/components/schemas/{model}"
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    """Every API error has this shape."""
+
+    error: ErrorBody
+
+
+@dataclass(frozen=True)
+class ApiRoute:
+    method: str
+    path: str
+    handler: ApiHandler
+    summary: str
+    tags: tuple[str, ...]
+    access: Access
+    request_model: type[BaseModel] | None = None
+    response_model: type[BaseModel] | None = None
+    query_model: type[BaseModel] | None = None
+    status: int = 200
+    request_content: dict[str, Any] | None = None
+    """A hand-written request body (e.g. multipart uploads) for the document."""
+    response_content: dict[str, Any] | None = None
+    """A hand-written success body (e.g. application/pdf) for the document."""
+    description: str = ""
+
+    @property
+    def operation_id(self) -> str:
+        return self.handler.__name__
+
+
+def _validation_message(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err["loc"]) or "body"
+        parts.append(f"{where}: {err['msg']}")
+    return "; ".join(parts)
+
+
+async def _read_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
+    try:
+        raw = await request.json() if request.can_read_body else {}
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidInput("Тело запроса должно быть JSON-объектом.") from None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        raise InvalidInput(_validation_message(exc)) from None
+
+
+def _read_query(request: web.Request, model: type[BaseModel]) -> BaseModel:
+    data: dict[str, Any] = {}
+    for key in request.query:
+        values = request.query.getall(key)
+        data[key] = values if len(values) > 1 else values[0]
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInput(_validation_message(exc)) from None
+
+
+class ApiRegistry:
+    """A set of API routes; several registries (one per area) may be mounted on an app."""
+
+    def __init__(self) -> None:
+        self.routes: list[ApiRoute] = []
+
+    def route(
+        self,
+        method: str,
+        path: str,
+        *,
+        summary: str,
+        tags: Sequence[str] = (),
+        request_model: type[BaseModel] | None = None,
+        response_model: type[BaseModel] | None = None,
+        query_model: type[BaseModel] | None = None,
+        roles: Sequence[Role] | None = None,
+        public: bool = False,
+        status: int = 200,
+        request_content: dict[str, Any] | None = None,
+        response_content: dict[str, Any] | None = None,
+    ) -> Callable[[ApiHandler], ApiHandler]:
+        if public:
+            declared = access(PUBLIC)
+        elif roles is None:
+            declared = access(SIGNED_IN)
+        else:
+            declared = access(*roles)
+
+        def register(handler: ApiHandler) -> ApiHandler:
+            self.routes.append(
+                ApiRoute(
+                    method=method.upper(),
+                    path=path,
+                    handler=handler,
+                    summary=summary,
+                    tags=tuple(tags),
+                    access=declared,
+                    request_model=request_model,
+                    response_model=response_model,
+                    query_model=query_model,
+                    status=status,
+                    request_content=request_content,
+                    response_content=response_content,
+                    description=(handler.__doc__ or "").strip(),
+                )
+            )
+            return handler
+
+        return register
+
+    def mount(self, app: web.Application) -> None:
+        """Add the routes to `app` and their description to its OpenAPI document."""
+        for route in self.routes:
+            app.router.add_route(route.method, route.path, _endpoint(route))
+        app.setdefault(API_REGISTRIES, []).append(self)
+
+
+def _endpoint(route: ApiRoute) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        kwargs: dict[str, Any] = {}
+        if route.request_model is not None:
+            kwargs["body"] = await _read_body(request, route.request_model)
+        if route.query_model is not None:
+            kwargs["query"] = _read_query(request, route.query_model)
+        result = await route.handler(request, **kwargs)
+        if result is None:
+            return web.Response(status=204)
+        if isinstance(result, BaseModel):
+            return web.json_response(result.model_dump(mode="json"), status=route.status)
+        if isinstance(result, web.StreamResponse):
+            return result
+        raise TypeError(f"{route.operation_id} returned {type(result).__name__}")
+
+    endpoint.__name__ = route.operation_id
+    endpoint.__doc__ = route.description
+    declare(endpoint, route.access)
+    return endpoint
+
+
+def _path_parameters(path: str) -> tuple[str, list[dict[str, Any]]]:
+    params = []
+    for name, pattern in _PARAM.findall(path):
+        integer = pattern in (r"\d+", "[0-9]+")
+        params.append(
+            {
+                "name": name,
+                "in": "path",
+                "required": True,
+                "schema": {"type": "integer" if integer else "string"},
+            }
+        )
+    return _PARAM.sub(lambda m: "{" + m.group(1) + "}", path), params
+
+
+def _query_parameters(model: type[BaseModel], schema: dict[str, Any]) -> list[dict[str, Any]]:
+    properties = schema.get("properties", {})
+    required = set(schema.get("required", []))
+    return [
+        {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": prop,
+            **({"description": prop["description"]} if "description" in prop else {}),
+        }
+        for name, prop in properties.items()
+    ]
+
+
+def _json_content(model: type[BaseModel]) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": _REF.format(model=model.__name__)}}}
+
+
+def _operation(route: ApiRoute, query_schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    _, params = _path_parameters(route.path)
+    if route.query_model is not None:
+        params += _query_parameters(route.query_model, query_schemas[route.query_model.__name__])
+    op: dict[str, Any] = {
+        "operationId": route.operation_id,
+        "summary": route.summary,
+        "tags": list(route.tags),
+    }
+    if route.description:
+        op["description"] = route.description
+    if params:
+        op["parameters"] = params
+    if route.request_model is not None:
+        op["requestBody"] = {"required": True, "content": _json_content(route.request_model)}
+    elif route.request_content is not None:
+        op["requestBody"] = {"required": True, "content": route.request_content}
+    success: dict[str, Any] = {"description": "OK"}
+    if route.response_model is not None:
+        success["content"] = _json_content(route.response_model)
+    elif route.response_content is not None:
+        success["content"] = route.response_content
+    status = str(route.status) if route.response_model or route.response_content else "204"
+    error = {"description": "Error", "content": _json_content(ErrorResponse)}
+    op["responses"] = {status: success, "422": error, "default": error}
+    if route.access.public:
+        op["security"] = []
+    else:
+        op["responses"]["401"] = error
+        op["security"] = [{"session": [], "csrf": []}]
+        if route.access.roles is not None:
+            op["responses"]["403"] = error
+            op["x-roles"] = sorted(r.value for r in route.access.roles)
+    return op
+
+
+def openapi_document(registries: Sequence[ApiRegistry], title: str, version: str) -> dict[str, Any]:
+    routes = [route for registry in registries for route in registry.routes]
+    models: set[type[BaseModel]] = {ErrorResponse}
+    for route in routes:
+        for model in (route.request_model, route.response_model, route.query_model):
+            if model is not None:
+                models.add(model)
+    ordered = sorted(models, key=lambda m: m.__name__)
+    _keyed, defs = models_json_schema([(m, "validation") for m in ordered], ref_template=_REF)
+    schemas: dict[str, Any] = dict(defs.get("$defs", {}))
+    query_schemas = {m.__name__: schemas.get(m.__name__, {}) for m in ordered}
+    paths: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        doc_path, _params = _path_parameters(route.path)
+        paths.setdefault(doc_path, {})[route.method.lower()] = _operation(route, query_schemas)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": title, "version": version},
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "session"},
+                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
+            },
+        },
+    }
+
+
+def openapi_handler(title: str, version: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """Serves the document of every registry mounted on the app, built on first request."""
+    cache: dict[str, Any] = {}
+
+    async def openapi_json(request: web.Request) -> web.Response:
+        if not cache:
+            registries = request.app.get(API_REGISTRIES, [])
+            cache.update(openapi_document(registries, title, version))
+        return web.json_response(cache)
+
+    declare(openapi_json, access(PUBLIC))
+    return openapi_json

@@ -1,0 +1,36 @@
+"""The audit log of staff access to a citizen's personal data (152-FZ)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.adapters.orm import AuditRecord, User, utcnow
+
+
+async def record_access(
+    session: AsyncSession, actor: User, citizen_id: int, what: str, at: datetime | None = None
+) -> None:
+    """Write who (staff) saw what of whose data. A citizen viewing their own data is not
+    an access to be audited. The caller's transaction commits it with the rest."""
+    if actor.id == citizen_id or not actor.is_staff:
+        return
+    session.add(
+        AuditRecord(actor_id=actor.id, citizen_id=citizen_id, what=what[:300], at=at or utcnow())
+    )
+    await session.flush()
+
+
+async def accesses_to(
+    session: AsyncSession, citizen_id: int, limit: int = 200
+) -> list[AuditRecord]:
+    """The newest accesses to one citizen's data first."""
+    rows = await session.execute(
+        select(AuditRecord)
+        .where(AuditRecord.citizen_id == citizen_id)
+        .order_by(AuditRecord.at.desc(), AuditRecord.id.desc())
+        .limit(limit)
+    )
+    return list(rows.scalars())

@@ -1,0 +1,89 @@
+"""Who is signed in, and the checks every handler builds on.
+
+Pages send an anonymous visitor to the sign-in page; the API answers 401 JSON. A user
+without the needed role gets 403 either way.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from aiohttp import web
+from sqlalchemy import select
+
+from portal.adapters.orm import User
+from portal.domain.roles import Role
+from portal.errors import Forbidden, Unauthorized
+from portal.web.access import Access
+from portal.web.context import database_of
+from portal.web.session import replace_session, session_of, store
+
+_USER = web.RequestKey("portal.user", object)
+API_PREFIX = "/api/"
+SIGN_IN_PATH = "/login"
+STAFF_SIGN_IN_PATH = "/staff/login"
+
+
+def is_api(request: web.Request) -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+async def current_user(request: web.Request) -> User | None:
+    """The signed-in, active user whose session is still valid; loaded once per request."""
+    if _USER in request:
+        cached = request[_USER]
+        return cached if isinstance(cached, User) else None
+    user: User | None = None
+    session = session_of(request)
+    uid, epoch = session.get("uid"), session.get("epoch")
+    if isinstance(uid, int):
+        async with database_of(request).session() as db:
+            found = (await db.execute(select(User).where(User.id == uid))).scalar_one_or_none()
+        if found is not None and found.is_active and found.session_epoch == epoch:
+            user = found
+    request[_USER] = user
+    return user
+
+
+def _sign_in_redirect(request: web.Request, staff: bool) -> web.HTTPSeeOther:
+    target = STAFF_SIGN_IN_PATH if staff else SIGN_IN_PATH
+    return web.HTTPSeeOther(f"{target}?next={quote(request.path_qs, safe='')}")
+
+
+async def require_user(request: web.Request, *, staff: bool = False) -> User:
+    user = await current_user(request)
+    if user is None:
+        if is_api(request):
+            raise Unauthorized("Требуется вход в систему.")
+        raise _sign_in_redirect(request, staff)
+    return user
+
+
+async def require_roles(request: web.Request, *roles: Role) -> User:
+    user = await require_user(request, staff=Role.CITIZEN not in roles)
+    if not user.has_role(*roles):
+        raise Forbidden("Недостаточно прав для этого действия.")
+    return user
+
+
+async def require_access(request: web.Request, declared: Access) -> None:
+    """What the access middleware runs for a route's declaration."""
+    if declared.public:
+        return
+    if declared.roles is None:
+        await require_user(request)
+    else:
+        await require_roles(request, *declared.roles)
+
+
+async def sign_in(request: web.Request, response: web.StreamResponse, user: User) -> None:
+    """Start a new session for `user` (a fresh CSRF token too: no fixation)."""
+    replace_session(request, {"uid": user.id, "epoch": user.session_epoch})
+    request[_USER] = user
+    store(request, response)
+
+
+async def sign_out(request: web.Request, response: web.StreamResponse) -> None:
+    replace_session(request, {})
+    request[_USER] = None
+    store(request, response)

@@ -1,0 +1,54 @@
+"""The one place where portal errors become HTTP answers.
+
+Under /api/ every error is `{"error": {"code", "message"}}` JSON (HTTP errors of the
+router too, so an API client never parses an HTML page); elsewhere an error page.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from portal.errors import PortalError, TooManyAttempts
+from portal.web.auth import is_api
+
+log = logging.getLogger(__name__)
+
+
+def _json_error(code: str, message: str, status: int) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+
+
+def _page(request: web.Request, status: int, message: str) -> web.Response:
+    return aiohttp_jinja2.render_template(
+        "error.html", request, {"status": status, "message": message}, status=status
+    )
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except PortalError as exc:
+        if exc.status >= 500:
+            log.error("portal error %s: %s", exc.code, exc.message)
+        response = (
+            _json_error(exc.code, exc.message, exc.status)
+            if is_api(request)
+            else _page(request, exc.status, exc.message)
+        )
+        if isinstance(exc, TooManyAttempts):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        if is_api(request):
+            code = exc.reason.lower().replace(" ", "_")
+            return _json_error(code, exc.text or exc.reason, exc.status)
+        if exc.status in (403, 404, 405):
+            return _page(request, exc.status, exc.reason)
+        raise

@@ -1,0 +1,39 @@
+"""What every page template gets: language, the signed-in user, CSRF helpers, accessibility.
+
+aiohttp_jinja2's own context-processor middleware would run wherever `setup` appends it;
+this one sits right inside the session middleware (so error pages get it too) and skips
+the JSON API, which renders no templates.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from portal.web import i18n
+from portal.web.a11y import a11y_of
+from portal.web.auth import current_user, is_api
+from portal.web.csrf import csrf_field, csrf_query, csrf_token
+
+
+async def context_processor(request: web.Request) -> dict[str, Any]:
+    return {
+        "user": await current_user(request),
+        "csrf_field": lambda: csrf_field(request),
+        "csrf_token": lambda: csrf_token(request),
+        "csrf_query": lambda: csrf_query(request),
+        "a11y": a11y_of(request),
+        "path_qs": request.path_qs,
+    }
+
+
+@web.middleware
+async def template_context_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    if not is_api(request):
+        context = await i18n.context_processor(request)
+        context.update(await context_processor(request))
+        request[aiohttp_jinja2.REQUEST_CONTEXT_KEY] = context
+    return await handler(request)
