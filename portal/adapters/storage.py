@@ -1,0 +1,196 @@
+"""Uploaded files: recognised by content, stored by SHA-256, limited while streaming.
+
+A file never lands under the name its sender chose: the name on disk is the hash of the
+bytes, so two uploads of one document share one file and no name can escape the folder.
+The type comes from the first bytes (and, for text, from every byte), never from the name,
+so an executable renamed `.pdf` is refused. The size budget is checked per chunk, so an
+oversized upload is cut off after `budget` bytes instead of being buffered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import enum
+import hashlib
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from portal.errors import InvalidInput, PortalError
+
+CHUNK = 64 * 1024
+_HEAD = 16
+
+
+class FileKind(enum.StrEnum):
+    PDF = "pdf"
+    RTF = "rtf"
+    JPEG = "jpeg"
+    PNG = "png"
+    TXT = "txt"
+
+
+CONTENT_TYPES: dict[FileKind, str] = {
+    FileKind.PDF: "application/pdf",
+    FileKind.RTF: "application/rtf",
+    FileKind.JPEG: "image/jpeg",
+    FileKind.PNG: "image/png",
+    FileKind.TXT: "text/plain; charset=utf-8",
+}
+
+EXTENSIONS: dict[FileKind, str] = {
+    FileKind.PDF: ".pdf",
+    FileKind.RTF: ".rtf",
+    FileKind.JPEG: ".jpg",
+    FileKind.PNG: ".png",
+    FileKind.TXT: ".txt",
+}
+
+_SIGNATURES: tuple[tuple[bytes, FileKind], ...] = (
+    (b"%PDF-", FileKind.PDF),
+    (b"{\\rtf", FileKind.RTF),
+    (b"\xff\xd8\xff", FileKind.JPEG),
+    (b"\x89PNG\r\n\x1a\n", FileKind.PNG),
+)
+
+# Bytes that never occur in a plain-text document (NUL and the C0 controls but tab, LF, FF, CR).
+_BINARY = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
+
+
+class UploadTooLarge(PortalError):
+    code = "upload_too_large"
+    status = 413
+
+
+class UnsupportedFile(InvalidInput):
+    code = "unsupported_file"
+
+
+class EmptyFile(InvalidInput):
+    code = "empty_file"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredBlob:
+    sha256: str
+    size: int
+    kind: FileKind
+
+    @property
+    def content_type(self) -> str:
+        return CONTENT_TYPES[self.kind]
+
+
+class _TextProbe:
+    """Watches every chunk: text is UTF-8 or CP1251 without binary control bytes."""
+
+    def __init__(self) -> None:
+        self._utf8 = codecs.getincrementaldecoder("utf-8")()
+        self.binary = False
+        self.utf8 = True
+
+    def feed(self, chunk: bytes, final: bool = False) -> None:
+        if self.binary:
+            return
+        if chunk != chunk.translate(None, _BINARY):
+            self.binary = True
+            return
+        if self.utf8:
+            try:
+                self._utf8.decode(chunk, final)
+            except UnicodeDecodeError:
+                # CP1251 maps every byte but 0x98: a document in it is text too.
+                self.utf8 = False
+        if not self.utf8 and b"\x98" in chunk:
+            self.binary = True
+
+
+def sniff(head: bytes) -> FileKind | None:
+    """The binary kind its first bytes announce, or None (maybe text, maybe junk)."""
+    for signature, kind in _SIGNATURES:
+        if head.startswith(signature):
+            return kind
+    return None
+
+
+class BlobStore:
+    """Files under `root/ab/cd/<sha256>`; temporary parts under `root/.incoming`."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._incoming = root / ".incoming"
+
+    def path(self, sha256: str) -> Path:
+        if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
+            raise InvalidInput("malformed file reference")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    async def put_stream(self, chunks: AsyncIterator[bytes], budget: int) -> StoredBlob:
+        """Store one upload; refuse it (leaving nothing behind) when it is empty,
+        not of an accepted kind, or larger than `budget` bytes."""
+        await asyncio.to_thread(self._incoming.mkdir, parents=True, exist_ok=True)
+        temp = self._incoming / uuid.uuid4().hex
+        digest = hashlib.sha256()
+        probe = _TextProbe()
+        head = b""
+        size = 0
+        handle: BinaryIO = await asyncio.to_thread(temp.open, "wb")
+        try:
+            async for chunk in chunks:
+                if not chunk:
+                    continue
+                size += len(chunk)
+                if size > budget:
+                    raise UploadTooLarge(
+                        f"Файлы больше {_mb(budget)} МБ в сумме. "
+                        f"The files exceed {_mb(budget)} MB in total."
+                    )
+                if len(head) < _HEAD:
+                    head += chunk[: _HEAD - len(head)]
+                digest.update(chunk)
+                probe.feed(chunk)
+                await asyncio.to_thread(handle.write, chunk)
+            probe.feed(b"", final=True)
+            await asyncio.to_thread(handle.close)
+            if size == 0:
+                raise EmptyFile("Файл пустой. The file is empty.")
+            kind = sniff(head) or (None if probe.binary else FileKind.TXT)
+            if kind is None:
+                raise UnsupportedFile(
+                    "Допустимы только файлы PDF, RTF, JPG, JPEG, PNG и TXT. "
+                    "Only PDF, RTF, JPG, JPEG, PNG and TXT files are accepted."
+                )
+            blob = StoredBlob(digest.hexdigest(), size, kind)
+            await asyncio.to_thread(self._settle, temp, self.path(blob.sha256))
+            return blob
+        finally:
+            await asyncio.to_thread(_discard, handle, temp)
+
+    async def put_bytes(self, data: bytes, budget: int | None = None) -> StoredBlob:
+        async def one() -> AsyncIterator[bytes]:
+            yield data
+
+        return await self.put_stream(one(), len(data) if budget is None else budget)
+
+    async def read(self, sha256: str) -> bytes:
+        return await asyncio.to_thread(self.path(sha256).read_bytes)
+
+    @staticmethod
+    def _settle(temp: Path, final: Path) -> None:
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():
+            return
+        os.replace(temp, final)
+
+
+def _discard(handle: BinaryIO, temp: Path) -> None:
+    handle.close()
+    temp.unlink(missing_ok=True)
+
+
+def _mb(size: int) -> str:
+    return f"{size / 1024 / 1024:.3g}"

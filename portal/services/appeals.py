@@ -1,0 +1,333 @@
+"""Use cases of an appeal: filing, reading, withdrawal; who may see which appeal.
+
+Officer work (departments, answer, documents) is in `appeals_processing`, files and
+exports in `appeals_files`, lists in `appeals_journal`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from portal.adapters.appeals_orm import (
+    Answer,
+    Appeal,
+    Attachment,
+    ExecutingDepartment,
+    Municipality,
+    ServiceComment,
+    StatusChange,
+    Topic,
+)
+from portal.adapters.clock import Clock
+from portal.adapters.db import Database
+from portal.adapters.orm import User
+from portal.adapters.storage import BlobStore, StoredBlob
+from portal.domain import status as machine
+from portal.domain.appeals import (
+    MAX_FILES_BYTES,
+    AppealDraft,
+    TimeLeft,
+    appeal_number,
+    deadline_for,
+)
+from portal.domain.profile import missing_fields
+from portal.domain.roles import Role
+from portal.domain.status import FINAL, Status
+from portal.errors import Forbidden, InvalidInput, NotFound
+from portal.services.appeals_notify import MailSender, Outgoing, new_appeal_letters
+from portal.services.appeals_status import change_status
+from portal.services.audit import record_access
+
+APPEAL_STAFF = frozenset({Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL})
+"""Staff roles that work with appeals and so may open any of them."""
+
+
+@dataclass(frozen=True)
+class AppealsDeps:
+    """What the appeal use cases need; one instance per application."""
+
+    db: Database
+    store: BlobStore
+    clock: Clock
+    mailer: MailSender | None
+    public_url: str
+
+    def link(self, appeal_id: int, *, staff: bool) -> str:
+        return f"{self.public_url}/{'staff/' if staff else ''}appeals/{appeal_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A stored file and the name its sender gave it (shown, never used on disk)."""
+
+    name: str
+    blob: StoredBlob
+
+
+def is_appeal_staff(user: User) -> bool:
+    return user.has_role(*APPEAL_STAFF)
+
+
+async def load_appeal(session: AsyncSession, appeal_id: int, viewer: User) -> Appeal:
+    """The appeal if `viewer` may see it. Someone else's appeal is "not found", exactly
+    like a missing one, so numbers cannot be probed."""
+    query = select(Appeal).where(Appeal.id == appeal_id)
+    query = query.options(
+        joinedload(Appeal.topic), joinedload(Appeal.municipality), joinedload(Appeal.citizen)
+    )
+    appeal = (await session.execute(query)).scalar_one_or_none()
+    if appeal is None or not (appeal.citizen_id == viewer.id or is_appeal_staff(viewer)):
+        raise NotFound(f"Заявка не найдена. Appeal {appeal_id} not found.")
+    return appeal
+
+
+def safe_name(name: str) -> str:
+    """A display name without path parts or control characters."""
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in name if c.isprintable()).strip()
+    return name[:255] or "file"
+
+
+async def file_appeal(
+    deps: AppealsDeps, citizen: User, draft: AppealDraft, uploads: Sequence[Upload]
+) -> Appeal:
+    """Register a citizen's appeal: status «Новая», a number, the 30-day deadline."""
+    if not citizen.has_role(Role.CITIZEN):
+        raise Forbidden("Подавать заявки могут только граждане. Only citizens file appeals.")
+    missing = missing_fields(citizen)
+    if missing:
+        raise InvalidInput(
+            "Заполните профиль, чтобы подать заявку: " + ", ".join(missing) + ". "
+            "Complete your profile to file an appeal."
+        )
+    draft = draft.validated()
+    if sum(u.blob.size for u in uploads) > MAX_FILES_BYTES:
+        raise InvalidInput("Файлы больше 20 МБ в сумме. The files exceed 20 MB in total.")
+    now = deps.clock.now()
+    outgoing = Outgoing()
+    async with deps.db.session() as session, session.begin():
+        topic = await session.get(Topic, draft.topic_id)
+        municipality = await session.get(Municipality, draft.municipality_id)
+        if topic is None or not topic.is_active:
+            raise InvalidInput("Выберите тему из списка. Choose a topic from the list.")
+        if municipality is None or not municipality.is_active:
+            raise InvalidInput(
+                "Выберите муниципальное образование из списка. Choose a municipality."
+            )
+        appeal = Appeal(
+            number=f"n{uuid.uuid4().hex[:16]}",
+            citizen_id=citizen.id,
+            topic_id=topic.id,
+            municipality_id=municipality.id,
+            title=draft.title,
+            address=draft.address,
+            text=draft.text,
+            status=Status.NEW.value,
+            created_at=now,
+            deadline_at=deadline_for(now, extended=False),
+            consent_at=now,
+            status_changed_at=now,
+        )
+        session.add(appeal)
+        await session.flush()
+        appeal.number = appeal_number(appeal.id, now)
+        appeal.search_text = search_text(appeal.number, appeal.title, citizen, appeal.address)
+        session.add(
+            StatusChange(
+                appeal_id=appeal.id,
+                at=now,
+                actor_id=citizen.id,
+                actor_role=Role.CITIZEN.value,
+                source=None,
+                target=Status.NEW.value,
+                action="file",
+                comment="",
+            )
+        )
+        for upload in uploads:
+            session.add(new_attachment(appeal.id, upload, citizen, now, by_staff=False))
+        for letter in await new_appeal_letters(session, appeal, deps.link(appeal.id, staff=True)):
+            outgoing.add(letter)
+    await outgoing.deliver(deps.mailer)
+    return appeal
+
+
+def search_text(number: str, title: str, citizen: User, address: str) -> str:
+    return " ".join((number, title, citizen.display_name, address)).lower()[:900]
+
+
+def new_attachment(
+    appeal_id: int, upload: Upload, who: User, now: datetime, *, by_staff: bool
+) -> Attachment:
+    return Attachment(
+        appeal_id=appeal_id,
+        sha256=upload.blob.sha256,
+        size=upload.blob.size,
+        kind=upload.blob.kind.value,
+        display_name=safe_name(upload.name),
+        by_staff=by_staff,
+        attach_to_answer=False,
+        uploaded_by=who.id,
+        uploaded_at=now,
+    )
+
+
+async def withdraw(deps: AppealsDeps, appeal_id: int, citizen: User, comment: str = "") -> None:
+    async with deps.db.session() as session, session.begin():
+        appeal = await load_appeal(session, appeal_id, citizen)
+        if appeal.citizen_id != citizen.id:
+            raise Forbidden("Отозвать заявку может только ее автор. Only the author withdraws.")
+        await change_status(
+            session,
+            appeal,
+            Status.WITHDRAWN,
+            citizen,
+            deps.clock.now(),
+            Outgoing(),
+            comment=comment,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    at: datetime
+    actor: str
+    source: Status | None
+    target: Status
+    action: str
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
+class CommentRow:
+    at: datetime
+    author: str
+    text: str
+
+
+@dataclass
+class AppealView:
+    """Everything an appeal page shows, already filtered for its viewer."""
+
+    appeal: Appeal
+    staff: bool
+    files: list[Attachment]
+    documents: list[Attachment]
+    """Staff: every «Документы» file; the citizen: only those sent with the answer."""
+    history: list[HistoryRow]
+    comments: list[CommentRow]
+    executing: list[ExecutingDepartment]
+    answer: Answer | None
+    time_left: TimeLeft | None
+    actions: list[machine.Rule]
+
+    @property
+    def status(self) -> Status:
+        return Status(self.appeal.status)
+
+    @property
+    def work_editable(self) -> bool:
+        """«Работа с заявкой» is read-only once the appeal is recommended (seed 002)."""
+        return self.status in (Status.NEW, Status.IN_WORK)
+
+
+async def view_appeal(deps: AppealsDeps, appeal_id: int, viewer: User) -> AppealView:
+    async with deps.db.session() as session, session.begin():
+        appeal = await load_appeal(session, appeal_id, viewer)
+        staff = is_appeal_staff(viewer) and appeal.citizen_id != viewer.id
+        if staff:
+            await record_access(session, viewer, appeal.citizen_id, f"appeal {appeal.number}")
+        attachments = list(
+            (
+                await session.execute(
+                    select(Attachment)
+                    .where(Attachment.appeal_id == appeal.id)
+                    .order_by(Attachment.id)
+                )
+            ).scalars()
+        )
+        answer = (
+            await session.execute(select(Answer).where(Answer.appeal_id == appeal.id))
+        ).scalar_one_or_none()
+        history = await _history(session, appeal.id, staff)
+        comments = await _comments(session, appeal.id) if staff else []
+        executing = list(
+            (
+                await session.execute(
+                    select(ExecutingDepartment)
+                    .options(joinedload(ExecutingDepartment.department))
+                    .where(ExecutingDepartment.appeal_id == appeal.id)
+                    .order_by(ExecutingDepartment.id)
+                )
+            ).scalars()
+        )
+    status = Status(appeal.status)
+    files = [a for a in attachments if not a.by_staff]
+    documents = [a for a in attachments if a.by_staff]
+    if not staff:
+        documents = [d for d in documents if d.attach_to_answer and answer is not None]
+    actors: set[machine.Actor] = (
+        {r for r in viewer.role_set if r is not Role.CITIZEN} if staff else {Role.CITIZEN}
+    )
+    return AppealView(
+        appeal=appeal,
+        staff=staff,
+        files=files,
+        documents=documents,
+        history=history,
+        comments=comments,
+        executing=executing if staff else [],
+        answer=answer,
+        time_left=None if status in FINAL else TimeLeft.until(appeal.deadline_at, deps.clock.now()),
+        actions=machine.available(status, actors),
+    )
+
+
+async def _history(session: AsyncSession, appeal_id: int, staff: bool) -> list[HistoryRow]:
+    rows = await session.execute(
+        select(StatusChange, User)
+        .outerjoin(User, User.id == StatusChange.actor_id)
+        .where(StatusChange.appeal_id == appeal_id)
+        .order_by(StatusChange.at, StatusChange.id)
+    )
+    history = []
+    for change, user in rows.tuples():
+        if user is None:
+            actor = "Система"
+        elif staff or change.actor_role == Role.CITIZEN.value:
+            actor = user.display_name
+        else:
+            # The citizen sees who acted as an office, not which officer.
+            actor = "Сотрудник"
+        history.append(
+            HistoryRow(
+                at=change.at,
+                actor=actor,
+                source=Status(change.source) if change.source else None,
+                target=Status(change.target),
+                action=change.action,
+                comment=change.comment if staff or change.action in _PUBLIC_COMMENTS else "",
+            )
+        )
+    return history
+
+
+_PUBLIC_COMMENTS = frozenset({"withdraw", "decline", "confirm"})
+"""Comments the citizen wrote themselves; staff comments on changes stay internal."""
+
+
+async def _comments(session: AsyncSession, appeal_id: int) -> list[CommentRow]:
+    rows = await session.execute(
+        select(ServiceComment, User)
+        .outerjoin(User, User.id == ServiceComment.author_id)
+        .where(ServiceComment.appeal_id == appeal_id)
+        .order_by(ServiceComment.at, ServiceComment.id)
+    )
+    return [CommentRow(c.at, u.display_name if u else "—", c.text) for c, u in rows.tuples()]
