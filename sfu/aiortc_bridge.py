@@ -2,13 +2,24 @@
 
 aiortc is pinned exactly in pyproject.toml; tests/unit/sfu/test_aiortc_bridge.py fails
 loudly when one of these hooks no longer fits the installed version.
+
+The SFU forwards RTP without decoding: on a publisher's connection it takes decrypted RTP
+straight from the DTLS transport (the receivers never start their decoder threads), and on a
+subscriber's connection it writes rewritten RTP through the DTLS transport's SRTP context
+(the senders never start their encoder loops). aiortc keeps doing ICE, DTLS, SDP and RTCP
+demultiplexing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 import aioice.ice
+from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender
+from aiortc.rtcdtlstransport import State as DtlsState
+from aiortc.rtcrtpparameters import RTCRtpReceiveParameters, RTCRtpSendParameters
+from aiortc.rtp import AnyRtcpPacket
 
 _original_get_host_addresses: Callable[[bool, bool], list[str]] = aioice.ice.get_host_addresses
 _allowed_hosts: tuple[str, ...] = ()
@@ -39,3 +50,138 @@ def restrict_host_addresses(addresses: Sequence[str]) -> None:
 def gathered_host_addresses(use_ipv4: bool = True, use_ipv6: bool = True) -> list[str]:
     """What aioice will gather on now (used by tests and the network-safety check)."""
     return list(aioice.ice.get_host_addresses(use_ipv4, use_ipv6))
+
+
+# --- RTP in: a publisher's connection -------------------------------------------------------
+
+RtpHandler = Callable[[bytes, int], None]
+"""Receives one decrypted RTP packet (raw bytes) and its arrival time in milliseconds."""
+
+
+class RtcpSink(Protocol):
+    """What the SFU registers with a DTLS transport to get its RTCP."""
+
+    def on_rtcp(self, packet: AnyRtcpPacket) -> None: ...
+
+
+class RtcpHandle:
+    """Speaks aiortc's private receiver/sender protocol on behalf of an SFU object."""
+
+    def __init__(self, sink: RtcpSink, ssrc: int) -> None:
+        self._ssrc = ssrc  # RtpRouter keys senders by this attribute
+        self._sink = sink
+
+    async def _handle_rtcp_packet(self, packet: AnyRtcpPacket) -> None:
+        self._sink.on_rtcp(packet)
+
+    async def _handle_rtp_packet(self, packet: Any, arrival_time_ms: int) -> None:
+        """Unused: intercept_rtp() takes RTP before aiortc parses it."""
+
+    def _handle_disconnect(self) -> None:
+        """Nothing to stop: no decoder thread was ever started."""
+
+
+def intercept_rtp(dtls: RTCDtlsTransport, handler: RtpHandler) -> None:
+    """Hand every decrypted RTP packet of this transport to `handler`, unparsed.
+
+    aiortc would parse each packet into an RtpPacket and route it to a receiver that
+    reassembles and decodes frames; the SFU needs neither, only the bytes.
+    """
+
+    async def _handle_rtp_data(data: bytes, arrival_time_ms: int) -> None:
+        handler(data, arrival_time_ms)
+
+    dtls._handle_rtp_data = _handle_rtp_data  # type: ignore[method-assign]
+
+
+def take_over_receiver(
+    receiver: RTCRtpReceiver, on_start: Callable[[RTCRtpReceiveParameters], None]
+) -> None:
+    """Keep aiortc from starting the receiver (its decoder thread and RTCP loop).
+
+    RTCPeerConnection calls receiver.receive(parameters) once the connection is up; the SFU
+    gets the negotiated parameters instead and does the receiving itself.
+    """
+
+    async def receive(parameters: RTCRtpReceiveParameters) -> None:
+        on_start(parameters)
+
+    receiver.receive = receive  # type: ignore[method-assign]
+
+
+def register_rtcp_receiver(
+    dtls: RTCDtlsTransport, sink: RtcpSink, parameters: RTCRtpReceiveParameters
+) -> RtcpHandle:
+    """Route the publisher's sender reports for these SSRCs to `sink`."""
+    adapter = RtcpHandle(sink, ssrc=0)
+    dtls._register_rtp_receiver(adapter, parameters)
+    return adapter
+
+
+def unregister_rtcp_receiver(dtls: RTCDtlsTransport, handle: RtcpHandle) -> None:
+    dtls._unregister_rtp_receiver(handle)
+
+
+def learn_ssrc(dtls: RTCDtlsTransport, handle: RtcpHandle, ssrc: int) -> None:
+    """Let RTCP for an SSRC the SDP did not announce reach the same sink."""
+    dtls._rtp_router.ssrc_table[ssrc] = handle
+
+
+# --- RTP out: a subscriber's connection -----------------------------------------------------
+
+
+def take_over_sender(
+    sender: RTCRtpSender, on_start: Callable[[RTCRtpSendParameters], None]
+) -> None:
+    """Keep aiortc from starting the sender (its encoder loop and sender reports)."""
+
+    async def send(parameters: RTCRtpSendParameters) -> None:
+        on_start(parameters)
+
+    sender.send = send  # type: ignore[method-assign]
+
+
+def sender_ssrcs(sender: RTCRtpSender) -> tuple[int, int]:
+    """The (media, RTX) SSRCs aiortc announced in the SDP for this sender."""
+    return int(sender._ssrc), int(sender._rtx_ssrc)
+
+
+def register_rtcp_sender(
+    dtls: RTCDtlsTransport, sink: RtcpSink, ssrc: int, parameters: RTCRtpSendParameters
+) -> RtcpHandle:
+    """Route receiver reports, NACKs, PLIs and REMBs about `ssrc` to `sink`."""
+    adapter = RtcpHandle(sink, ssrc=ssrc)
+    dtls._register_rtp_sender(adapter, parameters)
+    return adapter
+
+
+def unregister_rtcp_sender(dtls: RTCDtlsTransport, handle: RtcpHandle) -> None:
+    dtls._unregister_rtp_sender(handle)
+
+
+RtpOutput = Callable[[bytes], bool]
+
+
+def rtp_output(dtls: RTCDtlsTransport) -> RtpOutput:
+    """A synchronous "encrypt and send" for RTP and RTCP on this transport.
+
+    aiortc's own path is four nested coroutines per packet; fan-out to many subscribers
+    spends most of its time there, so the SFU protects with the transport's SRTP context
+    and writes to the nominated ICE pair's socket directly. Returns False when the
+    transport cannot send (not connected yet, or closed).
+    """
+    connection = dtls.transport._connection
+
+    def send(data: bytes) -> bool:
+        if dtls._state is not DtlsState.CONNECTED:
+            return False
+        pair = connection._nominated.get(1)
+        if pair is None or pair.protocol.transport is None:
+            return False
+        srtp = dtls._tx_srtp
+        # the test aiortc itself uses: RTCP types 192..208 sit where RTP has M + PT
+        protected = srtp.protect_rtcp(data) if 192 <= data[1] <= 208 else srtp.protect(data)
+        pair.protocol.transport.sendto(protected, pair.remote_addr)
+        return True
+
+    return send

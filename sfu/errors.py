@@ -1,0 +1,29 @@
+"""Named SFU errors; the signaling layer turns their `code` into a wire error."""
+
+from __future__ import annotations
+
+
+class SfuError(Exception):
+    code = "sfu_error"
+
+
+class RouterClosed(SfuError):
+    code = "router_closed"
+
+
+class TransportClosed(SfuError):
+    code = "transport_closed"
+
+
+class DuplicateTransport(SfuError):
+    code = "duplicate_transport"
+
+
+class UnknownParticipant(SfuError):
+    code = "unknown_participant"
+
+
+class InvalidDescription(SfuError):
+    """The SDP given by a client cannot be applied (bad syntax, no usable codec, wrong state)."""
+
+    code = "invalid_sdp"

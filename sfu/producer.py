@@ -1,0 +1,308 @@
+"""Producer: one published track, taken as RTP from the publisher and fanned out as is."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sfu import rtcp
+from sfu.aiortc_bridge import RtpOutput
+from sfu.codec import NegotiatedCodec
+from sfu.counters import ReceiveStatistics, TrafficCounter
+from sfu.rtp import NO_FRAME_INFO, RtpView, audio_level, h264_frame_info, vp8_frame_info
+from sfu.sequence import SEQ_MOD
+from sfu.types import MediaKind
+
+if TYPE_CHECKING:
+    from sfu.consumer import Consumer
+
+log = logging.getLogger(__name__)
+
+KEYFRAME_REQUEST_INTERVAL_S = 0.3
+"""At most one PLI per producer in this time, however many consumers ask."""
+NACK_RETRY_S = 0.04
+NACK_MAX_TRIES = 3
+NACK_MAX_GAP = 200
+"""A larger jump is a stream restart, not loss worth asking for."""
+LAYER_WINDOW_S = 1.0
+
+_ids = itertools.count(1)
+LevelListener = Callable[["Producer", int, bool], None]
+
+
+class Producer:
+    """A published audio or video track.
+
+    Nothing is decoded: each packet's header is read once, codec descriptors only as far as
+    key frames and temporal layers need, and the payload reaches every active consumer as
+    the same bytes object.
+    """
+
+    def __init__(
+        self,
+        participant_id: str,
+        kind: MediaKind,
+        codec: NegotiatedCodec,
+        ssrcs: dict[int, int | None],
+        audio_level_id: int,
+        feedback: RtpOutput,
+        feedback_ssrc: int,
+    ) -> None:
+        self.id = f"p{next(_ids)}"
+        self.participant_id = participant_id
+        self.kind = kind
+        self.codec = codec
+        self.media_ssrc: int | None = next(iter(ssrcs), None)
+        self._rtx_ssrcs = {rtx: media for media, rtx in ssrcs.items() if rtx is not None}
+        self._audio_level_id = audio_level_id
+        self._feedback = feedback
+        self._feedback_ssrc = feedback_ssrc
+        self._frame_info = (
+            h264_frame_info if codec.mime_type.lower() == "video/h264" else vp8_frame_info
+        )
+        self.paused = False
+        self.closed = False
+        self.consumers: set[Consumer] = set()
+        self._active: list[Consumer] = []
+        self._level_listeners: list[LevelListener] = []
+        self.received = TrafficCounter()
+        self.statistics = ReceiveStatistics(codec.clock_rate)
+        self.layer_bytes = [0, 0, 0, 0]
+        self.layer_bitrate_bps = [0, 0, 0, 0]
+        self.frames = 0
+        self.keyframes = 0
+        self.keyframe_requests = 0
+        self.nacks_sent = 0
+        self.retransmissions = 0
+        self.level: int | None = None
+        """Last RFC 6464 level in -dBov (0 loudest, 127 silence)."""
+        self.sender_report: tuple[int, int, float] | None = None
+        """(NTP, RTP timestamp, local monotonic arrival) of the publisher's last SR."""
+        self.send_limit_bps: int | None = None
+        self._last_pli_at = -1.0
+        self._pli_pending: asyncio.TimerHandle | None = None
+        self._missing: dict[int, int] = {}
+        self._highest_seq: int | None = None
+        self._nack_timer: asyncio.TimerHandle | None = None
+        self._log = logging.LoggerAdapter(log, {"participant": participant_id, "track": kind})
+
+    # --- packets in -------------------------------------------------------------------------
+
+    def on_rtp(self, view: RtpView, arrival_s: float) -> None:
+        """Take one packet from the publisher (already routed here by SSRC or payload type)."""
+        codec = self.codec
+        if view.payload_type != codec.payload_type:
+            if view.payload_type != codec.rtx_payload_type or len(view.payload) < 2:
+                return
+            media_ssrc = self._rtx_ssrcs.get(view.ssrc, self.media_ssrc)
+            if media_ssrc is None:
+                return
+            view.sequence_number = (view.payload[0] << 8) | view.payload[1]
+            view.payload = view.payload[2:]
+            view.payload_type = codec.payload_type
+            view.ssrc = media_ssrc
+            self.retransmissions += 1
+        elif view.ssrc != self.media_ssrc:
+            self._switch_source(view.ssrc)
+        size = len(view.payload)
+        self.received.add(size)
+        self.statistics.add(view.sequence_number, view.timestamp, arrival_s)
+        info = NO_FRAME_INFO
+        level_byte = -1
+        if self.kind is MediaKind.VIDEO:
+            self._track_loss(view.sequence_number)
+            info = self._frame_info(view.payload)
+            self.layer_bytes[info.temporal_layer] += size
+            if view.marker:
+                self.frames += 1
+            if info.keyframe:
+                self.keyframes += 1
+        else:
+            found = audio_level(view, self._audio_level_id)
+            if found is not None:
+                level_byte = (0x80 if found[0] else 0) | found[1]
+                self.level = found[1]
+                for listener in self._level_listeners:
+                    listener(self, found[1], found[0])
+        if self.paused:
+            return
+        if view.padding and size and view.payload[-1] == size:
+            for consumer in self._active:  # padding-only probe: never forwarded
+                consumer.skip(view)
+            return
+        for consumer in self._active:
+            consumer.forward(view, info, level_byte)
+
+    def _switch_source(self, ssrc: int) -> None:
+        if self.media_ssrc is not None:
+            self._log.info("source switched %s -> %s", self.media_ssrc, ssrc)
+        self.media_ssrc = ssrc
+        self.statistics = ReceiveStatistics(self.codec.clock_rate)
+        self._missing.clear()
+        self._highest_seq = None
+        for consumer in self.consumers:
+            consumer.resync()
+        self.request_keyframe()
+
+    def _track_loss(self, seq: int) -> None:
+        if self._missing.pop(seq, None) is not None:
+            return
+        previous = self._highest_seq
+        gap = 1 if previous is None else (seq - previous) % SEQ_MOD
+        if gap == 0 or gap >= SEQ_MOD // 2:
+            return  # repeated or late
+        self._highest_seq = seq
+        if 1 < gap <= NACK_MAX_GAP:
+            for lost in range(1, gap):
+                self._missing[(seq - lost) % SEQ_MOD] = 0
+            self._send_nacks()
+
+    def _send_nacks(self) -> None:
+        self._nack_timer = None
+        if self.media_ssrc is None or self.closed:
+            return
+        due = [seq for seq, tries in self._missing.items() if tries < NACK_MAX_TRIES]
+        for seq in list(self._missing):
+            self._missing[seq] += 1
+            if self._missing[seq] > NACK_MAX_TRIES:
+                del self._missing[seq]
+        if due:
+            self.nacks_sent += 1
+            self._feedback(rtcp.nack(self._feedback_ssrc, self.media_ssrc, due))
+        if self._missing and self._nack_timer is None:
+            loop = asyncio.get_running_loop()
+            self._nack_timer = loop.call_later(NACK_RETRY_S, self._send_nacks)
+
+    def on_sender_report(self, packet: rtcp.RtcpSrPacket) -> None:
+        info = packet.sender_info
+        self.sender_report = (info.ntp_timestamp, info.rtp_timestamp, time.monotonic())
+
+    # --- control ----------------------------------------------------------------------------
+
+    def request_keyframe(self) -> None:
+        """Ask the publisher for a key frame (PLI), at most once per interval."""
+        if self.kind is not MediaKind.VIDEO or self.closed:
+            return
+        now = time.monotonic()
+        wait = self._last_pli_at + KEYFRAME_REQUEST_INTERVAL_S - now
+        if wait <= 0:
+            self._send_pli()
+        elif self._pli_pending is None:
+            self._pli_pending = asyncio.get_running_loop().call_later(wait, self._send_pli)
+
+    def _send_pli(self) -> None:
+        self._pli_pending = None
+        if self.media_ssrc is None or self.closed:
+            return
+        if self._feedback(rtcp.pli(self._feedback_ssrc, self.media_ssrc)):
+            self._last_pli_at = time.monotonic()
+            self.keyframe_requests += 1
+
+    def set_paused(self, paused: bool) -> None:
+        """Publisher-side pause (the moderator's mute): nobody gets this track."""
+        if paused == self.paused:
+            return
+        self.paused = paused
+        if not paused:
+            for consumer in self._active:
+                consumer.resync()
+            self.request_keyframe()
+
+    def on_level(self, listener: LevelListener) -> None:
+        self._level_listeners.append(listener)
+
+    def attach(self, consumer: Consumer) -> None:
+        self.consumers.add(consumer)
+
+    def detach(self, consumer: Consumer) -> None:
+        self.consumers.discard(consumer)
+        self.set_active(consumer, False)
+
+    def set_active(self, consumer: Consumer, active: bool) -> None:
+        if active and consumer not in self._active:
+            self._active.append(consumer)
+        elif not active and consumer in self._active:
+            self._active.remove(consumer)
+
+    def is_active(self, consumer: Consumer) -> bool:
+        return consumer in self._active
+
+    @property
+    def active_consumers(self) -> int:
+        return len(self._active)
+
+    def tick(self) -> None:
+        """Once a second: bitrates, the receiver report and the publisher's bitrate cap."""
+        self.received.tick()
+        self.layer_bitrate_bps = [int(b * 8 / LAYER_WINDOW_S) for b in self.layer_bytes]
+        self.layer_bytes = [0, 0, 0, 0]
+        if self.media_ssrc is None or self.closed:
+            return
+        stats = self.statistics
+        lsr = dlsr = 0
+        if self.sender_report is not None:
+            ntp, _, arrived = self.sender_report
+            lsr = rtcp.ntp_middle(ntp)
+            dlsr = int((time.monotonic() - arrived) * 65536)
+        self._feedback(
+            rtcp.receiver_report(
+                self._feedback_ssrc,
+                self.media_ssrc,
+                stats.fraction_lost(),
+                stats.lost,
+                stats.extended_max_seq,
+                stats.jitter,
+                lsr,
+                dlsr,
+            )
+        )
+        self.send_remb()
+
+    def send_remb(self) -> None:
+        """Cap the publisher's video bitrate (REMB); repeated, as browsers expire it."""
+        if self.kind is not MediaKind.VIDEO or self.send_limit_bps is None:
+            return
+        if self.media_ssrc is not None and not self.closed:
+            self._feedback(rtcp.remb(self._feedback_ssrc, self.send_limit_bps, [self.media_ssrc]))
+
+    def layer_bitrates(self) -> list[int]:
+        """Bitrate of each temporal layer present, lowest first (one entry when unlayered)."""
+        top = max((i for i, b in enumerate(self.layer_bitrate_bps) if b), default=0)
+        return self.layer_bitrate_bps[: top + 1]
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        for timer in (self._pli_pending, self._nack_timer):
+            if timer is not None:
+                timer.cancel()
+        for consumer in list(self.consumers):
+            consumer.close()
+        self._level_listeners.clear()
+
+    def stats(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "kind": self.kind.value,
+            "codec": self.codec.mime_type,
+            "paused": self.paused,
+            "bitrate_kbps": self.received.bitrate_bps // 1000,
+            "packets": self.received.packets,
+            "bytes": self.received.bytes,
+            "packets_lost": self.statistics.lost,
+            "jitter_ms": round(self.statistics.jitter_ms, 2),
+            "frames": self.frames,
+            "keyframes": self.keyframes,
+            "keyframe_requests": self.keyframe_requests,
+            "nacks_sent": self.nacks_sent,
+            "retransmissions_received": self.retransmissions,
+            "temporal_layers_kbps": [b // 1000 for b in self.layer_bitrates()],
+            "send_limit_kbps": None if self.send_limit_bps is None else self.send_limit_bps // 1000,
+            "audio_level_dbov": None if self.level is None else -self.level,
+            "consumers": self.active_consumers,
+        }

@@ -1,0 +1,162 @@
+"""PublisherTransport: the participant's own connection; each received track is a Producer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+
+from aiortc import RTCDtlsTransport, RTCRtpTransceiver, RTCSessionDescription
+from aiortc.rtcrtpparameters import RTCRtpReceiveParameters
+
+from config.settings import RtcSettings
+from sfu import aiortc_bridge as bridge
+from sfu import rtcp
+from sfu.codec import AUDIO_LEVEL_URI, extension_id, is_forwardable, negotiated_codec
+from sfu.errors import InvalidDescription
+from sfu.producer import Producer
+from sfu.rtp import parse_rtp
+from sfu.transport import ConnectionStateListener, WebRtcTransport
+from sfu.types import MediaKind, Role
+
+ProducerListener = Callable[[Producer], None]
+
+
+class PublisherTransport(WebRtcTransport):
+    """The client offers, the SFU answers; received RTP is demultiplexed to producers."""
+
+    role = Role.PUBLISHER
+
+    def __init__(
+        self,
+        settings: RtcSettings,
+        participant_id: str,
+        on_state: ConnectionStateListener,
+        on_producer: ProducerListener,
+    ) -> None:
+        super().__init__(settings, participant_id, on_state)
+        self.producers: dict[str, Producer] = {}
+        """By the m-line's mid."""
+        self._on_producer = on_producer
+        self._by_ssrc: dict[int, Producer] = {}
+        self._by_payload_type: dict[int, Producer] = {}
+        self._prepared: set[RTCRtpTransceiver] = set()
+        self._intercepted: set[int] = set()
+        self._rtcp_handles: list[tuple[RTCDtlsTransport, bridge.RtcpHandle]] = []
+        self.malformed_packets = 0
+        self.send_limit_bps: int | None = None
+
+    async def accept_offer(self, offer_sdp: str) -> str:
+        """Apply the client's offer and return the SDP answer (receive-only m-lines)."""
+        self._ensure_open()
+        try:
+            await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+        except (ValueError, AssertionError, KeyError) as exc:
+            raise InvalidDescription(f"offer cannot be applied: {exc}") from exc
+        for transceiver in self.pc.getTransceivers():
+            if transceiver in self._prepared:
+                continue
+            self._prepared.add(transceiver)
+            bridge.take_over_receiver(
+                transceiver.receiver, partial(self._start_producer, transceiver)
+            )
+            dtls = transceiver.receiver.transport
+            if id(dtls) not in self._intercepted:
+                self._intercepted.add(id(dtls))
+                bridge.intercept_rtp(dtls, self._on_rtp)
+        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        return str(self.pc.localDescription.sdp)
+
+    def _start_producer(
+        self, transceiver: RTCRtpTransceiver, parameters: RTCRtpReceiveParameters
+    ) -> None:
+        mid = str(transceiver.mid)
+        if mid in self.producers or self.closed:
+            return
+        codec = negotiated_codec(parameters)
+        if not is_forwardable(codec):
+            self._log.warning("track %s uses %s, which is not forwarded", mid, codec.mime_type)
+            return
+        dtls = transceiver.receiver.transport
+        producer = Producer(
+            participant_id=self.participant_id,
+            kind=MediaKind(transceiver.kind),
+            codec=codec,
+            ssrcs={e.ssrc: (e.rtx.ssrc if e.rtx else None) for e in parameters.encodings},
+            audio_level_id=extension_id(parameters, AUDIO_LEVEL_URI),
+            feedback=bridge.rtp_output(dtls),
+            feedback_ssrc=bridge.sender_ssrcs(transceiver.sender)[0],
+        )
+        producer.send_limit_bps = self.send_limit_bps
+        self.producers[mid] = producer
+        for encoding in parameters.encodings:
+            self._by_ssrc[encoding.ssrc] = producer
+            if encoding.rtx:
+                self._by_ssrc[encoding.rtx.ssrc] = producer
+        for payload_type in (codec.payload_type, codec.rtx_payload_type):
+            if payload_type is not None:
+                self._by_payload_type[payload_type] = producer
+        handle = bridge.register_rtcp_receiver(dtls, _SenderReports(self), parameters)
+        self._rtcp_handles.append((dtls, handle))
+        self._log.info("producer %s: %s %s", producer.id, producer.kind, codec.mime_type)
+        self._on_producer(producer)
+
+    def _on_rtp(self, data: bytes, arrival_ms: int) -> None:
+        """The hot path: every decrypted packet of this connection comes through here."""
+        try:
+            view = parse_rtp(data)
+        except ValueError:
+            self.malformed_packets += 1
+            return
+        producer = self._by_ssrc.get(view.ssrc)
+        if producer is None:
+            producer = self._by_payload_type.get(view.payload_type)
+            if producer is None:
+                return
+            self._by_ssrc[view.ssrc] = producer  # an SSRC the SDP did not announce
+            for dtls, handle in self._rtcp_handles:
+                bridge.learn_ssrc(dtls, handle, view.ssrc)
+        producer.on_rtp(view, arrival_ms / 1000)
+
+    def on_sender_report(self, packet: rtcp.RtcpSrPacket) -> None:
+        producer = self._by_ssrc.get(packet.ssrc)
+        if producer is not None:
+            producer.on_sender_report(packet)
+
+    def producer(self, kind: MediaKind) -> Producer | None:
+        return next((p for p in self.producers.values() if p.kind is kind), None)
+
+    def set_send_limit(self, bps: int | None) -> None:
+        self.send_limit_bps = bps
+        for producer in self.producers.values():
+            producer.send_limit_bps = bps
+            producer.send_remb()
+
+    def tick(self) -> None:
+        for producer in self.producers.values():
+            producer.tick()
+
+    def _close_media(self) -> None:
+        for dtls, handle in self._rtcp_handles:
+            bridge.unregister_rtcp_receiver(dtls, handle)
+        self._rtcp_handles.clear()
+        for producer in self.producers.values():
+            producer.close()
+
+    def stats(self) -> dict[str, object]:
+        return {
+            "state": self.connection_state,
+            "send_limit_kbps": None if self.send_limit_bps is None else self.send_limit_bps // 1000,
+            "malformed_packets": self.malformed_packets,
+            "producers": {mid: p.stats() for mid, p in self.producers.items()},
+        }
+
+
+class _SenderReports:
+    """Receives the publisher's RTCP that aiortc routes by SSRC (its sender reports)."""
+
+    def __init__(self, transport: PublisherTransport) -> None:
+        self._transport = transport
+
+    def on_rtcp(self, packet: rtcp.AnyRtcpPacket) -> None:
+        if isinstance(packet, rtcp.RtcpSrPacket):
+            self._transport.on_sender_report(packet)

@@ -1,0 +1,256 @@
+"""Router: one live reception's media; who receives whom is decided here and only here."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from collections.abc import Callable, Iterator
+
+from config.settings import RtcSettings
+from sfu.errors import DuplicateTransport, RouterClosed, UnknownParticipant
+from sfu.producer import Producer
+from sfu.publisher import PublisherTransport
+from sfu.speaker import ActiveSpeakerDetector, SpeakerListener
+from sfu.subscriber import SubscriberTransport
+from sfu.types import MediaKind, Role
+
+log = logging.getLogger(__name__)
+
+MAX_GAIN_DB = 20.0
+ConnectionListener = Callable[[str, str, str], None]
+
+
+class Router:
+    """Forwarding rules from room state, applied without renegotiation.
+
+    On-air producers go to every subscriber; off-air producers only to subscribers allowed
+    to preview (the moderator), optionally narrowed to one publisher. A held subscriber gets
+    nothing; a paused producer reaches nobody. Renegotiation happens only when producers
+    appear or disappear.
+    """
+
+    def __init__(self, settings: RtcSettings, name: str) -> None:
+        self.settings = settings
+        self.name = name
+        self.closed = False
+        self.publishers: dict[str, PublisherTransport] = {}
+        self.subscribers: dict[str, SubscriberTransport] = {}
+        self._on_air: set[str] = set()
+        self._preview: set[str] = set()
+        self._previewed: dict[str, str] = {}
+        self._paused: set[tuple[str, MediaKind]] = set()
+        self._gains: dict[str, float] = {}
+        self._speaker_listeners: list[SpeakerListener] = []
+        self._state_listeners: list[ConnectionListener] = []
+        self._speakers = ActiveSpeakerDetector(self._speaker_changed)
+        self._log = logging.LoggerAdapter(log, {"reception": name})
+
+    # --- transports ---------------------------------------------------------------------------
+
+    async def add_publisher(self, participant_id: str) -> PublisherTransport:
+        self._ensure_open()
+        if participant_id in self.publishers:
+            raise DuplicateTransport(f"{participant_id} already publishes")
+        transport = PublisherTransport(
+            self.settings, participant_id, self._connection_state, self._producer_added
+        )
+        self.publishers[participant_id] = transport
+        return transport
+
+    async def add_subscriber(self, participant_id: str) -> SubscriberTransport:
+        self._ensure_open()
+        if participant_id in self.subscribers:
+            raise DuplicateTransport(f"{participant_id} already subscribes")
+        transport = SubscriberTransport(
+            self.settings, participant_id, self._connection_state, self._may_receive
+        )
+        self.subscribers[participant_id] = transport
+        for producer in self.producers():
+            transport.add_producer(producer)
+        return transport
+
+    async def remove_participant(self, participant_id: str) -> None:
+        """Close both transports of a participant; its producers vanish from every offer."""
+        publisher = self.publishers.pop(participant_id, None)
+        subscriber = self.subscribers.pop(participant_id, None)
+        if publisher is not None:
+            for producer in publisher.producers.values():
+                for transport in self.subscribers.values():
+                    transport.remove_producer(producer)
+            await publisher.close()
+        if subscriber is not None:
+            await subscriber.close()
+        self._speakers.forget(participant_id)
+        for state in (self._on_air, self._preview):
+            state.discard(participant_id)
+        self._previewed.pop(participant_id, None)
+        self._gains.pop(participant_id, None)
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        transports = [*self.publishers.values(), *self.subscribers.values()]
+        self.publishers.clear()
+        self.subscribers.clear()
+        await asyncio.gather(*(t.close() for t in transports))
+        self._speaker_listeners.clear()
+        self._state_listeners.clear()
+        self._log.info("router closed")
+
+    def producers(self) -> Iterator[Producer]:
+        for transport in self.publishers.values():
+            yield from transport.producers.values()
+
+    def _producer_added(self, producer: Producer) -> None:
+        producer.set_paused((producer.participant_id, producer.kind) in self._paused)
+        if producer.kind is MediaKind.AUDIO:
+            producer.on_level(self._level)
+        for transport in self.subscribers.values():
+            transport.add_producer(producer)
+
+    # --- rules --------------------------------------------------------------------------------
+
+    def _may_receive(self, subscriber_id: str, producer: Producer) -> bool:
+        publisher_id = producer.participant_id
+        if publisher_id == subscriber_id:
+            return False
+        if publisher_id in self._on_air:
+            return True
+        if subscriber_id not in self._preview:
+            return False
+        narrowed = self._previewed.get(subscriber_id)
+        return narrowed is None or narrowed == publisher_id
+
+    def _apply_rules(self) -> None:
+        for transport in self.subscribers.values():
+            transport.apply_rules()
+
+    def set_on_air(self, participant_id: str, on_air: bool) -> None:
+        """Start or stop forwarding this participant to everyone (a key frame follows)."""
+        if on_air:
+            self._on_air.add(participant_id)
+        else:
+            self._on_air.discard(participant_id)
+            self._speakers.forget(participant_id)
+        self._apply_rules()
+
+    def is_on_air(self, participant_id: str) -> bool:
+        return participant_id in self._on_air
+
+    def set_preview(self, subscriber_id: str, allowed: bool) -> None:
+        if allowed:
+            self._preview.add(subscriber_id)
+        else:
+            self._preview.discard(subscriber_id)
+        self._apply_rules()
+
+    def set_previewed(self, subscriber_id: str, publisher_id: str | None) -> None:
+        if publisher_id is None:
+            self._previewed.pop(subscriber_id, None)
+        else:
+            self._previewed[subscriber_id] = publisher_id
+        self._apply_rules()
+
+    def pause_producer(self, participant_id: str, kind: MediaKind, paused: bool) -> None:
+        """The moderator's mute: the publisher keeps sending, nobody receives it."""
+        key = (participant_id, MediaKind(kind))
+        if paused:
+            self._paused.add(key)
+        else:
+            self._paused.discard(key)
+        publisher = self.publishers.get(participant_id)
+        producer = publisher.producer(key[1]) if publisher else None
+        if producer is not None:
+            producer.set_paused(paused)
+
+    def hold_subscriber(self, participant_id: str, held: bool) -> None:
+        self._subscriber(participant_id).set_held(held)
+
+    def set_receive_limit(self, participant_id: str, kbps: int | None) -> None:
+        self._subscriber(participant_id).set_receive_limit(_bps(kbps))
+
+    def set_send_limit(self, participant_id: str, kbps: int | None) -> None:
+        publisher = self.publishers.get(participant_id)
+        if publisher is None:
+            raise UnknownParticipant(f"{participant_id} does not publish")
+        publisher.set_send_limit(_bps(kbps))
+
+    def set_gain(self, participant_id: str, gain_db: float) -> None:
+        """The moderator's level for a microphone, applied by every receiver and the recorder.
+
+        Clients and the recorder multiply by gain_linear(); the SFU itself never decodes
+        (see the SFU notes in the README for the measurement behind this choice).
+        """
+        if not math.isfinite(gain_db) or abs(gain_db) > MAX_GAIN_DB:
+            raise ValueError(f"gain must be within ±{MAX_GAIN_DB} dB, got {gain_db}")
+        self._gains[participant_id] = gain_db
+
+    def gain_db(self, participant_id: str) -> float:
+        return self._gains.get(participant_id, 0.0)
+
+    # --- events -------------------------------------------------------------------------------
+
+    def on_active_speaker(self, callback: SpeakerListener) -> None:
+        self._speaker_listeners.append(callback)
+
+    def on_connection_state(self, callback: ConnectionListener) -> None:
+        self._state_listeners.append(callback)
+
+    @property
+    def active_speaker(self) -> str | None:
+        return self._speakers.active
+
+    def _level(self, producer: Producer, level: int, voice: bool) -> None:
+        if producer.participant_id in self._on_air and not producer.paused:
+            self._speakers.add_level(producer.participant_id, level)
+
+    def _speaker_changed(self, participant_id: str | None) -> None:
+        for listener in list(self._speaker_listeners):
+            listener(participant_id)
+
+    def _connection_state(self, participant_id: str, role: Role, state: str) -> None:
+        for listener in list(self._state_listeners):
+            listener(participant_id, role.value, state)
+
+    # --- stats --------------------------------------------------------------------------------
+
+    def stats(self) -> dict[str, object]:
+        participants: dict[str, dict[str, object]] = {}
+        for pid, publisher in self.publishers.items():
+            entry = participants.setdefault(pid, {})
+            entry["on_air"] = pid in self._on_air
+            entry["gain_db"] = self.gain_db(pid)
+            entry["publisher"] = publisher.stats()
+        for pid, subscriber in self.subscribers.items():
+            participants.setdefault(pid, {})["subscriber"] = subscriber.stats()
+        return {
+            "router": self.name,
+            "active_speaker": self.active_speaker,
+            "participants": participants,
+        }
+
+    # --- helpers ------------------------------------------------------------------------------
+
+    def _ensure_open(self) -> None:
+        if self.closed:
+            raise RouterClosed(f"router {self.name} is closed")
+
+    def _subscriber(self, participant_id: str) -> SubscriberTransport:
+        transport = self.subscribers.get(participant_id)
+        if transport is None:
+            raise UnknownParticipant(f"{participant_id} does not subscribe")
+        return transport
+
+
+def _bps(kbps: int | None) -> int | None:
+    if kbps is None:
+        return None
+    if kbps <= 0:
+        raise ValueError(f"a bandwidth limit must be positive, got {kbps} kbit/s")
+    return kbps * 1000
+
+
+def gain_linear(gain_db: float) -> float:
+    return float(10 ** (gain_db / 20))

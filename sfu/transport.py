@@ -1,0 +1,78 @@
+"""WebRtcTransport: one aiortc RTCPeerConnection of one participant, in one role."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+
+from aiortc import RTCPeerConnection
+
+from config.settings import RtcSettings
+from sfu.errors import TransportClosed
+from sfu.peer import new_peer_connection
+from sfu.types import Role
+
+log = logging.getLogger(__name__)
+
+TICK_S = 1.0
+"""Reports, bitrates, caps and key-frame retries run on this period."""
+
+ConnectionStateListener = Callable[[str, Role, str], None]
+
+
+class WebRtcTransport:
+    """Owns the peer connection and a once-a-second task; `close()` is idempotent."""
+
+    role: Role
+
+    def __init__(
+        self, settings: RtcSettings, participant_id: str, on_state: ConnectionStateListener
+    ) -> None:
+        self.participant_id = participant_id
+        self.pc: RTCPeerConnection = new_peer_connection(settings)
+        self.closed = False
+        self._on_state = on_state
+        self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+        self._log = logging.LoggerAdapter(
+            log, {"participant": participant_id, "role": self.role.value}
+        )
+
+        @self.pc.on("connectionstatechange")
+        def _state_changed() -> None:
+            state = self.pc.connectionState
+            self._log.info("connection %s", state)
+            self._on_state(self.participant_id, self.role, state)
+
+    @property
+    def connection_state(self) -> str:
+        return str(self.pc.connectionState)
+
+    def _ensure_open(self) -> None:
+        if self.closed:
+            raise TransportClosed(f"{self.role.value} transport of {self.participant_id} is closed")
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(TICK_S)
+            try:
+                self.tick()
+            except Exception:  # a report must never stop the reports that follow
+                self._log.exception("periodic work failed")
+
+    def tick(self) -> None:
+        raise NotImplementedError
+
+    def _close_media(self) -> None:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        self._ticker.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._ticker
+        self._close_media()
+        await self.pc.close()
