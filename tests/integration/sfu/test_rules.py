@@ -1,0 +1,120 @@
+"""Forwarding rules from room state: on air, preview, hold and mute, without renegotiating."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from sfu import MediaKind, Router
+from tests.helpers import wait_until
+from tests.integration.sfu.peers import Clients, ClientSubscriber
+
+pytestmark = pytest.mark.timeout(60)
+
+
+def frames(sub: ClientSubscriber, publisher: str, kind: str = "video") -> int:
+    return sub.frames_of(publisher, kind)
+
+
+async def still(sub: ClientSubscriber, publisher: str, kind: str, seconds: float = 0.6) -> int:
+    """Frames received over a pause long enough for anything in flight to arrive."""
+    await asyncio.sleep(0.3)
+    before = frames(sub, publisher, kind)
+    await asyncio.sleep(seconds)
+    return frames(sub, publisher, kind) - before
+
+
+async def test_on_air_switch_reaches_listeners_fast_without_renegotiation(
+    router: Router, clients: Clients
+) -> None:
+    await clients.publisher("alice", luma=60)
+    await clients.publisher("boris", luma=200)
+    router.set_on_air("alice", True)
+    listener = await clients.subscriber("listener")
+    await wait_until(lambda: frames(listener, "alice") >= 10, timeout=10)
+    assert frames(listener, "boris") == 0
+    offers = 0
+
+    def count_offer() -> None:
+        nonlocal offers
+        offers += 1
+
+    assert listener.transport is not None
+    listener.transport.on_negotiation_needed(count_offer)
+    switched = time.monotonic()
+    router.set_on_air("alice", False)
+    router.set_on_air("boris", True)
+    await wait_until(lambda: frames(listener, "boris") >= 1, timeout=2)
+    track = listener.track_of("boris", "video")
+    assert track is not None
+    assert track.first_at is not None
+    assert track.first_at - switched < 0.5
+    assert abs(track.lumas[0] - 200) < 10
+    assert await still(listener, "alice", "video") == 0
+    assert await still(listener, "alice", "audio") == 0
+    assert offers == 0
+
+
+async def test_preview_only_for_the_moderator_and_narrowing(
+    router: Router, clients: Clients
+) -> None:
+    await clients.publisher("citizen1", luma=60)
+    await clients.publisher("citizen2", luma=120)
+    moderator = await clients.subscriber("moderator")
+    listener = await clients.subscriber("listener")
+    router.set_preview("moderator", True)
+    await wait_until(lambda: frames(moderator, "citizen1") >= 5, timeout=10)
+    await wait_until(lambda: frames(moderator, "citizen2") >= 5, timeout=10)
+    assert frames(listener, "citizen1") == frames(listener, "citizen2") == 0
+    router.set_previewed("moderator", "citizen2")
+    assert await still(moderator, "citizen1", "video") == 0
+    assert await still(moderator, "citizen2", "video") > 5
+    router.set_preview("moderator", False)
+    assert await still(moderator, "citizen2", "video") == 0
+    assert frames(listener, "citizen1") == frames(listener, "citizen2") == 0
+
+
+async def test_hold_and_mute_are_separate_states(router: Router, clients: Clients) -> None:
+    await clients.publisher("speaker")
+    router.set_on_air("speaker", True)
+    held = await clients.subscriber("held")
+    other = await clients.subscriber("other")
+    await wait_until(lambda: frames(held, "speaker") >= 5 and frames(other, "speaker") >= 5)
+
+    router.hold_subscriber("held", True)
+    assert await still(held, "speaker", "audio") == 0
+    assert await still(held, "speaker", "video") == 0
+    assert await still(other, "speaker", "video") > 5
+
+    router.pause_producer("speaker", MediaKind.AUDIO, True)  # muted by the moderator
+    assert await still(other, "speaker", "audio") == 0
+    assert await still(other, "speaker", "video") > 5
+
+    router.hold_subscriber("held", False)  # released, but the speaker is still muted
+    assert await still(held, "speaker", "audio") == 0
+    assert await still(held, "speaker", "video") > 5
+
+    router.pause_producer("speaker", MediaKind.AUDIO, False)
+    assert await still(held, "speaker", "audio") > 10
+    assert await still(other, "speaker", "audio") > 10
+
+
+async def test_leaving_publisher_renegotiates_and_its_m_line_is_reused(
+    router: Router, clients: Clients
+) -> None:
+    first = await clients.publisher("first", luma=60)
+    router.set_on_air("first", True)
+    listener = await clients.subscriber("listener")
+    await wait_until(lambda: frames(listener, "first") >= 5, timeout=10)
+    mids = set(listener.owners)
+    await router.remove_participant("first")
+    await first.close()
+    await clients.publisher("second", luma=200)
+    router.set_on_air("second", True)
+    await wait_until(lambda: set(listener.owners.values()) == {"second"}, timeout=10)
+    assert set(listener.owners) == mids  # same m-lines, now carrying the new publisher
+    video = listener.track_of("second", "video")
+    assert video is not None
+    await wait_until(lambda: video.luma is not None and abs(video.luma - 200) < 10, timeout=10)
