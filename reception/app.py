@@ -15,8 +15,7 @@ from reception.health import healthz, readyz
 from reception.metrics import Metrics
 from reception.middleware import observe
 from sfu.peer import apply_network_settings
-from signaling.namespace import ReceptionNamespace
-from signaling.server import attach, create_server
+from signaling.setup import setup_signaling
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +38,8 @@ def create_app(settings: Settings) -> web.Application:
     roles = set(settings.server.roles)
     if "portal" in roles:
         setup_portal(app, settings, db)
-    sio = create_server(settings.redis) if "media" in roles else None
-    if sio is not None:
-        attach(app, sio, ReceptionNamespace())
+    if "media" in roles:
+        setup_signaling(app, settings, STATIC_DIR)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -50,8 +48,6 @@ def create_app(settings: Settings) -> web.Application:
             extra={"mode": settings.mode.value, "roles": list(settings.server.roles)},
         )
         yield
-        if sio is not None:
-            await sio.shutdown()
         await db.close()
         log.info("node stopped")
 

@@ -11,6 +11,9 @@ from aiohttp import web
 from config.settings import RedisSettings
 
 NAMESPACE = "/reception"
+MAX_MESSAGE_BYTES = 2 * 1024 * 1024
+"""Large enough that an oversize field reaches the payload checks and gets an error
+acknowledgement; a bigger message makes the transport close the connection."""
 log = logging.getLogger(__name__)
 
 
@@ -23,7 +26,7 @@ def create_server(redis: RedisSettings) -> socketio.AsyncServer:
         cors_allowed_origins=[],
         logger=False,
         engineio_logger=False,
-        max_http_buffer_size=64 * 1024,
+        max_http_buffer_size=MAX_MESSAGE_BYTES,
     )
 
 

@@ -1,0 +1,342 @@
+"""One live reception on this node: its room, moderator service and media router.
+
+The room is the truth; after every change the router is made to follow the changed
+participant (`_sync`), and the change goes out as a delta to everyone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from signaling.channel import Channel
+from signaling.directory import Reception, ReceptionDirectory, ReceptionState
+from signaling.media import MediaRouter, PublisherLike, SubscriberLike
+from signaling.moderation import ModeratorService, Outcome
+from signaling.options import SignalingOptions
+from signaling.protocol.errors import CloseReason, ErrorCode, SignalingError
+from signaling.protocol.payloads import ClientReport, LayoutChoice, MediaKind, SelfMute, ServerEvent
+from signaling.protocol.roles import Permission, can
+from signaling.protocol.tokens import JoinClaims
+from signaling.quality import quality_of
+from signaling.room import Participant, Presence, Room
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+class _Subscription:
+    """The server-offered connection of one participant; one offer in flight at a time."""
+
+    def __init__(self, transport: SubscriberLike) -> None:
+        self.transport = transport
+        self.awaiting_answer = False
+        self.stale = False
+
+
+class Conference:
+    def __init__(
+        self,
+        reception: Reception,
+        directory: ReceptionDirectory,
+        channel: Channel,
+        router: MediaRouter | None,
+        options: SignalingOptions,
+    ) -> None:
+        self.reception = reception
+        self.room = Room(reception.reception_id)
+        self.moderation = ModeratorService(self.room, directory)
+        self._directory = directory
+        self._channel = channel
+        self._router = router
+        self._options = options
+        self._publishers: dict[str, PublisherLike] = {}
+        self._subscriptions: dict[str, _Subscription] = {}
+        self._grace: dict[str, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.closed = False
+        if router is not None:
+            router.on_active_speaker(self._on_active_speaker)
+            router.on_connection_state(self._on_connection_state)
+
+    @property
+    def reception_id(self) -> str:
+        return self.reception.reception_id
+
+    # -- presence -------------------------------------------------------------------------
+
+    async def admit(self, claims: JoinClaims, browser: str, device: str) -> Participant:
+        """Add the person, or give a returning one back their place, floor and mutes."""
+        participant = self.room.get(claims.user_id)
+        if participant is None:
+            counts = can(claims.role, Permission.COUNTS_TOWARDS_CAPACITY)
+            if counts and self.room.citizens() >= self.reception.max_citizens:
+                raise SignalingError(ErrorCode.FULL, "the reception has no free places left")
+            participant = Participant(claims.user_id, claims.display_name, claims.role)
+            self.room.participants[participant.id] = participant
+        else:
+            self._cancel_grace(participant.id)
+            await self._drop_media(participant.id)
+            participant.presence = Presence.CONNECTED
+        participant.browser, participant.device = browser, device
+        await self._changed(participant)
+        return participant
+
+    async def drop(self, participant_id: str) -> None:
+        """The connection vanished: keep the place for the grace period, show "reconnecting"."""
+        participant = self.room.get(participant_id)
+        if participant is None or self.closed:
+            return
+        participant.presence = Presence.RECONNECTING
+        await self._drop_media(participant_id)
+        await self._changed(participant)
+        self._cancel_grace(participant_id)
+        self._grace[participant_id] = self._spawn(self._expire(participant_id))
+
+    async def _expire(self, participant_id: str) -> None:
+        await asyncio.sleep(self._options.reconnect_grace_s)
+        self._grace.pop(participant_id, None)
+        participant = self.room.get(participant_id)
+        if participant is not None and participant.presence is Presence.RECONNECTING:
+            await self.remove(participant_id, CloseReason.TIMED_OUT)
+
+    async def remove(self, participant_id: str, reason: CloseReason) -> None:
+        if self.room.participants.pop(participant_id, None) is None:
+            return
+        self._cancel_grace(participant_id)
+        for previewed_by, previewed in list(self.room.previews.items()):
+            if previewed == participant_id:
+                self.room.previews[previewed_by] = None
+                self._sync_by_id(previewed_by)
+        self.room.previews.pop(participant_id, None)
+        await self._channel.evict(self.reception_id, participant_id, reason)
+        await self._drop_media(participant_id)
+        if self.room.active_speaker == participant_id:
+            self.room.active_speaker = None
+            await self._room_changed()
+        await self._channel.broadcast(
+            self.reception_id,
+            ServerEvent.PARTICIPANT_LEFT,
+            {"id": participant_id, "reason": reason.value},
+        )
+
+    async def end(self) -> None:
+        """Everyone out, the reception ended for good, the media released."""
+        if self.closed:
+            return
+        for participant_id in list(self.room.participants):
+            await self.remove(participant_id, CloseReason.RECEPTION_ENDED)
+        await self._directory.move(self.reception_id, ReceptionState.ENDED)
+        await self._channel.announce(self.reception_id, ReceptionState.ENDED.value)
+        await self.close()
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._router is not None:
+            await self._router.close()
+
+    # -- media negotiation ----------------------------------------------------------------
+
+    async def publish(self, participant_id: str, offer_sdp: str) -> str:
+        participant = self._present(participant_id)
+        if not can(participant.role, Permission.PUBLISH):
+            raise SignalingError(ErrorCode.FORBIDDEN, "this role does not send media")
+        router = self._media()
+        publisher = self._publishers.get(participant_id)
+        if publisher is None:
+            publisher = await self._media_call(router.add_publisher(participant_id))
+            self._publishers[participant_id] = publisher
+        answer = await self._media_call(publisher.accept_offer(offer_sdp))
+        self._sync(participant)
+        return answer
+
+    async def subscribe(self, participant_id: str) -> dict[str, Any]:
+        participant = self._present(participant_id)
+        router = self._media()
+        subscription = self._subscriptions.get(participant_id)
+        if subscription is None:
+            transport = await self._media_call(router.add_subscriber(participant_id))
+            subscription = _Subscription(transport)
+            self._subscriptions[participant_id] = subscription
+            transport.on_negotiation_needed(lambda: self._renegotiate_soon(participant_id))
+        self._sync(participant)
+        return await self._offer(subscription)
+
+    async def subscribe_answer(self, participant_id: str, answer_sdp: str) -> None:
+        self._present(participant_id)
+        subscription = self._subscriptions.get(participant_id)
+        if subscription is None or not subscription.awaiting_answer:
+            raise SignalingError(
+                ErrorCode.FORBIDDEN, "no subscriber offer is waiting for an answer"
+            )
+        await self._media_call(subscription.transport.accept_answer(answer_sdp))
+        subscription.awaiting_answer = False
+        if subscription.stale:
+            await self._send_offer(participant_id, subscription)
+
+    async def _offer(self, subscription: _Subscription) -> dict[str, Any]:
+        offer = await self._media_call(subscription.transport.create_offer())
+        subscription.awaiting_answer, subscription.stale = True, False
+        tracks = [
+            {"mid": t.mid, "participant_id": t.participant_id, "kind": str(t.kind)}
+            for t in offer.tracks
+        ]
+        return {"sdp": offer.sdp, "tracks": tracks}
+
+    def _renegotiate_soon(self, participant_id: str) -> None:
+        subscription = self._subscriptions.get(participant_id)
+        if subscription is None or self.closed:
+            return
+        if subscription.awaiting_answer:
+            subscription.stale = True
+            return
+        self._spawn(self._send_offer(participant_id, subscription))
+
+    async def _send_offer(self, participant_id: str, subscription: _Subscription) -> None:
+        if self._subscriptions.get(participant_id) is not subscription:
+            return
+        try:
+            offer = await self._offer(subscription)
+        except SignalingError:
+            log.warning("renegotiation failed", extra={"participant": participant_id})
+            return
+        await self._channel.send(
+            self.reception_id, participant_id, ServerEvent.SUBSCRIBER_OFFER, offer
+        )
+
+    async def _drop_media(self, participant_id: str) -> None:
+        had = self._publishers.pop(participant_id, None) or self._subscriptions.pop(
+            participant_id, None
+        )
+        self._subscriptions.pop(participant_id, None)
+        if had is not None and self._router is not None:
+            await self._router.remove_participant(participant_id)
+
+    # -- the participant's own controls ---------------------------------------------------
+
+    async def self_mute(self, participant_id: str, request: SelfMute) -> None:
+        participant = self._present(participant_id)
+        if not request.muted and participant.moderator_muted[request.kind]:
+            raise SignalingError(
+                ErrorCode.MUTED_BY_MODERATOR, "the moderator has turned this off for you"
+            )
+        participant.self_muted[request.kind] = request.muted
+        self._sync(participant)
+        await self._changed(participant)
+
+    def choose_layout(self, participant_id: str, request: LayoutChoice) -> None:
+        self._present(participant_id).layout = request.layout
+
+    async def report(self, participant_id: str, report: ClientReport) -> None:
+        participant = self._present(participant_id)
+        participant.report = report
+        quality = quality_of(report)
+        if quality is not participant.quality:
+            participant.quality = quality
+            await self._changed(participant)
+
+    def technical_info(self, participant: Participant) -> dict[str, Any]:
+        server: Any = None
+        if self._router is not None:
+            stats = self._router.stats()
+            server = stats.get("participants", stats).get(participant.id)
+        return {**participant.public(), **participant.technical(), "server": server}
+
+    # -- moderator commands ---------------------------------------------------------------
+
+    async def apply(self, actor: Participant, outcome: Outcome) -> None:
+        """Make the router and every client follow what a moderator command changed
+        (ending the reception is the registry's: it also forgets the conference)."""
+        self._sync(actor)
+        for participant in outcome.changed:
+            self._sync(participant)
+            await self._changed(participant)
+        if outcome.room_changed:
+            await self._room_changed()
+        for participant_id, reason in outcome.evict:
+            await self.remove(participant_id, reason)
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def _present(self, participant_id: str) -> Participant:
+        participant = self.room.get(participant_id)
+        if participant is None:
+            raise SignalingError(ErrorCode.NOT_JOINED, "join the reception first")
+        return participant
+
+    def _media(self) -> MediaRouter:
+        if self._router is None:
+            raise SignalingError(ErrorCode.MEDIA_FAILED, "this node carries no media")
+        return self._router
+
+    async def _media_call(self, call: Coroutine[Any, Any, T]) -> T:
+        try:
+            return await call
+        except SignalingError:
+            raise
+        except Exception as exc:
+            log.warning("media call failed: %s", exc, extra={"reception": self.reception_id})
+            code = getattr(exc, "code", "media_failed")
+            raise SignalingError(ErrorCode.MEDIA_FAILED, f"media: {code}") from exc
+
+    def _sync_by_id(self, participant_id: str) -> None:
+        participant = self.room.get(participant_id)
+        if participant is not None:
+            self._sync(participant)
+
+    def _sync(self, participant: Participant) -> None:
+        """Push the participant's whole forwarding state to the router (idempotent)."""
+        router = self._router
+        if router is None:
+            return
+        pid = participant.id
+        if pid in self._publishers:
+            router.set_on_air(pid, participant.on_air)
+            for kind in MediaKind:
+                router.pause_producer(pid, kind, participant.paused(kind))
+            router.set_send_limit(pid, participant.bandwidth_kbps)
+            router.set_gain(pid, participant.gain_db)
+        if pid in self._subscriptions:
+            router.hold_subscriber(pid, participant.held)
+            router.set_receive_limit(pid, participant.bandwidth_kbps)
+            previewed = self.room.previews.get(pid)
+            router.set_preview(pid, previewed is not None)
+            router.set_previewed(pid, previewed)
+
+    async def _changed(self, participant: Participant) -> None:
+        await self._channel.broadcast(
+            self.reception_id, ServerEvent.PARTICIPANT, participant.public()
+        )
+
+    async def _room_changed(self) -> None:
+        await self._channel.broadcast(self.reception_id, ServerEvent.ROOM, self.room.room_fields())
+
+    def _on_active_speaker(self, participant_id: str | None) -> None:
+        if participant_id != self.room.active_speaker and not self.closed:
+            self.room.active_speaker = participant_id
+            self._spawn(self._room_changed())
+
+    def _on_connection_state(self, participant_id: str, side: str, state: str) -> None:
+        """ICE failed: show "reconnecting" and wait for the client to come back."""
+        if state == "failed" and not self.closed:
+            log.info("%s connection failed", side, extra={"participant": participant_id})
+            self._spawn(self.drop(participant_id))
+
+    def _cancel_grace(self, participant_id: str) -> None:
+        task = self._grace.pop(participant_id, None)
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task

@@ -1,0 +1,21 @@
+"""Signaling timings, passed in by the application (tests shorten them)."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+
+
+def _default_node_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+@dataclass(frozen=True, slots=True)
+class SignalingOptions:
+    reconnect_grace_s: float = 30.0
+    """How long a dropped participant keeps its place, floor and mutes."""
+    session_ttl_s: float = 8 * 3600
+    """Lifetime of the token handed out on join, used to come back after a reload."""
+    node_id: str = field(default_factory=_default_node_id)
+    """This node's name in the reception -> node map."""

@@ -1,0 +1,108 @@
+"""The live receptions hosted by this node, and the join rules of SPEC §4.
+
+Join checks run in a fixed, documented order (docs/protocol.md): token, ban, reception
+state, moderator presence, identity for staff roles, node, capacity.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from signaling.channel import Channel
+from signaling.conference import Conference
+from signaling.directory import Reception, ReceptionDirectory, ReceptionState
+from signaling.media import RouterFactory
+from signaling.options import SignalingOptions
+from signaling.protocol.errors import ErrorCode, SignalingError
+from signaling.protocol.roles import Permission, Role, can
+from signaling.protocol.tokens import JoinClaims
+from signaling.room import Participant
+
+log = logging.getLogger(__name__)
+
+
+class ConferenceRegistry:
+    def __init__(
+        self,
+        directory: ReceptionDirectory,
+        channel: Channel,
+        router_factory: RouterFactory | None,
+        options: SignalingOptions,
+    ) -> None:
+        self.directory = directory
+        self._channel = channel
+        self._router_factory = router_factory
+        self.options = options
+        self._conferences: dict[str, Conference] = {}
+        self._opening = asyncio.Lock()
+
+    def get(self, reception_id: str) -> Conference | None:
+        return self._conferences.get(reception_id)
+
+    async def admit(
+        self, claims: JoinClaims, browser: str, device: str
+    ) -> tuple[Conference, Participant]:
+        rid = claims.reception_id
+        if await self.directory.is_banned(rid, claims.user_id):
+            raise SignalingError(ErrorCode.BANNED, "you were removed from this reception")
+        reception = await self.directory.get(rid)
+        if reception is None or reception.state in (ReceptionState.PLANNED, ReceptionState.ENDED):
+            raise SignalingError(ErrorCode.RECEPTION_NOT_LIVE, "the reception is not live")
+        if (
+            can(claims.role, Permission.NEEDS_MODERATOR)
+            and reception.state is not ReceptionState.LIVE
+        ):
+            raise SignalingError(ErrorCode.MODERATOR_ABSENT, "the moderator has not joined yet")
+        _check_identity(reception, claims)
+        conference = await self._conference(reception)
+        participant = await conference.admit(claims, browser, device)
+        if can(claims.role, Permission.MODERATE) and reception.state is ReceptionState.STARTED:
+            conference.reception = await self.directory.move(rid, ReceptionState.LIVE)
+            await self._channel.announce(rid, ReceptionState.LIVE.value)
+        return conference, participant
+
+    async def _conference(self, reception: Reception) -> Conference:
+        rid = reception.reception_id
+        async with self._opening:
+            conference = self._conferences.get(rid)
+            if conference is not None and not conference.closed:
+                return conference
+            owner = await self.directory.claim(rid, self.options.node_id)
+            if owner != self.options.node_id:
+                raise SignalingError(
+                    ErrorCode.WRONG_NODE, "the reception is hosted by another node", node=owner
+                )
+            router = self._router_factory(f"reception-{rid}") if self._router_factory else None
+            conference = Conference(reception, self.directory, self._channel, router, self.options)
+            self._conferences[rid] = conference
+            log.info("conference opened", extra={"reception": rid})
+            return conference
+
+    async def end(self, conference: Conference) -> None:
+        await conference.end()
+        await self.forget(conference)
+
+    async def forget(self, conference: Conference) -> None:
+        rid = conference.reception_id
+        if self._conferences.get(rid) is conference:
+            del self._conferences[rid]
+            await self.directory.release(rid, self.options.node_id)
+
+    async def close(self) -> None:
+        for conference in list(self._conferences.values()):
+            await conference.close()
+            await self.forget(conference)
+        await self.directory.close()
+
+
+def _check_identity(reception: Reception, claims: JoinClaims) -> None:
+    """A host or moderator token only for the reception's own host or moderator."""
+    expected = {
+        Role.HOST: reception.host_user_id,
+        Role.MODERATOR: reception.moderator_user_id,
+    }.get(claims.role)
+    if expected is not None and expected != claims.user_id:
+        raise SignalingError(
+            ErrorCode.FORBIDDEN, f"you are not the {claims.role.value} of this reception"
+        )

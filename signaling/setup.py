@@ -1,0 +1,71 @@
+"""Mounts the live conference on the node's application: socket.io, pages, lifecycle."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+
+from config.settings import Settings
+from signaling import devpage
+from signaling.directory import directory_for
+from signaling.media import RouterFactory
+from signaling.namespace import ReceptionNamespace
+from signaling.options import SignalingOptions
+from signaling.registry import ConferenceRegistry
+from signaling.server import attach, create_server
+
+SIGNALING = web.AppKey("signaling.namespace", ReceptionNamespace)
+
+
+def setup_signaling(
+    app: web.Application,
+    settings: Settings,
+    static_dir: Path,
+    *,
+    options: SignalingOptions | None = None,
+    router_factory: RouterFactory | None = None,
+) -> ReceptionNamespace:
+    """Attach the /reception namespace and the conference page; returns the namespace."""
+    token_key = settings.secrets.token_key
+    if token_key is None:
+        raise ValueError("secrets.token_key must be set before the signaling starts")
+    key = token_key.get_secret_value()
+    opts = options or SignalingOptions()
+    directory = directory_for(settings.redis.url)
+    sio = create_server(settings.redis)
+    namespace = ReceptionNamespace(
+        key,
+        lambda channel: ConferenceRegistry(directory, channel, router_factory, opts),
+        ice_servers=[
+            {
+                "urls": list(server.urls),
+                **({"username": server.username} if server.username else {}),
+                **(
+                    {"credential": server.credential.get_secret_value()}
+                    if server.credential
+                    else {}
+                ),
+            }
+            for server in settings.rtc.ice_servers
+        ],
+    )
+    attach(app, sio, namespace)
+    app[SIGNALING] = namespace
+    page = static_dir / "conference.html"
+
+    async def conference_page(request: web.Request) -> web.FileResponse:
+        return web.FileResponse(page, headers={"Cache-Control": "no-store"})
+
+    app.router.add_get("/conference", conference_page, name="conference")
+    if settings.server.development:
+        devpage.mount(app, directory, key)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        yield
+        await namespace.registry.close()
+        await sio.shutdown()
+
+    app.cleanup_ctx.append(lifecycle)
+    return namespace
