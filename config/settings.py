@@ -141,6 +141,35 @@ class SecretsSettings(Section):
         return value
 
 
+class OidcSettings(Section):
+    """Sign-in through an OpenID Connect provider (the federal ESIA is one); off by default."""
+
+    enabled: bool = False
+    issuer: str | None = None
+    """The provider's issuer URL; its /.well-known/openid-configuration is read at sign-in."""
+    client_id: str | None = None
+    client_secret: SecretStr | None = None
+    scopes: list[str] = ["openid", "email", "profile"]
+    button_label: str = "Войти через Госуслуги"
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with https:// (or http:// for a local provider)")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _complete(self) -> OidcSettings:
+        if self.enabled:
+            missing = [k for k in ("issuer", "client_id", "client_secret") if not getattr(self, k)]
+            if missing:
+                raise ValueError(f"enabled needs {', '.join(missing)}")
+            if "openid" not in self.scopes:
+                raise ValueError("scopes must include openid")
+        return self
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "text"] = "json"
@@ -158,6 +187,7 @@ class Settings(Section):
     storage: StorageSettings = StorageSettings()
     mail: MailSettings = MailSettings()
     secrets: SecretsSettings = SecretsSettings()
+    oidc: OidcSettings = OidcSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @property
