@@ -51,3 +51,11 @@ class TooManyAttempts(PortalError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class FormErrors(InvalidInput):
+    """Field-by-field problems of a submitted form; `fields` maps a field to its messages."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        self.fields = fields
+        super().__init__(" ".join(m for messages in fields.values() for m in messages))

@@ -19,7 +19,7 @@ import json
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
@@ -30,6 +30,7 @@ from portal.errors import InvalidInput
 from portal.web.access import PUBLIC, SIGNED_IN, Access, access, declare
 
 ApiHandler = Callable[..., Awaitable[Any]]
+H = TypeVar("H", bound=ApiHandler)
 API_REGISTRIES = web.AppKey("portal.api_registries", list)
 _PARAM = re.compile(r"\{(\w+)(?::([^}]*))?\}")
 _REF = "#/components/schemas/{model}"
@@ -38,6 +39,8 @@ _REF = "#/components/schemas/{model}"
 class ErrorBody(BaseModel):
     code: str
     message: str
+    fields: dict[str, list[str]] | None = None
+    """Per-field messages of a rejected form."""
 
 
 class ErrorResponse(BaseModel):
@@ -120,7 +123,7 @@ class ApiRegistry:
         status: int = 200,
         request_content: dict[str, Any] | None = None,
         response_content: dict[str, Any] | None = None,
-    ) -> Callable[[ApiHandler], ApiHandler]:
+    ) -> Callable[[H], H]:
         if public:
             declared = access(PUBLIC)
         elif roles is None:
@@ -128,7 +131,7 @@ class ApiRegistry:
         else:
             declared = access(*roles)
 
-        def register(handler: ApiHandler) -> ApiHandler:
+        def register(handler: H) -> H:
             self.routes.append(
                 ApiRoute(
                     method=method.upper(),

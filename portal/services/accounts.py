@@ -1,16 +1,224 @@
-"""Staff accounts created from the command line."""
+"""Citizen accounts: registration, activation, profile and notification settings; the
+first administrator from the command line."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
+
 from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.db import Database
 from portal.adapters.orm import User
 from portal.adapters.passwords import hash_password
+from portal.domain.contacts import is_valid_email, normalize_email, normalize_phone
+from portal.domain.password_rule import password_problems
 from portal.domain.roles import Role
-from portal.errors import Conflict, InvalidInput
+from portal.domain.snils import format_snils, is_valid_snils, normalize_snils
+from portal.errors import Conflict, FormErrors, InvalidInput, NotFound
+from portal.services.links import LinkPurpose, link_matches, link_user_id
 
-MIN_PASSWORD = 8
+MIN_ADMIN_PASSWORD = 8
+NAME_MAX = 100
+
+
+@dataclass(frozen=True)
+class Registration:
+    surname: str
+    name: str
+    patronymic: str
+    email: str
+    phone: str
+    password: str
+    password_again: str
+    consent: bool
+
+
+def _name_problems(errors: dict[str, list[str]], field: str, value: str, required: bool) -> None:
+    if required and not value:
+        errors.setdefault(field, []).append("Заполните это поле.")
+    elif len(value) > NAME_MAX:
+        errors.setdefault(field, []).append("Не более 100 символов.")
+
+
+def validate_registration(form: Registration) -> tuple[str, str]:
+    """Check every field; returns the normalised (email, phone) or raises FormErrors."""
+    errors: dict[str, list[str]] = {}
+    _name_problems(errors, "surname", form.surname, True)
+    _name_problems(errors, "name", form.name, True)
+    _name_problems(errors, "patronymic", form.patronymic, False)
+    email = normalize_email(form.email)
+    if not is_valid_email(email):
+        errors["email"] = ["Укажите адрес электронной почты, например ivanov@mail.ru."]
+    phone = normalize_phone(form.phone)
+    if phone is None:
+        errors["phone"] = ["Укажите номер мобильного телефона, например +7 912 345-67-89."]
+    if problems := password_problems(form.password):
+        errors["password"] = problems
+    elif form.password != form.password_again:
+        errors["password_again"] = ["Пароли не совпадают."]
+    if not form.consent:
+        errors["consent"] = ["Необходимо согласие на обработку персональных данных."]
+    if errors:
+        raise FormErrors(errors)
+    assert phone is not None
+    return email, phone
+
+
+async def register_citizen(db: Database, form: Registration, now: datetime) -> User:
+    """Create an inactive citizen account (or refresh an unactivated one: registration may
+    be repeated) and return it; the caller e-mails the activation link."""
+    email, phone = validate_registration(form)
+    async with db.session() as session, session.begin():
+        existing = (
+            await session.execute(select(User).where(User.email == email))
+        ).scalar_one_or_none()
+        if existing is not None and (existing.is_active or existing.login is not None):
+            raise FormErrors(
+                {"email": ["Этот адрес уже зарегистрирован. Войдите или сбросьте пароль."]}
+            )
+        phone_owner = (
+            await session.execute(select(User).where(User.phone == phone))
+        ).scalar_one_or_none()
+        if phone_owner is not None and phone_owner is not existing:
+            if phone_owner.is_active:
+                raise FormErrors({"phone": ["Этот номер телефона уже зарегистрирован."]})
+            phone_owner.phone = None
+            await session.flush()
+        user = existing or User(roles=[Role.CITIZEN.value])
+        user.surname = form.surname.strip()
+        user.name = form.name.strip()
+        user.patronymic = form.patronymic.strip()
+        user.email = email
+        user.phone = phone
+        user.password_hash = hash_password(form.password)
+        user.is_active = False
+        user.consent_at = now
+        user.created_at = now
+        if existing is None:
+            session.add(user)
+    return user
+
+
+async def activate_account(db: Database, key: str, token: str, now: datetime) -> User:
+    uid = link_user_id(key, LinkPurpose.ACTIVATE, token, now)
+    problem = InvalidInput(
+        "Ссылка активации недействительна или устарела (она действует 3 дня). "
+        "Зарегистрируйтесь заново."
+    )
+    if uid is None:
+        raise problem
+    async with db.session() as session, session.begin():
+        user = await session.get(User, uid)
+        if user is None or not link_matches(key, LinkPurpose.ACTIVATE, token, user, now):
+            raise problem
+        user.is_active = True
+    return user
+
+
+@dataclass(frozen=True)
+class ProfileForm:
+    surname: str
+    name: str
+    patronymic: str
+    birth_date: str
+    phone: str
+    postal_index: str
+    region: str
+    district: str
+    city: str
+    street: str
+    house: str
+    building: str
+    flat: str
+    snils: str
+
+
+_ADDRESS_LIMITS = {
+    "region": 200,
+    "district": 200,
+    "city": 200,
+    "street": 200,
+    "house": 20,
+    "building": 20,
+    "flat": 20,
+}
+
+
+def _parse_birth_date(value: str, today: date, errors: dict[str, list[str]]) -> date | None:
+    if not value:
+        return None
+    try:
+        born = date.fromisoformat(value)
+    except ValueError:
+        errors["birth_date"] = ["Укажите дату в формате ГГГГ-ММ-ДД."]
+        return None
+    if not date(1900, 1, 1) <= born <= today:
+        errors["birth_date"] = ["Дата рождения вне допустимого диапазона."]
+        return None
+    return born
+
+
+async def update_profile(db: Database, user_id: int, form: ProfileForm, today: date) -> User:
+    """Save what is valid together or nothing: every problem is reported at once.
+
+    Fields may stay empty (completeness is checked when an appeal is filed), but what is
+    filled must be well-formed."""
+    errors: dict[str, list[str]] = {}
+    _name_problems(errors, "surname", form.surname.strip(), True)
+    _name_problems(errors, "name", form.name.strip(), True)
+    _name_problems(errors, "patronymic", form.patronymic.strip(), False)
+    born = _parse_birth_date(form.birth_date.strip(), today, errors)
+    phone = normalize_phone(form.phone) if form.phone.strip() else None
+    if form.phone.strip() and phone is None:
+        errors["phone"] = ["Укажите номер мобильного телефона, например +7 912 345-67-89."]
+    index = form.postal_index.strip()
+    if index and not (index.isdigit() and len(index) == 6):
+        errors["postal_index"] = ["Индекс — 6 цифр."]
+    snils = form.snils.strip()
+    if snils and not is_valid_snils(snils):
+        errors["snils"] = ["СНИЛС указан неверно: проверьте цифры (контрольное число не сходится)."]
+    for field, limit in _ADDRESS_LIMITS.items():
+        if len(getattr(form, field).strip()) > limit:
+            errors[field] = [f"Не более {limit} символов."]
+    if errors:
+        raise FormErrors(errors)
+    async with db.session() as session, session.begin():
+        user = await session.get(User, user_id)
+        if user is None:
+            raise NotFound("Учетная запись не найдена.")
+        if phone and phone != user.phone and await _phone_taken(session, phone, user_id):
+            raise FormErrors({"phone": ["Этот номер телефона уже зарегистрирован."]})
+        user.surname, user.name = form.surname.strip(), form.name.strip()
+        user.patronymic = form.patronymic.strip()
+        user.birth_date = born
+        user.phone = phone
+        user.postal_index = index
+        for field in _ADDRESS_LIMITS:
+            setattr(user, field, getattr(form, field).strip())
+        user.snils = format_snils(normalize_snils(snils)) if snils else None
+    return user
+
+
+async def _phone_taken(session: AsyncSession, phone: str, user_id: int) -> bool:
+    found = await session.execute(select(User.id).where(User.phone == phone, User.id != user_id))
+    return found.first() is not None
+
+
+async def update_notifications(
+    db: Database, user_id: int, *, status: bool, invitation: bool, new_appeals: bool | None = None
+) -> User:
+    """E-mail on status change / invitation (citizens); "new appeal" e-mails (staff)."""
+    async with db.session() as session, session.begin():
+        user = await session.get(User, user_id)
+        if user is None:
+            raise NotFound("Учетная запись не найдена.")
+        user.notify_status = status
+        user.notify_invitation = invitation
+        if new_appeals is not None and user.is_staff:
+            user.notify_new_appeals = new_appeals
+    return user
 
 
 async def create_admin(db: Database, login: str, password: str, email: str | None = None) -> User:
@@ -18,8 +226,8 @@ async def create_admin(db: Database, login: str, password: str, email: str | Non
     login = login.strip()
     if not login:
         raise InvalidInput("login must not be empty")
-    if len(password) < MIN_PASSWORD:
-        raise InvalidInput(f"password must be at least {MIN_PASSWORD} characters long")
+    if len(password) < MIN_ADMIN_PASSWORD:
+        raise InvalidInput(f"password must be at least {MIN_ADMIN_PASSWORD} characters long")
     async with db.session() as session, session.begin():
         clash = or_(User.login == login, User.email == email) if email else User.login == login
         if (await session.execute(select(User.id).where(clash))).first():

@@ -12,15 +12,20 @@ from config.settings import Settings
 from portal.adapters.clock import Clock
 from portal.adapters.db import Database
 from portal.adapters.mail import Mailer
+from portal.api import accounts as accounts_api
 from portal.api.kernel import setup_api
 from portal.web import i18n, pages, templating
 from portal.web.a11y import setup_a11y
 from portal.web.access import PUBLIC, access, access_middleware_factory, declare
+from portal.web.accounts import setup_accounts
+from portal.web.admin_staff import setup_admin_staff
 from portal.web.auth import require_access
 from portal.web.context import CLOCK, DATABASE, MAILER, SETTINGS
 from portal.web.csrf import csrf_middleware
 from portal.web.errors import errors_middleware
+from portal.web.profile import setup_profile
 from portal.web.session import session_middleware
+from portal.web.staff import setup_staff
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -54,4 +59,9 @@ def setup_portal(app: web.Application, settings: Settings, db: Database) -> None
     app.router.add_get("/", pages.start, name="start")
     app.router.add_get("/lang/{code}", i18n.switch_language, name="lang")
     setup_a11y(app)
+    setup_accounts(app)
+    setup_profile(app)
+    setup_staff(app)
+    setup_admin_staff(app)
     setup_api(app)
+    accounts_api.api.mount(app)

@@ -18,8 +18,13 @@ from portal.web.auth import is_api
 log = logging.getLogger(__name__)
 
 
-def _json_error(code: str, message: str, status: int) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+def _json_error(
+    code: str, message: str, status: int, fields: dict[str, list[str]] | None = None
+) -> web.Response:
+    error: dict[str, object] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return web.json_response({"error": error}, status=status)
 
 
 def _page(request: web.Request, status: int, message: str) -> web.Response:
@@ -36,7 +41,7 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         if exc.status >= 500:
             log.error("portal error %s: %s", exc.code, exc.message)
         response = (
-            _json_error(exc.code, exc.message, exc.status)
+            _json_error(exc.code, exc.message, exc.status, getattr(exc, "fields", None))
             if is_api(request)
             else _page(request, exc.status, exc.message)
         )

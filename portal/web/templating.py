@@ -17,6 +17,7 @@ from portal.web import i18n
 from portal.web.a11y import a11y_of
 from portal.web.auth import current_user, is_api
 from portal.web.csrf import csrf_field, csrf_query, csrf_token
+from portal.web.forms import flashed
 
 
 async def context_processor(request: web.Request) -> dict[str, Any]:
@@ -27,6 +28,7 @@ async def context_processor(request: web.Request) -> dict[str, Any]:
         "csrf_query": lambda: csrf_query(request),
         "a11y": a11y_of(request),
         "path_qs": request.path_qs,
+        "flashed": flashed(request),
     }
 
 

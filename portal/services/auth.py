@@ -1,0 +1,128 @@
+"""Sign-in with slowing down of failures, and the password-reset flow."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from portal.adapters.db import Database
+from portal.adapters.orm import User
+from portal.adapters.passwords import hash_password, verify_password
+from portal.domain.contacts import looks_like_phone, normalize_email, normalize_phone
+from portal.domain.password_rule import password_problems
+from portal.domain.roles import STAFF_ROLES, Role
+from portal.errors import FormErrors, InvalidInput
+from portal.services import throttle
+from portal.services.links import LinkPurpose, link_matches, link_user_id
+
+_BAD_CREDENTIALS = "Неверный логин или пароль."
+_DUMMY_HASH = hash_password("a password nobody has: timing stays the same")
+
+
+async def _citizen_by_identifier(session: AsyncSession, identifier: str) -> User | None:
+    if looks_like_phone(identifier):
+        condition = User.phone == normalize_phone(identifier)
+    else:
+        condition = User.email == normalize_email(identifier)
+    return (await session.execute(select(User).where(condition))).scalar_one_or_none()
+
+
+async def _staff_by_login(session: AsyncSession, login: str) -> User | None:
+    found = await session.execute(select(User).where(User.login == login.strip()))
+    return found.scalar_one_or_none()
+
+
+async def authenticate(
+    db: Database, identifier: str, password: str, address: str, now: datetime, *, staff: bool
+) -> User:
+    """The user these credentials open, or an error; failures slow further attempts down.
+
+    Citizens sign in by e-mail or phone, staff by login (the «Для сотрудников» entrance).
+    An inactive (unactivated or blocked) account fails like a wrong password, but says so
+    once the password was right.
+    """
+    keys = [throttle.account_key(identifier), throttle.address_key(address)]
+    async with db.session() as session, session.begin():
+        await throttle.check_allowed(session, keys, now)
+        if staff:
+            user = await _staff_by_login(session, identifier)
+        else:
+            user = await _citizen_by_identifier(session, identifier)
+        right_kind = user is not None and (
+            bool(user.role_set & STAFF_ROLES) if staff else user.has_role(Role.CITIZEN)
+        )
+        if user is None or not right_kind:
+            verify_password(_DUMMY_HASH, password)
+            ok = False
+        else:
+            ok = verify_password(user.password_hash, password)
+        if not ok:
+            await throttle.record_failure(session, keys[0], throttle.ACCOUNT_POLICY, now)
+            await throttle.record_failure(session, keys[1], throttle.ADDRESS_POLICY, now)
+        else:
+            await throttle.clear(session, keys[0])
+    if not ok or user is None:
+        raise InvalidInput(_BAD_CREDENTIALS)
+    if not user.is_active:
+        raise InvalidInput(
+            "Учетная запись не активирована: перейдите по ссылке из письма или "
+            "зарегистрируйтесь заново."
+            if not staff
+            else "Учетная запись заблокирована."
+        )
+    return user
+
+
+async def user_for_reset(db: Database, email: str) -> User | None:
+    """The active citizen to send a reset link to; None (and the same answer) otherwise,
+    so the form does not reveal who is registered."""
+    async with db.session() as session:
+        user = (
+            await session.execute(select(User).where(User.email == normalize_email(email)))
+        ).scalar_one_or_none()
+    return user if user is not None and user.is_active else None
+
+
+async def reset_password(
+    db: Database, key: str, token: str, password: str, password_again: str, now: datetime
+) -> User:
+    """Set a new password from a reset link; every existing session of the user ends."""
+    problem = InvalidInput(
+        "Ссылка для сброса пароля недействительна или устарела (она действует 1 час). "
+        "Запросите новую."
+    )
+    uid = link_user_id(key, LinkPurpose.RESET, token, now)
+    if uid is None:
+        raise problem
+    if problems := password_problems(password):
+        raise FormErrors({"password": problems})
+    if password != password_again:
+        raise FormErrors({"password_again": ["Пароли не совпадают."]})
+    async with db.session() as session, session.begin():
+        user = await session.get(User, uid)
+        if user is None or not link_matches(key, LinkPurpose.RESET, token, user, now):
+            raise problem
+        user.password_hash = hash_password(password)
+        user.session_epoch += 1
+        await throttle.clear(session, throttle.account_key(user.email or ""))
+    return user
+
+
+async def change_password(
+    db: Database, user_id: int, current: str, password: str, password_again: str
+) -> User:
+    """Change the password knowing the current one; other sessions end (the caller signs
+    this one in again)."""
+    if problems := password_problems(password):
+        raise FormErrors({"password": problems})
+    if password != password_again:
+        raise FormErrors({"password_again": ["Пароли не совпадают."]})
+    async with db.session() as session, session.begin():
+        user = await session.get(User, user_id)
+        if user is None or not verify_password(user.password_hash, current):
+            raise FormErrors({"current_password": ["Текущий пароль указан неверно."]})
+        user.password_hash = hash_password(password)
+        user.session_epoch += 1
+    return user

@@ -1,0 +1,149 @@
+"""Staff accounts managed by an administrator, and staff "new appeal" subscriptions."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.adapters.db import Database
+from portal.adapters.mail import Mailer
+from portal.adapters.orm import User
+from portal.adapters.passwords import hash_password
+from portal.domain.contacts import is_valid_email, normalize_email
+from portal.domain.password_rule import password_problems
+from portal.domain.roles import STAFF_ROLES, Role
+from portal.errors import FormErrors, NotFound
+
+log = logging.getLogger(__name__)
+LOGIN_MAX = 64
+
+
+@dataclass(frozen=True)
+class StaffForm:
+    login: str
+    surname: str
+    name: str
+    patronymic: str
+    email: str
+    roles: frozenset[Role]
+    is_active: bool
+    password: str
+    """Empty when editing and the password stays."""
+
+
+def _validate(form: StaffForm, creating: bool) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    login = form.login.strip()
+    if not login or len(login) > LOGIN_MAX or any(c.isspace() for c in login):
+        errors["login"] = ["Логин: от 1 до 64 символов без пробелов."]
+    if not form.surname.strip() or not form.name.strip():
+        errors["name"] = ["Укажите фамилию и имя."]
+    if form.email.strip() and not is_valid_email(normalize_email(form.email)):
+        errors["email"] = ["Адрес электронной почты указан неверно."]
+    if not form.roles or not form.roles <= STAFF_ROLES:
+        errors["roles"] = ["Выберите хотя бы одну роль сотрудника."]
+    if (creating or form.password) and (problems := password_problems(form.password)):
+        errors["password"] = problems
+    return errors
+
+
+async def list_staff(db: Database) -> list[User]:
+    async with db.session() as session:
+        rows = await session.execute(
+            select(User).where(User.login.is_not(None)).order_by(User.surname, User.login)
+        )
+        return list(rows.scalars())
+
+
+async def get_staff(db: Database, user_id: int) -> User:
+    async with db.session() as session:
+        user = await session.get(User, user_id)
+    if user is None or user.login is None:
+        raise NotFound("Сотрудник не найден.")
+    return user
+
+
+async def _clash(db: Database, login: str, email: str | None, user_id: int | None) -> None:
+    async with db.session() as session:
+        taken = await session.execute(select(User.id).where(User.login == login))
+        if any(uid != user_id for (uid,) in taken):
+            raise FormErrors({"login": ["Этот логин уже занят."]})
+        if email:
+            taken = await session.execute(select(User.id).where(User.email == email))
+            if any(uid != user_id for (uid,) in taken):
+                raise FormErrors({"email": ["Этот адрес уже используется."]})
+
+
+async def save_staff(db: Database, form: StaffForm, user_id: int | None, actor: User) -> User:
+    """Create (user_id None) or update a staff account. An administrator cannot take the
+    admin role from, or block, their own account: the portal must keep an administrator."""
+    if errors := _validate(form, creating=user_id is None):
+        raise FormErrors(errors)
+    login = form.login.strip()
+    email = normalize_email(form.email) or None
+    if user_id == actor.id and (Role.ADMIN not in form.roles or not form.is_active):
+        raise FormErrors(
+            {"roles": ["Нельзя снять с себя роль администратора или заблокировать себя."]}
+        )
+    await _clash(db, login, email, user_id)
+    async with db.session() as session, session.begin():
+        if user_id is None:
+            user = User(password_hash="")
+            session.add(user)
+        else:
+            found = await session.get(User, user_id)
+            if found is None or found.login is None:
+                raise NotFound("Сотрудник не найден.")
+            user = found
+        user.login = login
+        user.email = email
+        user.surname, user.name = form.surname.strip(), form.name.strip()
+        user.patronymic = form.patronymic.strip()
+        user.roles = sorted(r.value for r in form.roles)
+        if user.is_active != form.is_active or form.password:
+            user.session_epoch = (user.session_epoch or 0) + 1
+        user.is_active = form.is_active
+        if form.password:
+            user.password_hash = hash_password(form.password)
+    log.info("staff account saved", extra={"staff_id": user.id, "by": actor.id})
+    return user
+
+
+async def new_appeal_subscribers(db: Database) -> list[User]:
+    async with db.session() as session:
+        rows = await session.execute(
+            select(User).where(
+                User.notify_new_appeals.is_(True),
+                User.is_active.is_(True),
+                User.email.is_not(None),
+            )
+        )
+        return [user for user in rows.scalars() if user.is_staff]
+
+
+async def notify_new_appeal(
+    db: Database, mailer: Mailer, number: str, topic: str, link: str
+) -> int:
+    """E-mail every subscribed staff member about a new appeal; returns how many were sent.
+
+    The letter names the appeal, not the citizen: personal data stays behind sign-in."""
+    subscribers = await new_appeal_subscribers(db)
+    for user in subscribers:
+        assert user.email is not None
+        await mailer.send(
+            user.email,
+            f"Новая заявка № {number}",
+            f"Поступила новая заявка № {number}.\nТема: {topic}\n\nОткрыть заявку: {link}\n\n"
+            "Вы получили это письмо, потому что подписаны на уведомления о новых заявках. "
+            "Отписаться можно в настройках сотрудника.\n",
+        )
+    return len(subscribers)
+
+
+def parse_roles(values: Iterable[str]) -> frozenset[Role]:
+    """Roles from form values; unknown ones are ignored (and then fail validation)."""
+    known = {r.value: r for r in STAFF_ROLES}
+    return frozenset(known[v] for v in values if v in known)

@@ -1,0 +1,133 @@
+"""Administration of staff accounts, the mail outbox and the personal-data audit log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from portal.adapters.mail import list_outbox, read_mail
+from portal.adapters.orm import AuditRecord, User
+from portal.domain.roles import STAFF_ROLES, Role
+from portal.errors import FormErrors, NotFound
+from portal.services.staff import StaffForm, get_staff, list_staff, parse_roles, save_staff
+from portal.web.access import allow
+from portal.web.accounts import render
+from portal.web.auth import require_user
+from portal.web.context import database_of, settings_of
+from portal.web.forms import FormData, checked, flash, text
+
+ROLE_ORDER = [r for r in Role if r in STAFF_ROLES]
+STAFF_FIELDS = ("login", "surname", "name", "patronymic", "email")
+
+
+def _form_page(
+    request: web.Request,
+    values: dict[str, Any],
+    errors: dict[str, list[str]],
+    account_id: int | None,
+    status: int = 200,
+) -> web.Response:
+    context = {"values": values, "errors": errors, "account_id": account_id, "roles": ROLE_ORDER}
+    return render(request, "admin/staff_form.html", context, status)
+
+
+def _values(user: User) -> dict[str, Any]:
+    values: dict[str, Any] = {f: getattr(user, f) or "" for f in STAFF_FIELDS}
+    values["roles"] = set(user.roles)
+    values["is_active"] = user.is_active
+    return values
+
+
+def _staff_form(form: FormData) -> StaffForm:
+    return StaffForm(
+        **{f: text(form, f, 254) for f in STAFF_FIELDS},
+        roles=parse_roles(v for v in form.getall("roles", []) if isinstance(v, str)),
+        is_active=checked(form, "is_active"),
+        password=text(form, "password", 200),
+    )
+
+
+@allow(Role.ADMIN)
+async def staff_list(request: web.Request) -> web.Response:
+    accounts = await list_staff(database_of(request))
+    return render(request, "admin/staff_list.html", {"accounts": accounts})
+
+
+@allow(Role.ADMIN)
+async def staff_new(request: web.Request) -> web.Response:
+    return _form_page(request, {"roles": set(), "is_active": True}, {}, None)
+
+
+@allow(Role.ADMIN)
+async def staff_edit(request: web.Request) -> web.Response:
+    user = await get_staff(database_of(request), int(request.match_info["id"]))
+    return _form_page(request, _values(user), {}, user.id)
+
+
+async def _save(request: web.Request, account_id: int | None) -> web.StreamResponse:
+    actor = await require_user(request)
+    form = await request.post()
+    parsed = _staff_form(form)
+    try:
+        await save_staff(database_of(request), parsed, account_id, actor)
+    except FormErrors as exc:
+        values: dict[str, Any] = {f: getattr(parsed, f) for f in STAFF_FIELDS}
+        values |= {"roles": {r.value for r in parsed.roles}, "is_active": parsed.is_active}
+        return _form_page(request, values, exc.fields, account_id, 422)
+    flash(request, "Учетная запись сотрудника сохранена.")
+    raise web.HTTPSeeOther("/admin/staff")
+
+
+@allow(Role.ADMIN)
+async def staff_create(request: web.Request) -> web.StreamResponse:
+    return await _save(request, None)
+
+
+@allow(Role.ADMIN)
+async def staff_update(request: web.Request) -> web.StreamResponse:
+    return await _save(request, int(request.match_info["id"]))
+
+
+@allow(Role.ADMIN)
+async def outbox(request: web.Request) -> web.Response:
+    mails = list_outbox(settings_of(request).outbox_dir)
+    smtp = bool(settings_of(request).mail.smtp_host)
+    return render(request, "admin/outbox.html", {"mails": mails, "smtp": smtp})
+
+
+@allow(Role.ADMIN)
+async def outbox_mail(request: web.Request) -> web.Response:
+    mail = read_mail(settings_of(request).outbox_dir, request.match_info["name"])
+    if mail is None:
+        raise NotFound("Письмо не найдено.")
+    return render(request, "admin/outbox_mail.html", {"mail": mail})
+
+
+@allow(Role.ADMIN)
+async def audit_log(request: web.Request) -> web.Response:
+    actor, citizen = aliased(User), aliased(User)
+    query = (
+        select(AuditRecord, actor, citizen)
+        .join(actor, AuditRecord.actor_id == actor.id)
+        .join(citizen, AuditRecord.citizen_id == citizen.id)
+        .order_by(AuditRecord.at.desc(), AuditRecord.id.desc())
+        .limit(500)
+    )
+    async with database_of(request).session() as session:
+        rows = (await session.execute(query)).all()
+    return render(request, "admin/audit.html", {"rows": rows})
+
+
+def setup_admin_staff(app: web.Application) -> None:
+    add = app.router
+    add.add_get("/admin/staff", staff_list, name="admin_staff")
+    add.add_get("/admin/staff/new", staff_new, name="admin_staff_new")
+    add.add_post("/admin/staff/new", staff_create)
+    add.add_get(r"/admin/staff/{id:\d+}", staff_edit, name="admin_staff_edit")
+    add.add_post(r"/admin/staff/{id:\d+}", staff_update)
+    add.add_get("/admin/outbox", outbox, name="admin_outbox")
+    add.add_get("/admin/outbox/{name}", outbox_mail, name="admin_outbox_mail")
+    add.add_get("/admin/audit", audit_log, name="admin_audit")

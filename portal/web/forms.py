@@ -1,0 +1,56 @@
+"""Small helpers the form pages share: reading fields, safe redirects, flash messages,
+absolute links for e-mails."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from portal.web.context import settings_of
+from portal.web.session import mark_changed, session_of
+
+FormData = MultiDictProxy[str | bytes | bytearray | web.FileField]
+_FLASH = "flash"
+
+
+def text(form: FormData, name: str, limit: int = 1000) -> str:
+    value = form.get(name)
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def checked(form: FormData, name: str) -> bool:
+    return form.get(name) in ("on", "1", "true", "yes")
+
+
+def safe_next(value: str | None, fallback: str = "/") -> str:
+    """Only a local path: never an open redirect to another site."""
+    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return fallback
+
+
+def absolute(request: web.Request, path: str) -> str:
+    """A link for a letter: the configured public URL, else the address this request used."""
+    base = settings_of(request).server.public_url or str(request.url.origin())
+    return base.rstrip("/") + path
+
+
+def flash(request: web.Request, message: str) -> None:
+    """A message shown once on the next page."""
+    session = session_of(request)
+    session[_FLASH] = [*session.get(_FLASH, []), message][-5:]
+    mark_changed(request)
+
+
+def flashed(request: web.Request) -> Callable[[], list[str]]:
+    """For templates: pops the messages only when the page actually shows them."""
+
+    def take() -> list[str]:
+        messages = session_of(request).pop(_FLASH, [])
+        if messages:
+            mark_changed(request)
+        return [m for m in messages if isinstance(m, str)]
+
+    return take
