@@ -19,10 +19,12 @@ from portal.web.a11y import setup_a11y
 from portal.web.access import PUBLIC, access, access_middleware_factory, declare
 from portal.web.accounts import setup_accounts
 from portal.web.admin_staff import setup_admin_staff
+from portal.web.appeals_routes import setup_appeals
 from portal.web.auth import require_access
 from portal.web.context import CLOCK, DATABASE, MAILER, SETTINGS
 from portal.web.csrf import csrf_middleware
 from portal.web.errors import errors_middleware
+from portal.web.labels import role_label
 from portal.web.profile import setup_profile
 from portal.web.session import session_middleware
 from portal.web.staff import setup_staff
@@ -54,6 +56,7 @@ def setup_portal(app: web.Application, settings: Settings, db: Database) -> None
         autoescape=jinja2.select_autoescape(["html"]),
     )
     env.globals["languages"] = i18n.LANGUAGES
+    env.globals["role_label"] = role_label
     declare(pages.start, access(PUBLIC))
     declare(i18n.switch_language, access(PUBLIC))
     app.router.add_get("/", pages.start, name="start")
@@ -63,5 +66,6 @@ def setup_portal(app: web.Application, settings: Settings, db: Database) -> None
     setup_profile(app)
     setup_staff(app)
     setup_admin_staff(app)
+    setup_appeals(app)
     setup_api(app)
     accounts_api.api.mount(app)

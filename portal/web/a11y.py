@@ -18,6 +18,17 @@ COOKIE = "a11y"
 FONT_SIZES = ("normal", "large", "xlarge")
 SCHEMES = ("default", "black-on-white", "white-on-black", "blue-on-cyan")
 SPACINGS = ("normal", "wide", "wider")
+LABELS = {
+    "normal": "Обычный",
+    "large": "Крупный",
+    "xlarge": "Очень крупный",
+    "default": "Обычная цветовая схема",
+    "black-on-white": "Черным по белому",
+    "white-on-black": "Белым по черному",
+    "blue-on-cyan": "Темно-синим по голубому",
+    "wide": "Увеличенный",
+    "wider": "Большой",
+}
 
 
 @dataclass(frozen=True)
@@ -71,6 +82,7 @@ async def settings_page(request: web.Request) -> dict[str, Any]:
         "fonts": FONT_SIZES,
         "schemes": SCHEMES,
         "spacings": SPACINGS,
+        "labels": LABELS,
         "next": _back(request, "/"),
     }
 
