@@ -185,3 +185,18 @@ def rtp_output(dtls: RTCDtlsTransport) -> RtpOutput:
         return True
 
     return send
+
+
+def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
+    """Call `callback` when the remote asks this sender for a key frame (PLI or FIR).
+
+    aiortc forwards such requests to its encoder only; a sender fed with pre-encoded
+    packets silently ignores them.
+    """
+    original = sender._send_keyframe
+
+    def send_keyframe() -> None:
+        original()
+        callback()
+
+    sender._send_keyframe = send_keyframe  # type: ignore[method-assign]
