@@ -128,7 +128,7 @@ async def _login(request: web.Request, staff: bool) -> web.StreamResponse:
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
     except InvalidInput as exc:
-        return _login_page(request, staff, exc.message, 401, identifier)
+        return _login_page(request, staff, exc.message, 422, identifier)
     fallback = "/staff" if staff else "/appeals"
     response = web.HTTPSeeOther(safe_next(request.query.get("next"), fallback))
     await sign_in(request, response, user)

@@ -33,7 +33,7 @@ async def test_register_activate_sign_in_and_complete_the_profile(
 
     # Not active yet: signing in is refused with a clear reason.
     refused = await sign_in_via_page(client, "maria@example.ru", "Secret123")
-    assert refused.status == 401
+    assert refused.status == 422
     assert "не активирована" in await refused.text()
 
     (link,) = outbox_links(settings, "/activate")

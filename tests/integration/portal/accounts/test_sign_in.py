@@ -34,9 +34,9 @@ async def test_failed_sign_ins_are_slowed_down_with_growing_delays(
     await registered_citizen(client, settings)
     await _fresh_client(client)
     for _ in range(ACCOUNT_POLICY.free_failures):
-        assert (await sign_in_via_page(client, EMAIL, "wrong")).status == 401
+        assert (await sign_in_via_page(client, EMAIL, "wrong")).status == 422
     # The next failure imposes the first delay ...
-    assert (await sign_in_via_page(client, EMAIL, "wrong")).status == 401
+    assert (await sign_in_via_page(client, EMAIL, "wrong")).status == 422
     # ... during which even the right password is not checked.
     blocked = await sign_in_via_page(client, EMAIL, PASSWORD)
     assert blocked.status == 429
@@ -45,7 +45,7 @@ async def test_failed_sign_ins_are_slowed_down_with_growing_delays(
     assert "Слишком много неудачных попыток" in await blocked.text()
 
     clock.advance(timedelta(seconds=first_delay + 1))
-    assert (await sign_in_via_page(client, EMAIL, "wrong")).status == 401
+    assert (await sign_in_via_page(client, EMAIL, "wrong")).status == 422
     second = await sign_in_via_page(client, EMAIL, PASSWORD)
     assert second.status == 429
     assert int(second.headers["Retry-After"]) > first_delay, "the delay grows"
@@ -54,7 +54,7 @@ async def test_failed_sign_ins_are_slowed_down_with_growing_delays(
     assert (await sign_in_via_page(client, EMAIL, PASSWORD)).status == 303
     # A success clears the account's counter: one new failure is free again.
     await _fresh_client(client)
-    assert (await sign_in_via_page(client, EMAIL, "wrong")).status == 401
+    assert (await sign_in_via_page(client, EMAIL, "wrong")).status == 422
     assert (await sign_in_via_page(client, EMAIL, PASSWORD)).status == 303
 
 
@@ -65,7 +65,7 @@ async def test_one_address_trying_many_accounts_is_slowed_down(
     await _fresh_client(client)
     for n in range(ADDRESS_POLICY.free_failures + 1):
         response = await sign_in_via_page(client, f"nobody{n}@example.ru", "wrong")
-        assert response.status == 401
+        assert response.status == 422
     # Every account on this address now waits, even one never tried before.
     blocked = await sign_in_via_page(client, EMAIL, PASSWORD)
     assert blocked.status == 429
@@ -109,7 +109,7 @@ async def test_password_reset_link_works_once_within_an_hour(
     client.session.cookie_jar.update_cookies({"session": other_session}, client.make_url("/"))
     profile = await client.get("/profile", allow_redirects=False)
     assert profile.status == 303, "the session from before the reset no longer works"
-    assert (await sign_in_via_page(client, EMAIL, PASSWORD)).status == 401
+    assert (await sign_in_via_page(client, EMAIL, PASSWORD)).status == 422
     assert (await sign_in_via_page(client, EMAIL, "Brandnew456")).status == 303
 
 

@@ -114,7 +114,7 @@ async def test_blocking_a_staff_account_ends_its_sessions(
 
     assert (await officer.get("/staff", allow_redirects=False)).status == 303
     refused = await sign_in_via_page(officer, "petrov", "Officer123", staff=True)
-    assert refused.status == 401
+    assert refused.status == 422
     assert "заблокирована" in await refused.text()
 
 
@@ -126,9 +126,9 @@ async def test_entrances_are_separate(
     # A citizen cannot use the staff entrance, nor staff the citizens' one.
     assert (
         await sign_in_via_page(client, "maria@example.ru", "Secret123", staff=True)
-    ).status == 401
-    assert (await sign_in_via_page(client, "admin", "Admin1234")).status == 401
-    assert (await sign_in_via_page(client, "admin@example.ru", "Admin1234")).status == 401
+    ).status == 422
+    assert (await sign_in_via_page(client, "admin", "Admin1234")).status == 422
+    assert (await sign_in_via_page(client, "admin@example.ru", "Admin1234")).status == 422
 
 
 async def test_staff_subscribe_to_new_appeal_mail(
