@@ -32,8 +32,10 @@ class _Subscription:
 
     def __init__(self, transport: SubscriberLike) -> None:
         self.transport = transport
-        self.awaiting_answer = False
+        self.in_flight = False
+        """An offer is being made or waits for the client's answer."""
         self.stale = False
+        """Producers changed meanwhile: offer again after the answer."""
 
 
 class Conference:
@@ -167,24 +169,34 @@ class Conference:
             subscription = _Subscription(transport)
             self._subscriptions[participant_id] = subscription
             transport.on_negotiation_needed(lambda: self._renegotiate_soon(participant_id))
+        elif subscription.in_flight:
+            raise SignalingError(ErrorCode.FORBIDDEN, "an offer is already waiting for an answer")
         self._sync(participant)
-        return await self._offer(subscription)
+        subscription.in_flight = True
+        try:
+            return await self._offer(subscription)
+        except SignalingError:
+            subscription.in_flight = False
+            raise
 
     async def subscribe_answer(self, participant_id: str, answer_sdp: str) -> None:
         self._present(participant_id)
         subscription = self._subscriptions.get(participant_id)
-        if subscription is None or not subscription.awaiting_answer:
-            raise SignalingError(
-                ErrorCode.FORBIDDEN, "no subscriber offer is waiting for an answer"
-            )
-        await self._media_call(subscription.transport.accept_answer(answer_sdp))
-        subscription.awaiting_answer = False
-        if subscription.stale:
-            await self._send_offer(participant_id, subscription)
+        if subscription is None or not subscription.in_flight:
+            raise SignalingError(ErrorCode.FORBIDDEN, "no subscriber offer awaits an answer")
+        try:
+            await self._media_call(subscription.transport.accept_answer(answer_sdp))
+        except SignalingError:
+            subscription.stale = True  # start over with a fresh offer
+            raise
+        finally:
+            subscription.in_flight = False
+            if subscription.stale:
+                self._renegotiate_soon(participant_id)
 
     async def _offer(self, subscription: _Subscription) -> dict[str, Any]:
+        subscription.stale = False
         offer = await self._media_call(subscription.transport.create_offer())
-        subscription.awaiting_answer, subscription.stale = True, False
         tracks = [
             {"mid": t.mid, "participant_id": t.participant_id, "kind": str(t.kind)}
             for t in offer.tracks
@@ -192,12 +204,14 @@ class Conference:
         return {"sdp": offer.sdp, "tracks": tracks}
 
     def _renegotiate_soon(self, participant_id: str) -> None:
+        """Producers came or went: offer again, or once the offer in flight is answered."""
         subscription = self._subscriptions.get(participant_id)
         if subscription is None or self.closed:
             return
-        if subscription.awaiting_answer:
+        if subscription.in_flight:
             subscription.stale = True
             return
+        subscription.in_flight = True
         self._spawn(self._send_offer(participant_id, subscription))
 
     async def _send_offer(self, participant_id: str, subscription: _Subscription) -> None:
@@ -206,6 +220,7 @@ class Conference:
         try:
             offer = await self._offer(subscription)
         except SignalingError:
+            subscription.in_flight = False
             log.warning("renegotiation failed", extra={"participant": participant_id})
             return
         await self._channel.send(

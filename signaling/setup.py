@@ -8,9 +8,10 @@ from pathlib import Path
 from aiohttp import web
 
 from config.settings import Settings
+from sfu import Router
 from signaling import devpage
 from signaling.directory import directory_for
-from signaling.media import RouterFactory
+from signaling.media import MediaRouter, RouterFactory
 from signaling.namespace import ReceptionNamespace
 from signaling.options import SignalingOptions
 from signaling.registry import ConferenceRegistry
@@ -27,12 +28,20 @@ def setup_signaling(
     options: SignalingOptions | None = None,
     router_factory: RouterFactory | None = None,
 ) -> ReceptionNamespace:
-    """Attach the /reception namespace and the conference page; returns the namespace."""
+    """Attach the /reception namespace and the conference page; returns the namespace.
+
+    Each live reception gets its own `sfu.Router` unless `router_factory` says otherwise.
+    """
     token_key = settings.secrets.token_key
     if token_key is None:
         raise ValueError("secrets.token_key must be set before the signaling starts")
     key = token_key.get_secret_value()
     opts = options or SignalingOptions()
+    if router_factory is None:
+
+        def router_factory(name: str) -> MediaRouter:
+            return Router(settings.rtc, name)
+
     directory = directory_for(settings.redis.url)
     sio = create_server(settings.redis)
     namespace = ReceptionNamespace(

@@ -85,7 +85,7 @@ class FloorChange:
 @dataclass(frozen=True, slots=True)
 class MicLevel:
     participant_id: str = field(metadata=ID)
-    gain_db: float = field(metadata=limit(minimum=-60, maximum=12))
+    gain_db: float = field(metadata=limit(minimum=-20, maximum=20))
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,7 +114,7 @@ async def test_end_conference_for_everyone(
 
 COMMANDS = [
     ("set_floor", {"participant_id": "b", "on_air": True}),
-    ("set_mic_level", {"participant_id": "b", "gain_db": -30}),
+    ("set_mic_level", {"participant_id": "b", "gain_db": -10}),
     ("disconnect_participant", {"participant_id": "b"}),
     ("remove_participant", {"participant_id": "b"}),
     ("hold", {"participant_id": "b", "held": True}),

@@ -1,0 +1,121 @@
+"""Moderator commands change what the SFU forwards, checked on real aiortc peers' frames."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+
+from signaling.protocol import Role
+from tests.helpers import wait_until
+from tests.integration.signaling.conftest import ClientFactory, Node
+from tests.integration.signaling.peers import MediaPeer
+
+pytestmark = pytest.mark.timeout(90)
+
+PeerFactory = Callable[[str, Role], Awaitable[MediaPeer]]
+
+
+@pytest.fixture
+async def peer(node: Node, make_client: ClientFactory) -> AsyncIterator[PeerFactory]:
+    made: list[MediaPeer] = []
+
+    async def join(user_id: str, role: Role) -> MediaPeer:
+        client = await make_client(node)
+        ack = await client.join(node.token(user_id, role))
+        assert ack["ok"], ack
+        media = MediaPeer(client, node.settings.rtc)
+        made.append(media)
+        return media
+
+    yield join
+    for media in made:
+        await media.close()
+
+
+async def still(peer: MediaPeer, publisher: str, kind: str = "video", seconds: float = 0.6) -> int:
+    """Frames received over a pause long enough for anything in flight to arrive."""
+    await asyncio.sleep(0.3)
+    before = peer.frames_of(publisher, kind)
+    await asyncio.sleep(seconds)
+    return peer.frames_of(publisher, kind) - before
+
+
+async def test_floor_mute_hold_as_forwarded(node: Node, peer: PeerFactory) -> None:
+    await node.open()
+    moderator = await peer("mod", Role.MODERATOR)
+    host = await peer("host", Role.HOST)
+    a = await peer("a", Role.CITIZEN)
+    b = await peer("b", Role.CITIZEN)
+    await host.publish(luma=40)
+    await a.publish(luma=200)
+    await moderator.subscribe()
+    await b.subscribe()
+
+    # Everyone sees and hears the host from the start; a waiting citizen reaches nobody.
+    await wait_until(lambda: b.frames_of("host") >= 5, timeout=15, message="host video at B")
+    await wait_until(lambda: b.frames_of("host", "audio") >= 5, timeout=5)
+    assert abs((b.luma_of("host") or 0) - 40) < 10
+    assert b.frames_of("a") == 0
+    assert moderator.frames_of("a") == 0
+
+    # Preview: only the moderator sees the waiting citizen.
+    assert (await moderator.client.call("preview", {"participant_id": "a"}))["ok"]
+    await wait_until(lambda: moderator.frames_of("a") >= 3, timeout=10, message="preview")
+    assert await still(b, "a") == 0
+    await moderator.client.call("preview", {"participant_id": None})
+
+    # «Включить видео и звук»: B now receives A.
+    await moderator.client.call("set_floor", {"participant_id": "a", "on_air": True})
+    await wait_until(lambda: b.frames_of("a") >= 3, timeout=10, message="A's video at B")
+    assert abs((b.luma_of("a") or 0) - 200) < 10
+
+    # «Отключить видео»: A's video stops at B, A's audio keeps flowing.
+    await moderator.client.call("mute", {"participant_id": "a", "kind": "video", "muted": True})
+    assert await still(b, "a", "video") == 0
+    assert await still(b, "a", "audio", seconds=0.3) > 0
+    await moderator.client.call("mute", {"participant_id": "a", "kind": "video", "muted": False})
+    before = b.frames_of("a")
+    await wait_until(lambda: b.frames_of("a") > before + 3, timeout=10, message="unmuted")
+
+    # «Временно отключить»: B receives nothing at all, then everything again.
+    await moderator.client.call("hold", {"participant_id": "b", "held": True})
+    assert await still(b, "host") == 0
+    assert await still(b, "a", "audio", seconds=0.3) == 0
+    await moderator.client.call("hold", {"participant_id": "b", "held": False})
+    before = b.frames_of("host")
+    await wait_until(lambda: b.frames_of("host") > before + 3, timeout=10, message="restored")
+
+    # Back to listener: A stops reaching B.
+    await moderator.client.call("set_floor", {"participant_id": "a", "on_air": False})
+    assert await still(b, "a") == 0
+
+
+async def test_removed_participant_stops_publishing_and_reconnect_restores_media(
+    node: Node, peer: PeerFactory
+) -> None:
+    await node.open()
+    moderator = await peer("mod", Role.MODERATOR)
+    a = await peer("a", Role.CITIZEN)
+    b = await peer("b", Role.CITIZEN)
+    await a.publish(luma=200)
+    await moderator.client.call("set_floor", {"participant_id": "a", "on_air": True})
+    await b.subscribe()
+    await wait_until(lambda: b.frames_of("a") >= 3, timeout=15, message="A at B")
+
+    # A reloads the page within the grace period: new connection, new peer connections,
+    # and the floor kept, so B sees A's new camera without the moderator doing anything.
+    await a.client.sio.disconnect()
+    await a.close()
+    back = await peer("a", Role.CITIZEN)
+    me = next(p for p in back.client.joined["snapshot"]["participants"] if p["id"] == "a")
+    assert me["on_air"] is True
+    await back.publish(luma=120)
+    await wait_until(
+        lambda: abs((b.luma_of("a") or 0) - 120) < 10, timeout=15, message="A back on air at B"
+    )
+
+    await moderator.client.call("remove_participant", {"participant_id": "a"})
+    await back.client.wait_for("closed")
+    assert await still(b, "a") == 0
