@@ -134,6 +134,13 @@ def _denial(response_status: int, location: str, route: Route, who: Identity) ->
     return None
 
 
+def _refusal_status(route: Route, who: Identity) -> int:
+    """Anonymous: 401 from the API, a redirect to sign-in from pages; others: 403."""
+    if who.roles is not None:
+        return 403
+    return 401 if route.is_api else 303
+
+
 async def test_every_route_admits_exactly_the_declared_roles(
     matrix_app: tuple[web.Application, TestClient[Any, Any]],
 ) -> None:
@@ -172,16 +179,13 @@ async def test_every_route_admits_exactly_the_declared_roles(
             if expected_in and refused:
                 problems.append(f"{who.name} refused on {route.method} {route.template}: {refused}")
             elif not expected_in:
-                if who.roles is None:
-                    wanted = (401,) if route.is_api else (303,)
-                else:
-                    wanted = (403,)
-                if response.status not in wanted or (who.roles is not None and not refused):
+                wanted = _refusal_status(route, who)
+                if response.status != wanted or (who.roles is not None and not refused):
                     problems.append(
                         f"{who.name} got {response.status} on {route.method} {route.template},"
                         f" expected {wanted}"
                     )
-                if who.roles is None and not route.is_api:
+                if wanted == 303:
                     target = "/staff/login" if route.access.staff_only else "/login"
                     if not response.headers.get("Location", "").startswith(f"{target}?next="):
                         problems.append(
