@@ -1,0 +1,63 @@
+"""Signed values, sign-in delays, accessibility cookies, route declarations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from portal.adapters.sessions import Signer
+from portal.domain.roles import Role
+from portal.services.throttle import Policy
+from portal.web.a11y import A11y, parse
+from portal.web.access import PUBLIC, SIGNED_IN, access
+
+NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
+
+
+def test_signed_values_round_trip_until_they_expire() -> None:
+    signer = Signer("k" * 32, "reset")
+    token = signer.dumps({"uid": 7}, NOW)
+    assert signer.loads(token, NOW + timedelta(minutes=59), timedelta(hours=1)) == {"uid": 7}
+    assert signer.loads(token, NOW + timedelta(minutes=61), timedelta(hours=1)) is None
+
+
+def test_a_signature_is_bound_to_its_key_and_purpose() -> None:
+    token = Signer("k" * 32, "reset").dumps({"uid": 7}, NOW)
+    assert Signer("k" * 32, "activate").loads(token, NOW, timedelta(days=1)) is None
+    assert Signer("j" * 32, "reset").loads(token, NOW, timedelta(days=1)) is None
+    body, issued, mac = token.split(".")
+    assert (
+        Signer("k" * 32, "reset").loads(f"{body}.{int(issued) + 1}.{mac}", NOW, timedelta(days=1))
+        is None
+    )
+    assert Signer("k" * 32, "reset").loads("garbage", NOW, timedelta(days=1)) is None
+
+
+def test_delays_grow_after_the_free_failures_up_to_a_ceiling() -> None:
+    policy = Policy(
+        free_failures=3, base_delay=timedelta(seconds=5), max_delay=timedelta(minutes=1)
+    )
+    delays = [policy.delay_after(n).total_seconds() for n in range(1, 10)]
+    assert delays == [0, 0, 0, 5, 10, 20, 40, 60, 60]
+
+
+def test_accessibility_cookie_round_trip_and_garbage() -> None:
+    chosen = A11y(enabled=True, font="xlarge", scheme="white-on-black", spacing="wide")
+    assert parse(chosen.cookie()) == chosen
+    assert "scheme-white-on-black" in chosen.classes
+    assert parse("on.huge.pink.x") == A11y(enabled=True)
+    assert parse("nonsense") == A11y()
+    assert A11y().classes == ""
+
+
+def test_access_declarations() -> None:
+    assert access(PUBLIC).admits(None)
+    assert not access(SIGNED_IN).admits(None)
+    assert access(SIGNED_IN).admits(frozenset({Role.HOST}))
+    admin_only = access(Role.ADMIN)
+    assert admin_only.admits(frozenset({Role.ADMIN, Role.CONTROL}))
+    assert not admin_only.admits(frozenset({Role.CITIZEN}))
+    assert admin_only.staff_only
+    with pytest.raises(ValueError, match="who may use"):
+        access()
