@@ -298,7 +298,7 @@ async def _history(session: AsyncSession, appeal_id: int, staff: bool) -> list[H
         .order_by(StatusChange.at, StatusChange.id)
     )
     history = []
-    for change, user in rows.tuples():
+    for change, user in rows:
         if user is None:
             actor = "Система"
         elif staff or change.actor_role == Role.CITIZEN.value:
@@ -330,4 +330,4 @@ async def _comments(session: AsyncSession, appeal_id: int) -> list[CommentRow]:
         .where(ServiceComment.appeal_id == appeal_id)
         .order_by(ServiceComment.at, ServiceComment.id)
     )
-    return [CommentRow(c.at, u.display_name if u else "—", c.text) for c, u in rows.tuples()]
+    return [CommentRow(c.at, u.display_name if u else "—", c.text) for c, u in rows]

@@ -20,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from portal.adapters.appeals_orm import Appeal, Topic
 from portal.adapters.orm import User
 from portal.domain.appeals import TimeLeft
-from portal.domain.status import FINAL, Status
+from portal.domain.status import FINAL, Status, citizen_status
 
 PAGE_SIZES = (20, 50, 100)
 _FINAL = [s.value for s in FINAL]
@@ -119,7 +119,11 @@ def _filters(journal: Journal, viewer: User, query: JournalQuery) -> list[Column
         conditions.append(Appeal.citizen_id == viewer.id)
     if query.search.strip():
         conditions.append(Appeal.search_text.like(_like(query.search.strip()), escape="\\"))
-    if query.status is not None:
+    if query.status is not None and journal is Journal.CITIZEN:
+        # The citizen filters by what they see: «В работе» also finds recommended appeals.
+        same = [s.value for s in Status if citizen_status(s) is citizen_status(query.status)]
+        conditions.append(Appeal.status.in_(same))
+    elif query.status is not None:
         conditions.append(Appeal.status == query.status.value)
     if query.topic_id is not None:
         conditions.append(Appeal.topic_id == query.topic_id)
@@ -172,7 +176,7 @@ async def journal_page(
         .offset((page - 1) * query.per_page)
     )
     rows = []
-    for row in (await session.execute(statement)).tuples():
+    for row in await session.execute(statement):
         status = Status(row[8])
         rows.append(
             JournalRow(

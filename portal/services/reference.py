@@ -62,7 +62,7 @@ async def entries(db: Database, kind: Kind, *, active_only: bool = False) -> lis
     if active_only:
         query = query.where(model.is_active.is_(True))
     async with db.session() as session:
-        return [Entry(*row) for row in (await session.execute(query)).tuples()]
+        return [Entry(*row) for row in await session.execute(query)]
 
 
 async def save_entry(

@@ -1,0 +1,691 @@
+"""The appeals part of the JSON API (/api/v1): the same use cases as the pages."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from aiohttp import web
+from pydantic import BaseModel, Field
+
+from portal.api.registry import ApiRegistry
+from portal.domain.appeals import MAX_FILES_BYTES
+from portal.domain.roles import Role
+from portal.domain.status import CITIZEN_LABELS, STAFF_LABELS, Status
+from portal.services import appeals, appeals_files, appeals_processing, reference
+from portal.services.appeals import AppealView
+from portal.services.appeals_journal import (
+    PAGE_SIZES,
+    Journal,
+    JournalPage,
+    JournalQuery,
+    Sort,
+    journal_page,
+)
+from portal.services.reference import Kind
+from portal.web.appeals import appeal_id, deps_of, draft_from, file_response
+from portal.web.appeals_uploads import read_multipart
+from portal.web.auth import require_user
+from portal.web.context import CLOCK, database_of
+
+api = ApiRegistry()
+STAFF = (Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL)
+_ID = r"{appeal_id:\d+}"
+_PDF = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+_ZIP = {"application/zip": {"schema": {"type": "string", "format": "binary"}}}
+_ANY_FILE = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+_MULTIPART_APPEAL = {
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "required": ["topic_id", "municipality_id", "title", "text", "consent"],
+            "properties": {
+                "topic_id": {"type": "integer"},
+                "municipality_id": {"type": "integer"},
+                "title": {"type": "string", "maxLength": 200},
+                "address": {"type": "string", "maxLength": 300},
+                "text": {"type": "string", "maxLength": 2000},
+                "consent": {"type": "string", "enum": ["on"]},
+                "files": {
+                    "type": "array",
+                    "items": {"type": "string", "format": "binary"},
+                    "description": "PDF, RTF, JPG, JPEG, PNG, TXT; 20 MB in total",
+                },
+            },
+        }
+    }
+}
+_MULTIPART_DOCS = {
+    "multipart/form-data": {
+        "schema": {
+            "type": "object",
+            "properties": {
+                "files": {"type": "array", "items": {"type": "string", "format": "binary"}}
+            },
+        }
+    }
+}
+
+
+class ListParams(BaseModel):
+    category: str = Field("all", description="citizen: all|current|closed; staff: all|new|in_work")
+    q: str = Field("", max_length=200, description="number, title, citizen or address")
+    status: Status | None = None
+    topic: int | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    invited: bool = False
+    sort: Sort = Sort.CREATED
+    order: Literal["asc", "desc"] = "desc"
+    page: int = Field(1, ge=1)
+    size: int = Field(PAGE_SIZES[0], description="20, 50 or 100")
+
+    def journal_query(self) -> JournalQuery:
+        return JournalQuery(
+            category=self.category,
+            search=self.q,
+            status=self.status,
+            topic_id=self.topic,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            invited=self.invited,
+            sort=self.sort,
+            descending=self.order == "desc",
+            page=self.page,
+            per_page=self.size if self.size in PAGE_SIZES else PAGE_SIZES[0],
+        )
+
+
+class AppealItem(BaseModel):
+    id: int
+    number: str
+    created_at: datetime
+    title: str
+    topic: str
+    citizen: str | None
+    status: Status
+    status_label: str
+    time_left: str | None
+    overdue: bool
+
+
+class AppealList(BaseModel):
+    items: list[AppealItem]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int]
+
+
+class FileInfo(BaseModel):
+    id: int
+    name: str
+    size: int
+    kind: str
+    attach_to_answer: bool
+    url: str
+
+
+class HistoryItem(BaseModel):
+    at: datetime
+    actor: str
+    source: Status | None
+    target: Status
+    action: str
+    comment: str
+
+
+class ActionInfo(BaseModel):
+    action: str
+    label: str
+    target: Status
+
+
+class AnswerInfo(BaseModel):
+    text: str
+    at: datetime
+    pdf_url: str
+
+
+class ExecutingInfo(BaseModel):
+    id: int
+    department_id: int
+    department: str
+    sed_number: str
+
+
+class CommentInfo(BaseModel):
+    at: datetime
+    author: str
+    text: str
+
+
+class CitizenInfo(BaseModel):
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+
+
+class AppealDetail(BaseModel):
+    id: int
+    number: str
+    status: Status
+    status_label: str
+    created_at: datetime
+    deadline_at: datetime
+    deadline_extended: bool
+    time_left: str | None
+    overdue: bool
+    topic: str
+    municipality: str
+    title: str
+    address: str
+    text: str
+    files: list[FileInfo]
+    documents: list[FileInfo]
+    history: list[HistoryItem]
+    answer: AnswerInfo | None
+    actions: list[ActionInfo]
+    citizen: CitizenInfo | None = Field(None, description="staff only")
+    executing: list[ExecutingInfo] = Field(default_factory=list, description="staff only")
+    comments: list[CommentInfo] = Field(default_factory=list, description="staff only")
+
+
+def _detail(view: AppealView) -> AppealDetail:
+    a = view.appeal
+    labels = STAFF_LABELS if view.staff else CITIZEN_LABELS
+    prefix = f"/api/v1/appeals/{a.id}"
+
+    def file_info(f: Any) -> FileInfo:
+        return FileInfo(
+            id=f.id,
+            name=f.display_name,
+            size=f.size,
+            kind=f.kind,
+            attach_to_answer=f.attach_to_answer,
+            url=f"{prefix}/files/{f.id}",
+        )
+
+    return AppealDetail(
+        id=a.id,
+        number=a.number,
+        status=view.status,
+        status_label=labels[view.status],
+        created_at=a.created_at,
+        deadline_at=a.deadline_at,
+        deadline_extended=a.extended_at is not None,
+        time_left=view.time_left.text() if view.time_left else None,
+        overdue=bool(view.time_left and view.time_left.overdue),
+        topic=a.topic.name,
+        municipality=a.municipality.name,
+        title=a.title,
+        address=a.address,
+        text=a.text,
+        files=[file_info(f) for f in view.files],
+        documents=[file_info(f) for f in view.documents],
+        history=[
+            HistoryItem(
+                at=h.at,
+                actor=h.actor,
+                source=h.source,
+                target=h.target,
+                action=h.action,
+                comment=h.comment,
+            )
+            for h in view.history
+        ],
+        answer=AnswerInfo(text=view.answer.text, at=view.answer.at, pdf_url=f"{prefix}/answer.pdf")
+        if view.answer
+        else None,
+        actions=[ActionInfo(action=r.action, label=r.label, target=r.target) for r in view.actions],
+        citizen=CitizenInfo(
+            id=a.citizen.id,
+            name=a.citizen.display_name,
+            email=a.citizen.email,
+            phone=a.citizen.phone,
+        )
+        if view.staff
+        else None,
+        executing=[
+            ExecutingInfo(
+                id=e.id,
+                department_id=e.department_id,
+                department=e.department.name,
+                sed_number=e.sed_number,
+            )
+            for e in view.executing
+        ],
+        comments=[CommentInfo(at=c.at, author=c.author, text=c.text) for c in view.comments],
+    )
+
+
+def _list(page: JournalPage, staff: bool) -> AppealList:
+    labels = STAFF_LABELS if staff else CITIZEN_LABELS
+    return AppealList(
+        items=[
+            AppealItem(
+                id=row.id,
+                number=row.number,
+                created_at=row.created_at,
+                title=row.title,
+                topic=row.topic,
+                citizen=row.citizen if staff else None,
+                status=row.status,
+                status_label=labels[row.status],
+                time_left=row.time_left.text() if row.time_left else None,
+                overdue=row.overdue,
+            )
+            for row in page.rows
+        ],
+        total=page.total,
+        page=page.query.page,
+        pages=page.pages,
+        counts=page.counts,
+    )
+
+
+async def _view(request: web.Request) -> AppealDetail:
+    user = await require_user(request)
+    return _detail(await appeals.view_appeal(deps_of(request), appeal_id(request), user))
+
+
+# --- the citizen ---------------------------------------------------------------------------
+
+
+@api.route(
+    "GET",
+    "/api/v1/appeals",
+    summary="«Мои заявки»: the citizen's own appeals",
+    tags=["appeals"],
+    query_model=ListParams,
+    response_model=AppealList,
+    roles=(Role.CITIZEN,),
+)
+async def list_my_appeals(request: web.Request, query: ListParams) -> AppealList:
+    user = await require_user(request)
+    async with database_of(request).session() as session:
+        page = await journal_page(
+            session, Journal.CITIZEN, user, query.journal_query(), request.app[CLOCK].now()
+        )
+    return _list(page, staff=False)
+
+
+@api.route(
+    "POST",
+    "/api/v1/appeals",
+    summary="File an appeal (multipart form with files)",
+    tags=["appeals"],
+    response_model=AppealDetail,
+    roles=(Role.CITIZEN,),
+    status=201,
+    request_content=_MULTIPART_APPEAL,
+)
+async def file_appeal(request: web.Request) -> AppealDetail:
+    user = await require_user(request)
+    deps = deps_of(request)
+    form = await read_multipart(request, deps.store, MAX_FILES_BYTES)
+    appeal = await appeals.file_appeal(deps, user, draft_from(form.fields), form.uploads)
+    return _detail(await appeals.view_appeal(deps, appeal.id, user))
+
+
+@api.route(
+    "GET",
+    f"/api/v1/appeals/{_ID}",
+    summary="One appeal (the citizen's own, or any for staff working with appeals)",
+    tags=["appeals"],
+    response_model=AppealDetail,
+    roles=(Role.CITIZEN, *STAFF),
+)
+async def get_appeal(request: web.Request) -> AppealDetail:
+    return await _view(request)
+
+
+class CommentBody(BaseModel):
+    comment: str = Field("", max_length=2000)
+
+
+@api.route(
+    "POST",
+    f"/api/v1/appeals/{_ID}/withdraw",
+    summary="Withdraw the appeal («Отозвать»)",
+    tags=["appeals"],
+    request_model=CommentBody,
+    response_model=AppealDetail,
+    roles=(Role.CITIZEN,),
+)
+async def withdraw_appeal(request: web.Request, body: CommentBody) -> AppealDetail:
+    user = await require_user(request)
+    await appeals.withdraw(deps_of(request), appeal_id(request), user, body.comment)
+    return await _view(request)
+
+
+@api.route(
+    "GET",
+    f"/api/v1/appeals/{_ID}" + r"/files/{file_id:\d+}",
+    summary="Download one file of the appeal",
+    tags=["appeals"],
+    roles=(Role.CITIZEN, *STAFF),
+    response_content=_ANY_FILE,
+)
+async def download_file(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    out = await appeals_files.open_file(
+        deps_of(request), appeal_id(request), int(request.match_info["file_id"]), user
+    )
+    return file_response(out)
+
+
+@api.route(
+    "GET",
+    f"/api/v1/appeals/{_ID}/answer.pdf",
+    summary="The answer as a PDF with the attached files embedded",
+    tags=["appeals"],
+    roles=(Role.CITIZEN, *STAFF),
+    response_content=_PDF,
+)
+async def download_answer(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    return file_response(await appeals_files.answer_pdf(deps_of(request), appeal_id(request), user))
+
+
+# --- staff ---------------------------------------------------------------------------------
+
+
+@api.route(
+    "GET",
+    "/api/v1/staff/appeals",
+    summary="The department journal of appeals",
+    tags=["staff appeals"],
+    query_model=ListParams,
+    response_model=AppealList,
+    roles=STAFF,
+)
+async def list_journal(request: web.Request, query: ListParams) -> AppealList:
+    user = await require_user(request)
+    async with database_of(request).session() as session:
+        page = await journal_page(
+            session, Journal.DEPARTMENT, user, query.journal_query(), request.app[CLOCK].now()
+        )
+    return _list(page, staff=True)
+
+
+class ExecutingBody(BaseModel):
+    department_id: int
+    sed_number: str = Field(min_length=1, max_length=100)
+
+
+@api.route(
+    "POST",
+    f"/api/v1/staff/appeals/{_ID}/executing",
+    summary="Add (or renumber) an executing department with its СЭД number",
+    tags=["staff appeals"],
+    request_model=ExecutingBody,
+    response_model=AppealDetail,
+    roles=(Role.DEPARTMENT,),
+)
+async def add_executing(request: web.Request, body: ExecutingBody) -> AppealDetail:
+    user = await require_user(request)
+    await appeals_processing.add_executing(
+        deps_of(request), appeal_id(request), user, body.department_id, body.sed_number
+    )
+    return await _view(request)
+
+
+@api.route(
+    "DELETE",
+    f"/api/v1/staff/appeals/{_ID}" + r"/executing/{item_id:\d+}",
+    summary="Remove an executing department",
+    tags=["staff appeals"],
+    response_model=AppealDetail,
+    roles=(Role.DEPARTMENT,),
+)
+async def remove_executing(request: web.Request) -> AppealDetail:
+    user = await require_user(request)
+    await appeals_processing.remove_executing(
+        deps_of(request), appeal_id(request), user, int(request.match_info["item_id"])
+    )
+    return await _view(request)
+
+
+@api.route(
+    "POST",
+    f"/api/v1/staff/appeals/{_ID}/start-work",
+    summary="«Направить в работу» (new → in_work)",
+    tags=["staff appeals"],
+    request_model=CommentBody,
+    response_model=AppealDetail,
+    roles=(Role.DEPARTMENT,),
+)
+async def start_work(request: web.Request, body: CommentBody) -> AppealDetail:
+    user = await require_user(request)
+    await appeals_processing.start_work(deps_of(request), appeal_id(request), user, body.comment)
+    return await _view(request)
+
+
+@api.route(
+    "POST",
+    f"/api/v1/staff/appeals/{_ID}/recommend",
+    summary="«Рекомендовать к приему» (in_work → recommended)",
+    tags=["staff appeals"],
+    request_model=CommentBody,
+    response_model=AppealDetail,
+    roles=(Role.DEPARTMENT,),
+)
+async def recommend(request: web.Request, body: CommentBody) -> AppealDetail:
+    user = await require_user(request)
+    await appeals_processing.recommend(deps_of(request), appeal_id(request), user, body.comment)
+    return await _view(request)
+
+
+class AnswerBody(BaseModel):
+    text: str = Field(min_length=1, max_length=appeals_processing.MAX_ANSWER)
+    template_id: int | None = None
+
+
+@api.route(
+    "POST",
+    f"/api/v1/staff/appeals/{_ID}/answer",
+    summary="«Дать ответ»: answer the citizen; flagged documents go with the answer",
+    tags=["staff appeals"],
+    request_model=AnswerBody,
+    response_model=AppealDetail,
+    roles=(Role.DEPARTMENT, Role.ORGANIZER),
+)
+async def give_answer(request: web.Request, body: AnswerBody) -> AppealDetail:
+    user = await require_user(request)
+    await appeals_processing.give_answer(
+        deps_of(request), appeal_id(request), user, body.text, body.template_id
+    )
+    return await _view(request)
+
+
+class TemplateText(BaseModel):
+    text: str
+
+
+@api.route(
+    "GET",
+    f"/api/v1/staff/appeals/{_ID}" + r"/templates/{template_id:\d+}",
+    summary="An answer template filled in for this appeal",
+    tags=["staff appeals"],
+    response_model=TemplateText,
+    roles=(Role.DEPARTMENT, Role.ORGANIZER),
+)
+async def fill_template(request: web.Request) -> TemplateText:
+    user = await require_user(request)
+    text = await appeals_processing.template_text(
+        deps_of(request), appeal_id(request), user, int(request.match_info["template_id"])
+    )
+    return TemplateText(text=text)
+
+
+@api.route(
+    "POST",
+    f"/api/v1/staff/appeals/{_ID}/extend",
+    summary="Extend the deadline once by 30 days (the citizen is told)",
+    tags=["staff appeals"],
+    response_model=AppealDetail,
+    roles=(Role.DEPARTMENT,),
+)
+async def extend_deadline(request: web.Request) -> AppealDetail:
+    user = await require_user(request)
+    await appeals_processing.extend_deadline(deps_of(request), appeal_id(request), user)
+    return await _view(request)
+
+
+class CommentText(BaseModel):
+    text: str = Field(min_length=1, max_length=2000)
+
+
+@api.route(
+    "POST",
+    f"/api/v1/staff/appeals/{_ID}/comments",
+    summary="Add a service comment (never shown to the citizen)",
+    tags=["staff appeals"],
+    request_model=CommentText,
+    response_model=AppealDetail,
+    roles=STAFF,
+)
+async def add_comment(request: web.Request, body: CommentText) -> AppealDetail:
+    user = await require_user(request)
+    await appeals_processing.add_comment(deps_of(request), appeal_id(request), user, body.text)
+    return await _view(request)
+
+
+@api.route(
+    "POST",
+    f"/api/v1/staff/appeals/{_ID}/documents",
+    summary="Upload documents («Документы»)",
+    tags=["staff appeals"],
+    response_model=AppealDetail,
+    roles=STAFF,
+    status=201,
+    request_content=_MULTIPART_DOCS,
+)
+async def upload_documents(request: web.Request) -> AppealDetail:
+    user = await require_user(request)
+    deps = deps_of(request)
+    form = await read_multipart(request, deps.store, MAX_FILES_BYTES)
+    await appeals_processing.add_documents(deps, appeal_id(request), user, form.uploads)
+    return await _view(request)
+
+
+class DocumentFlag(BaseModel):
+    attach_to_answer: bool
+
+
+@api.route(
+    "PATCH",
+    f"/api/v1/staff/appeals/{_ID}" + r"/documents/{item_id:\d+}",
+    summary="«Прикрепить к ответу»: send this document with the answer, or not",
+    tags=["staff appeals"],
+    request_model=DocumentFlag,
+    response_model=AppealDetail,
+    roles=STAFF,
+)
+async def flag_document(request: web.Request, body: DocumentFlag) -> AppealDetail:
+    user = await require_user(request)
+    await appeals_processing.set_attach_to_answer(
+        deps_of(request),
+        appeal_id(request),
+        user,
+        int(request.match_info["item_id"]),
+        body.attach_to_answer,
+    )
+    return await _view(request)
+
+
+@api.route(
+    "DELETE",
+    f"/api/v1/staff/appeals/{_ID}" + r"/documents/{item_id:\d+}",
+    summary="Delete a document",
+    tags=["staff appeals"],
+    response_model=AppealDetail,
+    roles=STAFF,
+)
+async def delete_document(request: web.Request) -> AppealDetail:
+    user = await require_user(request)
+    await appeals_processing.delete_document(
+        deps_of(request), appeal_id(request), user, int(request.match_info["item_id"])
+    )
+    return await _view(request)
+
+
+@api.route(
+    "GET",
+    f"/api/v1/staff/appeals/{_ID}/archive.zip",
+    summary="«Сохранить архив»: every file of the appeal in one zip",
+    tags=["staff appeals"],
+    roles=STAFF,
+    response_content=_ZIP,
+)
+async def download_archive(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    return file_response(await appeals_files.archive(deps_of(request), appeal_id(request), user))
+
+
+@api.route(
+    "GET",
+    f"/api/v1/staff/appeals/{_ID}/appeal.pdf",
+    summary="«Выгрузить PDF»: the printable appeal",
+    tags=["staff appeals"],
+    roles=STAFF,
+    response_content=_PDF,
+)
+async def download_appeal_pdf(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    return file_response(await appeals_files.appeal_pdf(deps_of(request), appeal_id(request), user))
+
+
+# --- reference data ------------------------------------------------------------------------
+
+
+class Named(BaseModel):
+    id: int
+    name: str
+
+
+class TemplateInfo(BaseModel):
+    id: int
+    title: str
+    body: str
+
+
+class ReferenceData(BaseModel):
+    topics: list[Named]
+    municipalities: list[Named]
+    departments: list[Named]
+    templates: list[TemplateInfo] = Field(description="staff only")
+
+
+@api.route(
+    "GET",
+    "/api/v1/reference",
+    summary="Active topics, municipalities, departments (and answer templates for staff)",
+    tags=["reference"],
+    response_model=ReferenceData,
+)
+async def reference_data(request: web.Request) -> ReferenceData:
+    user = await require_user(request)
+    db = database_of(request)
+
+    async def named(kind: Kind) -> list[Named]:
+        return [
+            Named(id=e.id, name=e.name) for e in await reference.entries(db, kind, active_only=True)
+        ]
+
+    templates = (
+        [
+            TemplateInfo(id=t.id, title=t.title, body=t.body)
+            for t in await reference.templates(db, active_only=True)
+        ]
+        if appeals.is_appeal_staff(user)
+        else []
+    )
+    return ReferenceData(
+        topics=await named(Kind.TOPICS),
+        municipalities=await named(Kind.MUNICIPALITIES),
+        departments=await named(Kind.DEPARTMENTS),
+        templates=templates,
+    )

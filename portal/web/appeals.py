@@ -1,0 +1,166 @@
+"""The citizen's appeal pages: «Мои заявки», the new-appeal form, the appeal page,
+withdrawal and downloads; and the helpers the staff pages and the API share."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from portal.adapters.storage import BlobStore
+from portal.domain.appeals import MAX_FILES_BYTES, MAX_TEXT, AppealDraft
+from portal.domain.profile import missing_fields
+from portal.domain.roles import Role
+from portal.domain.status import CITIZEN_LABELS, STAFF_LABELS, Status
+from portal.errors import InvalidInput, PortalError
+from portal.services import appeals, appeals_files, reference
+from portal.services.appeals import AppealsDeps
+from portal.services.appeals_journal import Journal, journal_page
+from portal.services.reference import Kind
+from portal.web.access import allow
+from portal.web.appeals_uploads import read_multipart
+from portal.web.auth import require_user
+from portal.web.context import CLOCK, DATABASE, MAILER, SETTINGS, database_of
+from portal.web.forms import flash
+from portal.web.journal import journal_context, parse_query
+
+STORE = web.AppKey("portal.appeals.store", BlobStore)
+ACCEPT = (
+    ".pdf,.rtf,.jpg,.jpeg,.png,.txt,application/pdf,application/rtf,image/jpeg,image/png,text/plain"
+)
+
+
+def deps_of(request: web.Request) -> AppealsDeps:
+    """Built per request so a test's clock or mailer swapped on the app is picked up."""
+    app = request.app
+    base = app[SETTINGS].server.public_url or str(request.url.origin())
+    return AppealsDeps(app[DATABASE], app[STORE], app[CLOCK], app[MAILER], base.rstrip("/"))
+
+
+def file_response(out: appeals_files.FileOut, *, inline: bool = False) -> web.Response:
+    disposition = "inline" if inline else "attachment"
+    response = web.Response(body=out.data, content_type=out.content_type.split(";")[0])
+    if out.content_type.startswith("text/"):
+        response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(out.name)}"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _quote(name: str) -> str:
+    return quote(name, safe="")
+
+
+def appeal_id(request: web.Request) -> int:
+    return int(request.match_info["appeal_id"])
+
+
+def status_labels(staff: bool) -> dict[Status, str]:
+    return STAFF_LABELS if staff else CITIZEN_LABELS
+
+
+@allow(Role.CITIZEN)
+async def my_appeals(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    query = parse_query(request.query)
+    async with database_of(request).session() as session:
+        page = await journal_page(session, Journal.CITIZEN, user, query, request.app[CLOCK].now())
+    topics = await reference.entries(database_of(request), Kind.TOPICS)
+    context = journal_context(request, Journal.CITIZEN, page, topics)
+    return aiohttp_jinja2.render_template("appeals/my_appeals.html", request, context)
+
+
+async def _form_context(request: web.Request, values: dict[str, str]) -> dict[str, Any]:
+    db = database_of(request)
+    user = await require_user(request)
+    return {
+        "values": values,
+        "missing": missing_fields(user),
+        "topics": await reference.entries(db, Kind.TOPICS, active_only=True),
+        "municipalities": await reference.entries(db, Kind.MUNICIPALITIES, active_only=True),
+        "max_text": MAX_TEXT,
+        "max_mb": MAX_FILES_BYTES // 1024 // 1024,
+        "accept": ACCEPT,
+    }
+
+
+@allow(Role.CITIZEN)
+async def new_appeal_form(request: web.Request) -> web.Response:
+    context = await _form_context(request, {})
+    return aiohttp_jinja2.render_template("appeals/new.html", request, context)
+
+
+def draft_from(fields: dict[str, str]) -> AppealDraft:
+    try:
+        topic_id = int(fields.get("topic_id", ""))
+        municipality_id = int(fields.get("municipality_id", ""))
+    except ValueError:
+        raise InvalidInput(
+            "Выберите тему и муниципальное образование. Choose a topic and a municipality."
+        ) from None
+    return AppealDraft(
+        topic_id=topic_id,
+        municipality_id=municipality_id,
+        title=fields.get("title", ""),
+        address=fields.get("address", ""),
+        text=fields.get("text", "").replace("\r\n", "\n"),
+        consent=fields.get("consent") in ("on", "1", "true"),
+    )
+
+
+@allow(Role.CITIZEN)
+async def submit_appeal(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request)
+    deps = deps_of(request)
+    fields: dict[str, str] = {}
+    try:
+        form = await read_multipart(request, deps.store, MAX_FILES_BYTES)
+        fields = form.fields
+        appeal = await appeals.file_appeal(deps, user, draft_from(fields), form.uploads)
+    except PortalError as error:
+        # The form comes back with everything typed; only files must be chosen again.
+        context = await _form_context(request, fields)
+        context["error"] = error.message
+        return aiohttp_jinja2.render_template(
+            "appeals/new.html", request, context, status=error.status
+        )
+    flash(request, "Заявка зарегистрирована.")
+    raise web.HTTPSeeOther(f"/appeals/{appeal.id}")
+
+
+@allow(Role.CITIZEN)
+async def appeal_page(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    view = await appeals.view_appeal(deps_of(request), appeal_id(request), user)
+    context = {"view": view, "labels": CITIZEN_LABELS, "now": request.app[CLOCK].now()}
+    return aiohttp_jinja2.render_template("appeals/citizen_appeal.html", request, context)
+
+
+@allow(Role.CITIZEN)
+async def withdraw_appeal(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request)
+    form = await request.post()
+    comment = form.get("comment")
+    await appeals.withdraw(
+        deps_of(request), appeal_id(request), user, comment if isinstance(comment, str) else ""
+    )
+    flash(request, "Заявка отозвана.")
+    raise web.HTTPSeeOther(f"/appeals/{appeal_id(request)}")
+
+
+@allow(Role.CITIZEN, Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL)
+async def download_file(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    out = await appeals_files.open_file(
+        deps_of(request), appeal_id(request), int(request.match_info["file_id"]), user
+    )
+    return file_response(out)
+
+
+@allow(Role.CITIZEN, Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL)
+async def download_answer(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    return file_response(await appeals_files.answer_pdf(deps_of(request), appeal_id(request), user))

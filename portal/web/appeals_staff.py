@@ -1,0 +1,242 @@
+"""The staff appeal page (seed 002 blocks) and the officer's actions on it.
+
+Each action is a small POST that calls one use case and comes back to the page; refused
+actions come back with the reason shown on the page instead of an error page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from portal.adapters.orm import User
+from portal.domain.appeals import MAX_FILES_BYTES
+from portal.domain.roles import Role
+from portal.domain.status import STAFF_LABELS
+from portal.errors import InvalidInput, PortalError
+from portal.services import appeals, appeals_files, appeals_processing, reference
+from portal.services.reference import Kind
+from portal.web.access import allow
+from portal.web.appeals import ACCEPT, appeal_id, deps_of, file_response
+from portal.web.appeals_uploads import read_multipart
+from portal.web.auth import require_user
+from portal.web.context import CLOCK, database_of
+from portal.web.forms import flash
+from portal.web.journal import department_journal
+
+READERS = (Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL)
+
+
+def _page_url(request: web.Request, anchor: str = "") -> str:
+    return f"/staff/appeals/{appeal_id(request)}" + (f"#{anchor}" if anchor else "")
+
+
+@allow(*READERS)
+async def staff_appeal_page(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    deps = deps_of(request)
+    view = await appeals.view_appeal(deps, appeal_id(request), user)
+    db = database_of(request)
+    answer_text = ""
+    template = request.query.get("template", "")
+    if template.isdigit() and user.has_role(Role.DEPARTMENT):
+        answer_text = await appeals_processing.template_text(
+            deps, view.appeal.id, user, int(template)
+        )
+    context: dict[str, Any] = {
+        "view": view,
+        "labels": STAFF_LABELS,
+        "officer": user.has_role(Role.DEPARTMENT),
+        "departments": await reference.entries(db, Kind.DEPARTMENTS, active_only=True),
+        "topics": await reference.entries(db, Kind.TOPICS),
+        "templates": await reference.templates(db, active_only=True),
+        "answer_text": answer_text,
+        "chosen_template": template,
+        "accept": ACCEPT,
+        "now": request.app[CLOCK].now(),
+    }
+    return aiohttp_jinja2.render_template("appeals/staff_appeal.html", request, context)
+
+
+Action = Callable[[web.Request, User, dict[str, str]], Awaitable[str | None]]
+
+
+def _action(anchor: str, done: str, *roles: Role) -> Callable[[Action], Any]:
+    """Wrap an action: read the form, run it, flash the outcome, return to the page."""
+
+    def wrap(run: Action) -> Any:
+        @allow(*(roles or (Role.DEPARTMENT,)))
+        async def handler(request: web.Request) -> web.StreamResponse:
+            user = await require_user(request)
+            form = await request.post()
+            fields = {k: v for k, v in form.items() if isinstance(v, str)}
+            try:
+                await run(request, user, fields)
+                flash(request, done)
+            except PortalError as error:
+                flash(request, error.message)
+            raise web.HTTPSeeOther(_page_url(request, anchor))
+
+        handler.__name__ = run.__name__
+        return handler
+
+    return wrap
+
+
+def _number(fields: dict[str, str], name: str) -> int:
+    try:
+        return int(fields.get(name, ""))
+    except ValueError:
+        raise InvalidInput(f"Неверное значение поля {name}. Invalid {name}.") from None
+
+
+@_action("work", "Ведомство-исполнитель сохранено.")
+async def add_executing(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_processing.add_executing(
+        deps_of(request),
+        appeal_id(request),
+        user,
+        _number(fields, "department_id"),
+        fields.get("sed_number", ""),
+    )
+
+
+@_action("work", "Ведомство-исполнитель удалено.")
+async def remove_executing(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_processing.remove_executing(
+        deps_of(request), appeal_id(request), user, int(request.match_info["item_id"])
+    )
+
+
+@_action("status", "Заявка направлена в работу.")
+async def start_work(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_processing.start_work(
+        deps_of(request), appeal_id(request), user, fields.get("comment", "")
+    )
+
+
+@_action("status", "Заявка рекомендована к приему.")
+async def recommend(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_processing.recommend(
+        deps_of(request), appeal_id(request), user, fields.get("comment", "")
+    )
+
+
+@_action("answer", "Ответ отправлен гражданину.", Role.DEPARTMENT, Role.ORGANIZER)
+async def give_answer(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    template = fields.get("template_id", "")
+    await appeals_processing.give_answer(
+        deps_of(request),
+        appeal_id(request),
+        user,
+        fields.get("text", "").replace("\r\n", "\n"),
+        int(template) if template.isdigit() else None,
+    )
+
+
+@_action("deadline", "Срок рассмотрения продлен на 30 дней; гражданин уведомлен.")
+async def extend_deadline(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_processing.extend_deadline(deps_of(request), appeal_id(request), user)
+
+
+@_action("appeal", "Изменения сохранены.")
+async def edit_appeal(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_processing.edit_appeal(
+        deps_of(request),
+        appeal_id(request),
+        user,
+        _number(fields, "topic_id"),
+        fields.get("title", ""),
+    )
+
+
+@_action("comments", "Комментарий добавлен.", *READERS)
+async def add_comment(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_processing.add_comment(
+        deps_of(request), appeal_id(request), user, fields.get("text", "")
+    )
+
+
+@_action("documents", "Отметка сохранена.", *READERS)
+async def attach_document(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_processing.set_attach_to_answer(
+        deps_of(request),
+        appeal_id(request),
+        user,
+        int(request.match_info["item_id"]),
+        fields.get("attach") == "1",
+    )
+
+
+@_action("documents", "Документ удален.", *READERS)
+async def delete_document(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_processing.delete_document(
+        deps_of(request), appeal_id(request), user, int(request.match_info["item_id"])
+    )
+
+
+@allow(*READERS)
+async def upload_documents(request: web.Request) -> web.StreamResponse:
+    user = await require_user(request)
+    deps = deps_of(request)
+    try:
+        form = await read_multipart(request, deps.store, MAX_FILES_BYTES)
+        await appeals_processing.add_documents(deps, appeal_id(request), user, form.uploads)
+        flash(request, "Документы загружены.")
+    except PortalError as error:
+        flash(request, error.message)
+    raise web.HTTPSeeOther(_page_url(request, "documents"))
+
+
+@allow(*READERS)
+async def staff_file(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    out = await appeals_files.open_file(
+        deps_of(request), appeal_id(request), int(request.match_info["file_id"]), user
+    )
+    return file_response(out)
+
+
+@allow(*READERS)
+async def archive(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    return file_response(await appeals_files.archive(deps_of(request), appeal_id(request), user))
+
+
+@allow(*READERS)
+async def appeal_pdf(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    out = await appeals_files.appeal_pdf(deps_of(request), appeal_id(request), user)
+    return file_response(out)
+
+
+@allow(*READERS)
+async def answer_pdf(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    out = await appeals_files.answer_pdf(deps_of(request), appeal_id(request), user)
+    return file_response(out)
+
+
+def mount(app: web.Application) -> None:
+    r = app.router
+    base = r"/staff/appeals/{appeal_id:\d+}"
+    r.add_get("/staff/appeals", department_journal, name="staff_journal")
+    r.add_get(base, staff_appeal_page, name="staff_appeal")
+    r.add_post(base + "/executing", add_executing)
+    r.add_post(base + r"/executing/{item_id:\d+}/delete", remove_executing)
+    r.add_post(base + "/start-work", start_work)
+    r.add_post(base + "/recommend", recommend)
+    r.add_post(base + "/answer", give_answer)
+    r.add_post(base + "/extend", extend_deadline)
+    r.add_post(base + "/edit", edit_appeal)
+    r.add_post(base + "/comments", add_comment)
+    r.add_post(base + "/documents", upload_documents)
+    r.add_post(base + r"/documents/{item_id:\d+}/attach", attach_document)
+    r.add_post(base + r"/documents/{item_id:\d+}/delete", delete_document)
+    r.add_get(base + r"/files/{file_id:\d+}", staff_file)
+    r.add_get(base + "/archive.zip", archive)
+    r.add_get(base + "/appeal.pdf", appeal_pdf)
+    r.add_get(base + "/answer.pdf", answer_pdf)

@@ -1,0 +1,83 @@
+"""Reading a multipart form as a stream: fields into memory (small, capped), files
+straight into the blob store under one byte budget for the whole request.
+
+The app's `client_max_size` (1 MiB) guards `request.post()`; uploads never go through it:
+`request.multipart()` yields the body chunk by chunk, so a 200 MB upload is refused once
+the budget is spent, without being buffered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from aiohttp import BodyPartReader, web
+
+from portal.adapters.storage import CHUNK, BlobStore
+from portal.errors import InvalidInput
+from portal.services.appeals import Upload
+
+MAX_FIELD = 64 * 1024
+MAX_PARTS = 60
+
+
+@dataclass
+class MultipartForm:
+    fields: dict[str, str] = field(default_factory=dict)
+    uploads: list[Upload] = field(default_factory=list)
+
+    def get(self, name: str, default: str = "") -> str:
+        return self.fields.get(name, default)
+
+
+async def read_multipart(
+    request: web.Request, store: BlobStore, budget: int, file_field: str = "files"
+) -> MultipartForm:
+    if not request.content_type.startswith("multipart/"):
+        raise InvalidInput("Ожидается форма multipart/form-data. Expected multipart/form-data.")
+    reader = await request.multipart()
+    form = MultipartForm()
+    parts = 0
+    while True:
+        part = await reader.next()
+        if part is None:
+            break
+        if not isinstance(part, BodyPartReader):
+            raise InvalidInput("Вложенные multipart-части не поддерживаются. Nested multipart.")
+        parts += 1
+        if parts > MAX_PARTS:
+            raise InvalidInput("Слишком много полей и файлов. Too many parts.")
+        name = part.name or ""
+        if part.filename is not None and name == file_field:
+            if not part.filename:
+                await part.release()
+                continue  # an empty file input: the browser sends a nameless empty part
+            spent = sum(u.blob.size for u in form.uploads)
+            blob = await store.put_stream(_chunks(part), budget - spent)
+            form.uploads.append(Upload(part.filename, blob))
+        elif part.filename is None:
+            form.fields[name] = await _field(part)
+        else:
+            await part.release()
+    return form
+
+
+async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
+    while chunk := await part.read_chunk(CHUNK):
+        yield chunk
+
+
+async def _field(part: BodyPartReader) -> str:
+    data = bytearray()
+    while chunk := await part.read_chunk(CHUNK):
+        data += chunk
+        if len(data) > MAX_FIELD:
+            raise InvalidInput(
+                f"Поле «{part.name}» слишком длинное. Field {part.name!r} is too long."
+            )
+    try:
+        return data.decode(part.get_charset(default="utf-8"))
+    except (UnicodeDecodeError, LookupError):
+        raise InvalidInput(
+            f"Поле «{part.name}» не в UTF-8. Field {part.name!r} is not UTF-8."
+        ) from None

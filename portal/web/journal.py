@@ -1,0 +1,129 @@
+"""Journal pages: reading the list's query string and what the templates need to draw
+categories, filters, sorting links and paging. Bad values fall back to defaults: a
+journal link never ends in an error page."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp_jinja2
+from aiohttp import web
+
+from portal.domain.roles import Role
+from portal.domain.status import CITIZEN_LABELS, STAFF_LABELS, Status, citizen_status
+from portal.services import reference
+from portal.services.appeals_journal import (
+    CATEGORIES,
+    PAGE_SIZES,
+    Journal,
+    JournalPage,
+    JournalQuery,
+    Sort,
+    journal_page,
+)
+from portal.services.reference import Entry, Kind
+from portal.web.access import allow
+from portal.web.auth import require_user
+from portal.web.context import CLOCK, database_of
+from portal.web.i18n import language_of
+
+_PARAMS = (
+    "category",
+    "q",
+    "status",
+    "topic",
+    "date_from",
+    "date_to",
+    "invited",
+    "sort",
+    "order",
+    "size",
+)
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def parse_query(params: Mapping[str, str]) -> JournalQuery:
+    status = params.get("status", "")
+    sort = params.get("sort", "")
+    size = _int(params.get("size")) or PAGE_SIZES[0]
+    return JournalQuery(
+        category=params.get("category", "all"),
+        search=params.get("q", "")[:200],
+        status=Status(status) if status in Status.__members__.values() else None,
+        topic_id=_int(params.get("topic")),
+        date_from=_date(params.get("date_from")),
+        date_to=_date(params.get("date_to")),
+        invited=params.get("invited") in ("1", "on", "true"),
+        sort=Sort(sort) if sort in Sort.__members__.values() else Sort.CREATED,
+        descending=params.get("order", "desc") != "asc",
+        page=max(1, _int(params.get("page")) or 1),
+        per_page=size if size in PAGE_SIZES else PAGE_SIZES[0],
+    )
+
+
+def _link(params: Mapping[str, str], **changes: str | int) -> str:
+    kept = {k: v for k, v in params.items() if k in _PARAMS and v}
+    kept.update({k: str(v) for k, v in changes.items()})
+    return "?" + urlencode(kept)
+
+
+def journal_context(
+    request: web.Request, journal: Journal, page: JournalPage, topics: Sequence[Entry]
+) -> dict[str, Any]:
+    params = {k: request.query.get(k, "") for k in _PARAMS}
+    query = page.query
+    labels = CITIZEN_LABELS if journal is Journal.CITIZEN else STAFF_LABELS
+    shown = [s for s in Status if journal is not Journal.CITIZEN or citizen_status(s) is s]
+    sort_links = {
+        sort.value: _link(
+            params,
+            sort=sort.value,
+            order="asc" if query.sort is sort and query.descending else "desc",
+        )
+        for sort in Sort
+    }
+    return {
+        "page": page,
+        "query": query,
+        "params": params,
+        "labels": labels,
+        "lang": language_of(request),
+        "categories": [
+            (name, label, page.counts[name], _link(params, category=name, page=1))
+            for name, label in CATEGORIES[journal].items()
+        ],
+        "status_choices": [(s.value, labels[s]) for s in shown],
+        "topics": topics,
+        "sort_links": sort_links,
+        "page_link": lambda n: _link(params, page=n),
+        "page_sizes": PAGE_SIZES,
+    }
+
+
+@allow(Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL)
+async def department_journal(request: web.Request) -> web.Response:
+    user = await require_user(request)
+    query = parse_query(request.query)
+    async with database_of(request).session() as session:
+        page = await journal_page(
+            session, Journal.DEPARTMENT, user, query, request.app[CLOCK].now()
+        )
+    topics = await reference.entries(database_of(request), Kind.TOPICS)
+    context = journal_context(request, Journal.DEPARTMENT, page, topics)
+    return aiohttp_jinja2.render_template("appeals/journal.html", request, context)
