@@ -200,3 +200,18 @@ def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> N
         callback()
 
     sender._send_keyframe = send_keyframe  # type: ignore[method-assign]
+
+
+def filter_rtp(dtls: RTCDtlsTransport, keep: Callable[[bytes], bool]) -> None:
+    """Drop decrypted RTP for which `keep` is false before whoever handles it now.
+
+    Induces loss on one connection (tests and benchmarks of retransmission) without
+    touching the network.
+    """
+    handle = dtls._handle_rtp_data
+
+    async def _handle_rtp_data(data: bytes, arrival_time_ms: int) -> None:
+        if keep(data):
+            await handle(data, arrival_time_ms)
+
+    dtls._handle_rtp_data = _handle_rtp_data  # type: ignore[method-assign]

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import fractions
 import math
+import os
 import time
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ from aiortc.mediastreams import MediaStreamError
 
 from config.settings import RtcSettings
 from sfu import Router, SubscriberTransport
+from sfu.aiortc_bridge import filter_rtp
 from sfu.peer import new_peer_connection
 
 VIDEO_RATE = 90000
@@ -24,13 +26,20 @@ AUDIO_SAMPLES = 960
 
 
 class PatternTrack(MediaStreamTrack):
-    """Flat frames of one luma value: the subscriber recognises the publisher by it."""
+    """Frames of one luma value: the subscriber recognises the publisher by it.
+
+    With `noise`, the bottom rows of each frame are random, so the encoder needs real
+    bitrate (about 500 kbit/s at aiortc's default target, and it can still meet lower ones).
+    """
 
     kind = "video"
 
-    def __init__(self, luma: int, width: int = 160, height: int = 120, fps: int = 30) -> None:
+    def __init__(
+        self, luma: int, width: int = 160, height: int = 120, fps: int = 30, noise: bool = False
+    ) -> None:
         super().__init__()
         self.luma = luma
+        self.noise = noise
         self._width, self._height, self._fps = width, height, fps
         self._count = 0
         self._start: float | None = None
@@ -41,7 +50,12 @@ class PatternTrack(MediaStreamTrack):
         due = self._start + self._count / self._fps
         await asyncio.sleep(max(0.0, due - time.monotonic()))
         frame = av.VideoFrame(self._width, self._height, "yuv420p")
-        frame.planes[0].update(bytes([self.luma]) * frame.planes[0].buffer_size)
+        luma = frame.planes[0]
+        if self.noise:
+            flat = luma.buffer_size * 3 // 4
+            luma.update(bytes([self.luma]) * flat + os.urandom(luma.buffer_size - flat))
+        else:
+            luma.update(bytes([self.luma]) * luma.buffer_size)
         for plane in frame.planes[1:]:
             plane.update(bytes([128]) * plane.buffer_size)
         frame.pts = self._count * VIDEO_RATE // self._fps
@@ -84,10 +98,12 @@ class ToneTrack(MediaStreamTrack):
 
 
 class ClientPublisher:
-    def __init__(self, settings: RtcSettings, participant_id: str, luma: int) -> None:
+    def __init__(
+        self, settings: RtcSettings, participant_id: str, luma: int, noise: bool = False
+    ) -> None:
         self.participant_id = participant_id
         self.pc: RTCPeerConnection = new_peer_connection(settings)
-        self.video = PatternTrack(luma)
+        self.video = PatternTrack(luma, noise=noise)
         self.audio = ToneTrack()
         self.pc.addTrack(self.audio)
         self.pc.addTrack(self.video)
@@ -127,6 +143,9 @@ class ClientSubscriber:
         self.transport: SubscriberTransport | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._lock = asyncio.Lock()
+        self.rtp_bytes = 0
+        """Decrypted RTP bytes this client received (its measured incoming bitrate)."""
+        self._counted: set[int] = set()
         self.pc.on("track", self._on_track)
 
     async def subscribe(self, router: Router) -> None:
@@ -145,8 +164,22 @@ class ClientSubscriber:
             offer = await self.transport.create_offer()
             self.owners.update({t.mid: t.participant_id for t in offer.tracks})
             await self.pc.setRemoteDescription(RTCSessionDescription(offer.sdp, "offer"))
+            for transceiver in self.pc.getTransceivers():
+                dtls = transceiver.receiver.transport
+                if id(dtls) not in self._counted:
+                    self._counted.add(id(dtls))
+                    filter_rtp(dtls, self._count)
             await self.pc.setLocalDescription(await self.pc.createAnswer())
             await self.transport.accept_answer(self.pc.localDescription.sdp)
+
+    def _count(self, data: bytes) -> bool:
+        self.rtp_bytes += len(data)
+        return True
+
+    async def measure_kbps(self, seconds: float = 2.0) -> float:
+        before = self.rtp_bytes
+        await asyncio.sleep(seconds)
+        return (self.rtp_bytes - before) * 8 / seconds / 1000
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         mid = next(t.mid for t in self.pc.getTransceivers() if t.receiver.track is track)
@@ -194,8 +227,10 @@ class Clients:
         self._router = router
         self._made: list[ClientPublisher | ClientSubscriber] = []
 
-    async def publisher(self, participant_id: str, luma: int = 200) -> ClientPublisher:
-        client = ClientPublisher(self._settings, participant_id, luma)
+    async def publisher(
+        self, participant_id: str, luma: int = 200, noise: bool = False
+    ) -> ClientPublisher:
+        client = ClientPublisher(self._settings, participant_id, luma, noise)
         self._made.append(client)
         await client.publish(self._router)
         return client
