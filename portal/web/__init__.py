@@ -25,6 +25,7 @@ from portal.web.context import CLOCK, DATABASE, MAILER, SETTINGS
 from portal.web.csrf import csrf_middleware
 from portal.web.errors import errors_middleware
 from portal.web.labels import role_label
+from portal.web.oidc import setup_oidc
 from portal.web.profile import setup_profile
 from portal.web.session import session_middleware
 from portal.web.staff import setup_staff
@@ -66,6 +67,7 @@ def setup_portal(app: web.Application, settings: Settings, db: Database) -> None
     setup_profile(app)
     setup_staff(app)
     setup_admin_staff(app)
+    setup_oidc(app, settings.oidc)
     setup_appeals(app)
     setup_api(app)
     accounts_api.api.mount(app)
