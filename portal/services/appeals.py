@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import unquote
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,7 +90,9 @@ async def load_appeal(session: AsyncSession, appeal_id: int, viewer: User) -> Ap
 
 
 def safe_name(name: str) -> str:
-    """A display name without path parts or control characters."""
+    """A display name without path parts or control characters. Some clients send
+    non-ASCII names percent-encoded (browsers send UTF-8): both read the same."""
+    name = unquote(name, errors="strict") if "%" in name else name
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if c.isprintable()).strip()
     return name[:255] or "file"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, web
 
-from portal.adapters.storage import CHUNK, BlobStore
+from portal.adapters.storage import CHUNK, BlobStore, UploadTooLarge
 from portal.errors import InvalidInput
 from portal.services.appeals import Upload
 
@@ -33,10 +33,15 @@ class MultipartForm:
 async def read_multipart(
     request: web.Request, store: BlobStore, budget: int, file_field: str = "files"
 ) -> MultipartForm:
+    form = MultipartForm()
+    if request.content_type == "application/x-www-form-urlencoded":
+        # A form without files (client_max_size bounds it).
+        posted = await request.post()
+        form.fields = {k: v for k, v in posted.items() if isinstance(v, str)}
+        return form
     if not request.content_type.startswith("multipart/"):
         raise InvalidInput("Ожидается форма multipart/form-data. Expected multipart/form-data.")
     reader = await request.multipart()
-    form = MultipartForm()
     parts = 0
     while True:
         part = await reader.next()
@@ -53,7 +58,13 @@ async def read_multipart(
                 await part.release()
                 continue  # an empty file input: the browser sends a nameless empty part
             spent = sum(u.blob.size for u in form.uploads)
-            blob = await store.put_stream(_chunks(part), budget - spent)
+            try:
+                blob = await store.put_stream(_chunks(part), budget - spent)
+            except UploadTooLarge:
+                # Answer now and drop the connection: draining the rest ("lingering")
+                # would keep reading an upload of any size.
+                request.protocol.force_close()
+                raise
             form.uploads.append(Upload(part.filename, blob))
         elif part.filename is None:
             form.fields[name] = await _field(part)
