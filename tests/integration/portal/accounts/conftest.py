@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,12 +41,30 @@ def clock() -> MovableClock:
     return MovableClock()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend(request: pytest.FixtureRequest, settings: Settings) -> tuple[str, str | None]:
+    """(database url, schema): the SQLite file, then a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        return settings.database_url, None
+    url, schema = request.getfixturevalue("postgres_url")
+    return url, schema
+
+
 @pytest.fixture
-async def app(settings: Settings, clock: MovableClock) -> web.Application:
-    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+async def app(
+    backend: tuple[str, str | None], settings: Settings, clock: MovableClock
+) -> AsyncIterator[web.Application]:
+    """The whole node on a freshly migrated database."""
+    url, schema = backend
+    await asyncio.to_thread(migrate.upgrade, url, "heads", schema)
     application = create_app(settings)
     application[CLOCK] = clock
-    return application
+    if schema is None:
+        yield application
+        return
+    application[DATABASE] = Database(url, schema=schema)
+    yield application
+    await application[DATABASE].close()
 
 
 @pytest.fixture
