@@ -1,4 +1,4 @@
-"""Staff accounts managed by an administrator, and staff "new appeal" subscriptions."""
+"""Staff accounts managed by an administrator."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from portal.adapters.db import Database
-from portal.adapters.mail import Mailer
 from portal.adapters.orm import User
 from portal.adapters.passwords import hash_password
 from portal.domain.contacts import is_valid_email, normalize_email
@@ -110,37 +109,6 @@ async def save_staff(db: Database, form: StaffForm, user_id: int | None, actor: 
             user.password_hash = hash_password(form.password)
     log.info("staff account saved", extra={"staff_id": user.id, "by": actor.id})
     return user
-
-
-async def new_appeal_subscribers(db: Database) -> list[User]:
-    async with db.session() as session:
-        rows = await session.execute(
-            select(User).where(
-                User.notify_new_appeals.is_(True),
-                User.is_active.is_(True),
-                User.email.is_not(None),
-            )
-        )
-        return [user for user in rows.scalars() if user.is_staff]
-
-
-async def notify_new_appeal(
-    db: Database, mailer: Mailer, number: str, topic: str, link: str
-) -> int:
-    """E-mail every subscribed staff member about a new appeal; returns how many were sent.
-
-    The letter names the appeal, not the citizen: personal data stays behind sign-in."""
-    subscribers = await new_appeal_subscribers(db)
-    for user in subscribers:
-        assert user.email is not None
-        await mailer.send(
-            user.email,
-            f"Новая заявка № {number}",
-            f"Поступила новая заявка № {number}.\nТема: {topic}\n\nОткрыть заявку: {link}\n\n"
-            "Вы получили это письмо, потому что подписаны на уведомления о новых заявках. "
-            "Отписаться можно в настройках сотрудника.\n",
-        )
-    return len(subscribers)
 
 
 def parse_roles(values: Iterable[str]) -> frozenset[Role]:

@@ -9,9 +9,7 @@ from sqlalchemy import select
 
 from config import Settings
 from portal.adapters.db import Database
-from portal.adapters.mail import Mailer, list_outbox
 from portal.adapters.orm import AuditRecord, User
-from portal.services.staff import notify_new_appeal
 from tests.integration.portal.accounts.conftest import (
     csrf_of,
     registered_citizen,
@@ -147,12 +145,13 @@ async def test_staff_subscribe_to_new_appeal_mail(
     )
     assert saved.status == 303
 
-    mailer = Mailer(settings.mail, settings.outbox_dir)
-    sent = await notify_new_appeal(db, mailer, "2026-000042", "ЖКХ", "http://x/staff/appeals/42")
-    assert sent == 1
-    mails = [m for m in list_outbox(settings.outbox_dir) if "000042" in m.subject]
-    assert [m.to for m in mails] == ["petrov@example.ru"]
-    assert "http://x/staff/appeals/42" in mails[0].text
+    async with db.session() as session:
+        subscribed = await session.execute(
+            select(User.login).where(User.notify_new_appeals.is_(True))
+        )
+        assert [login for (login,) in subscribed] == ["petrov"]
+    page = await (await client.get("/staff/settings")).text()
+    assert 'name="notify_new_appeals" checked' in page
 
 
 async def test_outbox_page_shows_mail_to_the_admin_only(
