@@ -130,7 +130,7 @@ async def test_entrances_are_separate(
 
 
 async def test_staff_subscribe_to_new_appeal_mail(
-    client: TestClient[Any, Any], admin: User, db: Database, settings: Settings
+    client: TestClient[Any, Any], admin: User, db: Database
 ) -> None:
     await _as_admin(client)
     await _create_staff(client)
