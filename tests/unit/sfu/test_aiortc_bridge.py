@@ -1,0 +1,120 @@
+"""The aiortc internals sfu/aiortc_bridge.py relies on still fit the installed aiortc.
+
+Each check is named after the hook it protects, so an aiortc upgrade that breaks one fails
+here with that name instead of silently forwarding nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.metadata
+import inspect
+from collections.abc import Callable
+
+import aioice.ice
+import pytest
+from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
+from aiortc.rtcdtlstransport import RtpRouter
+from aiortc.rtcdtlstransport import State as DtlsState
+
+from config.settings import RtcSettings
+from sfu import aiortc_bridge as bridge
+from sfu.peer import new_peer_connection
+from tests.helpers import wait_until
+
+
+def params(function: Callable[..., object]) -> list[str]:
+    return list(inspect.signature(function).parameters)
+
+
+def source(function: Callable[..., object]) -> str:
+    return inspect.getsource(function)
+
+
+CONNECT = getattr(RTCPeerConnection, "_RTCPeerConnection__connect", None)
+"""The private coroutine that starts senders and receivers once DTLS is up."""
+
+
+def connect_source() -> str:
+    return "" if CONNECT is None else source(CONNECT)
+
+
+HOOKS: dict[str, Callable[[], bool]] = {
+    "aiortc pinned at 1.16.0": lambda: importlib.metadata.version("aiortc") == "1.16.0",
+    "intercept_rtp: DTLS hands decrypted RTP to self._handle_rtp_data(data, arrival)": lambda: (
+        params(RTCDtlsTransport._handle_rtp_data) == ["self", "data", "arrival_time_ms"]
+        and inspect.iscoroutinefunction(RTCDtlsTransport._handle_rtp_data)
+        and "await self._handle_rtp_data(data, arrival_time_ms=arrival_time_ms)"
+        in source(RTCDtlsTransport._recv_next)
+    ),
+    "take_over_receiver: the connection starts receivers with receiver.receive(params)": lambda: (
+        params(RTCRtpReceiver.receive) == ["self", "parameters"]
+        and "await transceiver.receiver.receive(" in connect_source()
+    ),
+    "take_over_sender: the connection starts senders with sender.send(params)": lambda: (
+        params(RTCRtpSender.send) == ["self", "parameters"]
+        and "await transceiver.sender.send(" in connect_source()
+    ),
+    "sender_ssrcs: senders announce _ssrc and _rtx_ssrc": lambda: (
+        "self._ssrc = random32()" in source(RTCRtpSender.__init__)
+        and "self._rtx_ssrc = random32()" in source(RTCRtpSender.__init__)
+    ),
+    "register_rtcp_*: DTLS routes RTCP to registered receivers and senders": lambda: (
+        params(RTCDtlsTransport._register_rtp_receiver) == ["self", "receiver", "parameters"]
+        and params(RTCDtlsTransport._register_rtp_sender) == ["self", "sender", "parameters"]
+        and params(RTCDtlsTransport._unregister_rtp_receiver) == ["self", "receiver"]
+        and params(RTCDtlsTransport._unregister_rtp_sender) == ["self", "sender"]
+        and "await recipient._handle_rtcp_packet(packet)"
+        in source(RTCDtlsTransport._handle_rtcp_data)
+        and "self.senders.get(packet.media_ssrc)" in source(RtpRouter.route_rtcp)
+    ),
+    "learn_ssrc: RtpRouter keeps ssrc_table": lambda: (
+        "self.ssrc_table" in source(RtpRouter.__init__)
+    ),
+    "rtp_output: DTLS keeps _state, _tx_srtp; ICE keeps _connection._nominated": lambda: (
+        "self._tx_srtp" in source(RTCDtlsTransport._send_rtp)
+        and "self._state != State.CONNECTED" in source(RTCDtlsTransport._send_rtp)
+        and "self._nominated" in source(aioice.ice.Connection.sendto)
+        and "active_pair.protocol.send_data(data, active_pair.remote_addr)"
+        in source(aioice.ice.Connection.sendto)
+        and "self.transport.sendto(data, addr)" in source(aioice.ice.StunProtocol.send_data)
+    ),
+    "on_keyframe_request: PLI/FIR reach sender._send_keyframe()": lambda: (
+        "self._send_keyframe()" in source(RTCRtpSender._handle_rtcp_packet)
+    ),
+    "restrict_host_addresses: aioice gathers through get_host_addresses": lambda: (
+        "get_host_addresses(" in inspect.getsource(aioice.ice.Connection.gather_candidates)
+    ),
+}
+
+
+@pytest.mark.parametrize("hook", list(HOOKS))
+def test_hook_fits_installed_aiortc(hook: str) -> None:
+    assert HOOKS[hook](), f"aiortc changed under the SFU hook: {hook}"
+
+
+async def test_rtp_output_sends_on_a_live_connection_and_refuses_otherwise() -> None:
+    """The synchronous send path finds its socket, SRTP context and state on a real pair."""
+    settings = RtcSettings(host_addresses=["127.0.0.1"])
+    offerer, answerer = new_peer_connection(settings), new_peer_connection(settings)
+    got: list[bytes] = []
+    try:
+        offerer.addTransceiver("audio", direction="sendonly")
+        await offerer.setLocalDescription(await offerer.createOffer())
+        await answerer.setRemoteDescription(offerer.localDescription)
+        receiving = answerer.getTransceivers()[0].receiver.transport
+        bridge.intercept_rtp(receiving, lambda data, arrival: got.append(data))
+        await answerer.setLocalDescription(await answerer.createAnswer())
+        sending = offerer.getTransceivers()[0].sender.transport
+        send = bridge.rtp_output(sending)
+        assert send(b"\x80\x60" + bytes(10)) is False  # not connected yet
+        await offerer.setRemoteDescription(answerer.localDescription)
+        await wait_until(lambda: sending._state is DtlsState.CONNECTED, timeout=10)
+        packet = b"\x80\x60\x00\x01" + bytes(8) + b"payload"
+        assert send(packet) is True
+        await wait_until(lambda: packet in got, timeout=3)
+    finally:
+        await offerer.close()
+        await answerer.close()
+    assert send(b"\x80\x60" + bytes(10)) is False  # closed
+    await asyncio.sleep(0)
