@@ -1,0 +1,170 @@
+"""Journal latency: the officer's journal page and the API list over HTTP on loopback.
+
+The portal part of a node runs in this process on 127.0.0.1 with a random port; the
+officer signs in once, then each scenario is requested `rounds` times after a warm-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from config import load_settings
+from config.secrets import with_secrets
+from config.settings import Settings
+from portal import migrate
+from portal.adapters.db import Database
+from portal.bench.dataset import OFFICER_LOGIN, OFFICER_PASSWORD, populate
+from portal.web import setup_portal
+from portal.web.context import DATABASE
+
+SCENARIOS: dict[str, str] = {
+    "list": "",
+    "list_in_work": "category=in_work",
+    "search_name": "q=иванов",
+    "search_number": "q={number}",
+    "filter_status_topic": "status=new&topic=3",
+    "filter_dates": "date_from={month_ago}&date_to={today}&sort=deadline&order=asc",
+}
+TARGETS = {"api": "/api/v1/staff/appeals?{query}", "page": "/staff/appeals?{query}"}
+
+
+@dataclass(frozen=True)
+class Result:
+    backend: str
+    target: str
+    scenario: str
+    p50_ms: float
+    p95_ms: float
+    rounds: int
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+@asynccontextmanager
+async def _database(url: str | None, data_dir: Path) -> AsyncIterator[tuple[Database, str]]:
+    """A fresh database: an SQLite file, or a throw-away schema in the given PostgreSQL."""
+    if url is None:
+        sqlite = f"sqlite+aiosqlite:///{data_dir / 'bench.db'}"
+        await asyncio.to_thread(migrate.upgrade, sqlite)
+        db = Database(sqlite)
+        try:
+            yield db, "sqlite"
+        finally:
+            await db.close()
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = Database(url)
+    async with admin.engine.begin() as conn:
+        await conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        await asyncio.to_thread(migrate.upgrade, url, "heads", schema)
+        db = Database(url, schema=schema)
+        try:
+            yield db, "postgresql"
+        finally:
+            await db.close()
+    finally:
+        async with admin.engine.begin() as conn:
+            await conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        await admin.close()
+
+
+async def _serve(settings: Settings, db: Database) -> tuple[web.AppRunner, str]:
+    app = web.Application(client_max_size=1024**2)
+    setup_portal(app, settings, db)
+    app[DATABASE] = db
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+
+
+async def run(appeals: int, rounds: int, postgres_url: str | None) -> list[Result]:
+    with tempfile.TemporaryDirectory(prefix="journal-bench-") as tmp:
+        data_dir = Path(tmp)
+        settings = with_secrets(
+            load_settings(
+                environ={}, overrides={"data_dir": str(data_dir), "logging.level": "WARNING"}
+            )
+        )
+        now = datetime.now(UTC)
+        async with _database(postgres_url, data_dir) as (db, backend):
+            started = time.perf_counter()
+            await populate(db, appeals, now)
+            print(
+                f"[{backend}] {appeals} appeals inserted in {time.perf_counter() - started:.1f} s"
+            )
+            if backend == "postgresql":
+                async with db.engine.begin() as conn:
+                    await conn.exec_driver_sql("ANALYZE")
+            runner, base = await _serve(settings, db)
+            try:
+                return await _measure(base, backend, appeals, rounds, now)
+            finally:
+                await runner.cleanup()
+
+
+async def _measure(
+    base: str, backend: str, appeals: int, rounds: int, now: datetime
+) -> list[Result]:
+    values = {
+        "number": f"{now.year}-{appeals // 2:06d}" if appeals > 1 else "1",
+        "month_ago": (now - timedelta(days=30)).date().isoformat(),
+        "today": now.date().isoformat(),
+    }
+    results = []
+    jar = aiohttp.CookieJar(unsafe=True)
+    async with aiohttp.ClientSession(base_url=base, cookie_jar=jar) as http:
+        csrf = (await (await http.get("/api/v1/session")).json())["csrf_token"]
+        login = await http.post(
+            "/api/v1/auth/staff-login",
+            json={"login": OFFICER_LOGIN, "password": OFFICER_PASSWORD},
+            headers={"X-CSRF-Token": csrf},
+        )
+        if login.status != 200:
+            raise RuntimeError(f"bench sign-in failed: {login.status} {await login.text()}")
+        for target, template in TARGETS.items():
+            for scenario, query in SCENARIOS.items():
+                url = template.format(query=query.format(**values))
+                timings = [await _request(http, url) for _ in range(rounds + 3)][3:]
+                results.append(
+                    Result(
+                        backend,
+                        target,
+                        scenario,
+                        statistics.median(timings),
+                        _percentile(timings, 0.95),
+                        rounds,
+                    )
+                )
+    return results
+
+
+async def _request(http: aiohttp.ClientSession, url: str) -> float:
+    started = time.perf_counter()
+    async with http.get(url) as response:
+        await response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {url}: {response.status}")
+    return (time.perf_counter() - started) * 1000
+
+
+def as_dict(result: Result) -> dict[str, Any]:
+    return result.__dict__.copy()
