@@ -48,6 +48,8 @@ class PublisherTransport(WebRtcTransport):
     async def accept_offer(self, offer_sdp: str) -> str:
         """Apply the client's offer and return the SDP answer (receive-only m-lines)."""
         self._ensure_open()
+        if not any(line.startswith(("m=audio", "m=video")) for line in offer_sdp.splitlines()):
+            raise InvalidDescription("the offer has no audio or video to publish")
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
         except (ValueError, AssertionError, KeyError) as exc:

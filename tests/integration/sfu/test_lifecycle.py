@@ -1,0 +1,93 @@
+"""Closing cascades down and leaves no task or socket behind; errors are named."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+import pytest
+
+from config import Settings
+from sfu import DuplicateTransport, InvalidDescription, MediaKind, Router, RouterClosed
+from tests.helpers import wait_until
+from tests.integration.sfu.peers import Clients
+
+pytestmark = pytest.mark.timeout(40)
+
+
+def open_sockets() -> int:
+    count = 0
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            count += os.readlink(f"/proc/self/fd/{fd}").startswith("socket:")
+        except FileNotFoundError:  # the listing's own descriptor, closed meanwhile
+            continue
+    return count
+
+
+def other_tasks() -> set[asyncio.Task[object]]:
+    return {t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()}
+
+
+async def test_router_close_cascades_and_leaves_nothing_behind(settings: Settings) -> None:
+    sockets_before = open_sockets()
+    tasks_before = other_tasks()
+    router = Router(settings.rtc, name="closing")
+    clients = Clients(settings.rtc, router)
+    states: list[tuple[str, str, str]] = []
+    router.on_connection_state(lambda *event: states.append(event))
+    await clients.publisher("speaker")
+    router.set_on_air("speaker", True)
+    listener = await clients.subscriber("listener")
+    await wait_until(lambda: listener.frames_of("speaker", "video") >= 5, timeout=10)
+    assert ("speaker", "publisher", "connected") in states
+    assert ("listener", "subscriber", "connected") in states
+    producers = list(router.producers())
+    consumers = list(router.subscribers["listener"].consumers.values())
+
+    await router.close()
+    await router.close()  # idempotent
+    assert all(p.closed for p in producers)
+    assert all(c.closed for c in consumers)
+    assert not router.publishers
+    assert not router.subscribers
+    with pytest.raises(RouterClosed):
+        await router.add_publisher("late")
+    await clients.close()
+    await wait_until(lambda: other_tasks() <= tasks_before, timeout=10, message="tasks to end")
+    await wait_until(lambda: open_sockets() <= sockets_before, timeout=10, message="sockets")
+
+
+async def test_removing_a_participant_closes_its_transports(
+    router: Router, clients: Clients
+) -> None:
+    await clients.publisher("speaker")
+    router.set_on_air("speaker", True)
+    listener = await clients.subscriber("listener")
+    await wait_until(lambda: listener.frames_of("speaker", "video") >= 5, timeout=10)
+    publisher = router.publishers["speaker"]
+    await router.remove_participant("speaker")
+    assert publisher.closed
+    assert all(p.closed for p in publisher.producers.values())
+    await wait_until(lambda: not router.subscribers["listener"].consumers, timeout=5)
+
+
+async def test_bad_input_gets_a_named_error_and_loses_nothing(
+    router: Router, clients: Clients
+) -> None:
+    transport = await router.add_publisher("someone")
+    with pytest.raises(InvalidDescription):
+        await transport.accept_offer("v=0\r\nthis is not SDP\r\n")
+    with pytest.raises(InvalidDescription):
+        await transport.accept_offer("v=0\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nbroken\r\n")
+    with pytest.raises(DuplicateTransport):
+        await router.add_publisher("someone")
+    with pytest.raises(ValueError, match="gain"):
+        router.set_gain("someone", float("nan"))
+    with pytest.raises(ValueError, match="positive"):
+        router.set_send_limit("someone", 0)
+    router.pause_producer("someone", MediaKind.VIDEO, True)  # before it publishes: remembered
+    await clients.publisher("other")
+    router.set_on_air("other", True)
+    listener = await clients.subscriber("listener")
+    await wait_until(lambda: listener.frames_of("other", "video") >= 5, timeout=10)
