@@ -181,7 +181,7 @@ async def update_profile(db: Database, user_id: int, form: ProfileForm, today: d
         errors["snils"] = ["СНИЛС указан неверно: проверьте цифры (контрольное число не сходится)."]
     for field, limit in _ADDRESS_LIMITS.items():
         if len(getattr(form, field).strip()) > limit:
-            errors[field] = [f"Не более {limit} символов."]
+            errors[field] = ["Слишком длинное значение."]
     if errors:
         raise FormErrors(errors)
     async with db.session() as session, session.begin():

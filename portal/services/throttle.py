@@ -71,7 +71,7 @@ async def check_allowed(session: AsyncSession, keys: list[str], now: datetime) -
     if longest > 0:
         seconds = math.ceil(longest)
         raise TooManyAttempts(
-            f"Слишком много неудачных попыток входа. Повторите через {seconds} с.", seconds
+            "Слишком много неудачных попыток входа. Подождите и повторите.", seconds
         )
 
 

@@ -88,9 +88,15 @@ async def activate(request: web.Request) -> web.StreamResponse:
 
 
 def _login_page(
-    request: web.Request, staff: bool, error: str | None = None, status: int = 200, login: str = ""
+    request: web.Request,
+    staff: bool,
+    error: str | None = None,
+    status: int = 200,
+    login: str = "",
+    retry_after: int | None = None,
 ) -> web.Response:
     context = {
+        "retry_after": retry_after,
         "staff": staff,
         "error": error,
         "login": login,
@@ -124,7 +130,7 @@ async def _login(request: web.Request, staff: bool) -> web.StreamResponse:
             staff=staff,
         )
     except TooManyAttempts as exc:
-        page = _login_page(request, staff, exc.message, 429, identifier)
+        page = _login_page(request, staff, exc.message, 429, identifier, exc.retry_after)
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
     except InvalidInput as exc:

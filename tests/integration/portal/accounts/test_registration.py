@@ -161,3 +161,13 @@ async def test_notification_settings_are_saved(
     page = await (await client.get("/profile")).text()
     assert 'name="notify_status" checked' not in page
     assert 'name="notify_invitation" checked' in page
+
+
+async def test_pages_switch_to_english(client: TestClient[Any, Any]) -> None:
+    switched = await client.get("/lang/en", allow_redirects=False)
+    assert switched.status == 303
+    page = await (await client.get("/register")).text()
+    assert '<html lang="en"' in page
+    assert "Surname" in page
+    assert "Check code: how much is" in page
+    assert "Фамилия" not in page
