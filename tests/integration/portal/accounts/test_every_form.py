@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from openapi_spec_validator import validate
 
 from config import Settings
 from portal.adapters.orm import User
@@ -77,8 +78,11 @@ async def test_every_post_form_carries_the_csrf_token(
     assert not missing, missing
 
 
-async def test_every_api_route_is_in_the_openapi_document(client: TestClient[Any, Any]) -> None:
+async def test_every_api_route_is_in_a_valid_openapi_document(
+    client: TestClient[Any, Any],
+) -> None:
     doc = await (await client.get("/api/v1/openapi.json")).json()
+    validate(doc)
     documented = {
         (method.upper(), path) for path, operations in doc["paths"].items() for method in operations
     }
