@@ -96,6 +96,7 @@ def run_round(mode: str, subscribers: int, seconds: float) -> dict[str, Any]:
         connected = [float(_expect(w.stdout, "CONNECTED ", timeout=60)) for w in workers]
         time.sleep(WARMUP_S)
         cpu_start, window_start = _cpu_seconds(server.pid), time.time()
+        rss_start = _rss_mb(server.pid)
         time.sleep(seconds)
         cpu_end, window_end = _cpu_seconds(server.pid), time.time()
         rss = _rss_mb(server.pid)
@@ -115,18 +116,12 @@ def run_round(mode: str, subscribers: int, seconds: float) -> dict[str, Any]:
             except subprocess.TimeoutExpired:
                 process.kill()
     cpu_pct = (cpu_end - cpu_start) / (window_end - window_start) * 100
-    return summarize(
-        mode,
-        subscribers,
-        cpu_pct,
-        rss,
-        go,
-        connected,
-        results,
-        send_log,
-        window_start,
-        window_end,
+    record = summarize(
+        mode, subscribers, cpu_pct, rss, go, connected, results, send_log, window_start, window_end
     )
+    record["rss_mb_window_start"] = round(rss_start, 1)
+    record["rss_growth_pct"] = round((rss - rss_start) / rss_start * 100, 2)
+    return record
 
 
 def _delays(tags: list[list[float]], send_log: list[tuple[int, float]]) -> list[float]:
