@@ -116,6 +116,7 @@ def upgrade() -> None:
     op.create_index(op.f("ix_appeals_municipality_id"), "appeals", ["municipality_id"])
     op.create_index("ix_appeals_status_created", "appeals", ["status", "created_at"])
     op.create_index("ix_appeals_topic_created", "appeals", ["topic_id", "created_at"])
+    op.create_index("ix_appeals_search", "appeals", ["search_text", "status"])
     op.create_table(
         "answers",
         sa.Column("id", sa.Integer(), nullable=False),

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from portal.adapters.appeals_orm import Appeal
 from portal.adapters.orm import User
 from portal.domain.appeals import AppealDraft
 from portal.domain.roles import Role
@@ -80,6 +81,9 @@ async def test_journals(deps: AppealsDeps, clock: MovableClock) -> None:
     assert await page(Journal.DEPARTMENT, officer, search="100%_") == ids[::-1], "LIKE escaped"
     assert await page(Journal.DEPARTMENT, officer, search="100%x") == []
     assert await page(Journal.DEPARTMENT, officer, search=f"{ids[3]:06d}") == [ids[3]]
+    async with deps.db.session() as session:
+        number = (await session.get(Appeal, ids[3])).number  # type: ignore[union-attr]
+    assert await page(Journal.DEPARTMENT, officer, search=number) == [ids[3]], "by full number"
     assert await page(Journal.DEPARTMENT, officer, topic_id=refs.other_topic) == [ids[3], ids[1]]
     first_day = (clock.now() - timedelta(days=40)).date()
     assert await page(Journal.DEPARTMENT, officer, date_from=first_day, date_to=first_day) == [
