@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.orm import SignInFailures
@@ -78,7 +78,16 @@ async def check_allowed(session: AsyncSession, keys: list[str], now: datetime) -
 async def record_failure(
     session: AsyncSession, key: str, policy: Policy, now: datetime
 ) -> timedelta:
-    """Count one failure; returns the delay now imposed on the key."""
+    """Count one failure; returns the delay now imposed on the key.
+
+    Keys come from what strangers type, so forgotten ones are deleted as new ones come.
+    """
+    await session.execute(
+        delete(SignInFailures).where(
+            SignInFailures.last_failure_at < now - FORGET_AFTER,
+            or_(SignInFailures.blocked_until.is_(None), SignInFailures.blocked_until < now),
+        )
+    )
     row = await session.get(SignInFailures, key)
     if row is None:
         row = SignInFailures(key=key, failures=0, last_failure_at=now)

@@ -58,6 +58,9 @@ def upgrade() -> None:
         sa.Column("last_failure_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_sign_in_failures")),
     )
+    op.create_index(
+        op.f("ix_sign_in_failures_last_failure_at"), "sign_in_failures", ["last_failure_at"]
+    )
     op.create_table(
         "audit_log",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -86,6 +89,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_audit_log_actor_id"), table_name="audit_log")
     op.drop_index(op.f("ix_audit_log_at"), table_name="audit_log")
     op.drop_table("audit_log")
+    op.drop_index(op.f("ix_sign_in_failures_last_failure_at"), table_name="sign_in_failures")
     op.drop_table("sign_in_failures")
     with op.batch_alter_table("users") as batch:
         batch.drop_constraint(op.f("uq_users_oidc_subject"), type_="unique")

@@ -7,10 +7,13 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp.test_utils import TestClient
+from sqlalchemy import select
 
 from config import Settings
 from portal import migrate
-from portal.services.throttle import ACCOUNT_POLICY, ADDRESS_POLICY
+from portal.adapters.db import Database
+from portal.adapters.orm import SignInFailures
+from portal.services.throttle import ACCOUNT_POLICY, ADDRESS_POLICY, FORGET_AFTER
 from reception.app import create_app
 from tests.integration.portal.accounts.conftest import (
     MovableClock,
@@ -170,3 +173,15 @@ async def test_session_cookie_is_secure_behind_https(
     cookie = response.cookies["session"]
     assert cookie["secure"]
     assert cookie["httponly"]
+
+
+async def test_forgotten_failures_are_deleted(
+    client: TestClient[Any, Any], db: Database, clock: MovableClock
+) -> None:
+    for n in range(3):
+        await sign_in_via_page(client, f"stranger{n}@example.ru", "wrong")
+    clock.advance(FORGET_AFTER + timedelta(minutes=1))
+    await sign_in_via_page(client, "latest@example.ru", "wrong")
+    async with db.session() as session:
+        keys = set((await session.execute(select(SignInFailures.key))).scalars())
+    assert keys == {"account:latest@example.ru", "address:127.0.0.1"}
