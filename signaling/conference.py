@@ -172,6 +172,11 @@ class Conference:
         elif subscription.in_flight:
             raise SignalingError(ErrorCode.FORBIDDEN, "an offer is already waiting for an answer")
         self._sync(participant)
+        if not any(other != participant_id for other in self._publishers):
+            # Nothing to receive yet. Browsers refuse an offer without media sections (its
+            # BUNDLE group names no m-line), so the first offer waits for a publisher and
+            # comes as a `subscriber_offer` event.
+            return {"sdp": None, "tracks": []}
         subscription.in_flight = True
         try:
             return await self._offer(subscription)

@@ -44,7 +44,8 @@ class MediaPeer:
         pc.on("track", self._on_track)
         ack = await self.client.call("subscribe")
         assert ack["ok"], ack
-        await self._answer(ack)
+        if ack["sdp"] is not None:  # else the offer comes as an event once someone publishes
+            await self._answer(ack)
 
     async def _on_offer(self, offer: dict[str, Any]) -> None:
         task = asyncio.get_running_loop().create_task(self._answer(offer))

@@ -1,0 +1,154 @@
+// Russian by default, English on request; the choice is remembered in this browser.
+// Russian strings are the keys, so the page reads naturally without the dictionary.
+
+const EN = {
+  "Интерактивная приемная": "Interactive Reception",
+  "Выйти из конференции": "Leave the conference",
+  "Мое видео": "My video",
+  "Участники": "Participants",
+  "Настройки": "Settings",
+  "Камера": "Camera",
+  "Микрофон": "Microphone",
+  "Динамики": "Speakers",
+  "Уровень микрофона": "Microphone level",
+  "Применить": "Apply",
+  "По умолчанию": "Default",
+  "Вкл./Выкл. микрофон": "Microphone on/off",
+  "Звук": "Sound",
+  "Видео": "Video",
+  "Панель": "Panel",
+  "Во весь экран": "Full screen",
+  "Компактно": "Compact",
+  "Громкость": "Level",
+  "Вкл./Выкл. звук": "Sound on/off",
+  "Вкл./Выкл. видео": "Video on/off",
+  "Показать/скрыть панель": "Show/hide panel",
+  "Полноэкранный режим": "Full screen",
+  "Компактный режим": "Compact mode",
+  "Трибуна (автовыбор)": "Tribune (automatic)",
+  "Один говорящий": "Single speaker",
+  "Трибуна (выбор по клику)": "Tribune (click to choose)",
+  "Таблица": "Grid",
+  "Раскладка": "Layout",
+  "Подключение…": "Connecting…",
+  "Восстановление соединения…": "Reconnecting…",
+  "Переподключение…": "Reconnecting…",
+  "В эфире": "On air",
+  "Слушатель": "Listener",
+  "Говорит": "Speaking",
+  "Звук отключен модератором": "Sound muted by the moderator",
+  "Видео отключено модератором": "Video muted by the moderator",
+  "Микрофон выключен": "Microphone off",
+  "Камера выключена": "Camera off",
+  "Временно отключен": "Temporarily disconnected",
+  "Ведущий": "Host",
+  "Модератор": "Moderator",
+  "Гражданин": "Citizen",
+  "Наблюдатель": "Observer",
+  "(вы)": "(you)",
+  "Связь: хорошая": "Connection: good",
+  "Связь: средняя": "Connection: fair",
+  "Связь: плохая": "Connection: poor",
+  "Связь: нет данных": "Connection: no data",
+  "Модератор еще не присоединился к приему. Вход произойдет автоматически, как только он подключится.":
+    "The moderator has not joined the reception yet. You will be let in automatically as soon as they do.",
+  "Вы были удалены из этого приема и не можете присоединиться к нему снова.":
+    "You were removed from this reception and cannot join it again.",
+  "Прием сейчас не проводится.": "The reception is not in progress.",
+  "Ссылка для входа устарела. Вернитесь на страницу приема и нажмите «Присоединиться к приему» еще раз.":
+    "The join link has expired. Go back to the reception page and press “Join the reception” again.",
+  "Ссылка для входа недействительна.": "The join link is not valid.",
+  "В приеме нет свободных мест.": "The reception has no free places left.",
+  "Прием проводится на другом сервере. Обновите страницу приема.":
+    "The reception is held on another server. Reload the reception page.",
+  "У вас нет доступа к этому приему.": "You have no access to this reception.",
+  "Не удалось подключиться к приему.": "Could not connect to the reception.",
+  "Модератор отключил вас от конференции. Вы можете присоединиться снова.":
+    "The moderator disconnected you from the conference. You may join again.",
+  "Модератор удалил вас из конференции.": "The moderator removed you from the conference.",
+  "Прием завершен. Спасибо за участие.": "The reception has ended. Thank you for taking part.",
+  "Конференция открыта в другой вкладке или на другом устройстве.":
+    "The conference is open in another tab or on another device.",
+  "Соединение потеряно.": "The connection was lost.",
+  "Вы вышли из конференции.": "You left the conference.",
+  "Присоединиться снова": "Join again",
+  "Модератор временно отключил вас от трансляции. Вы остаетесь в списке участников.":
+    "The moderator has temporarily disconnected you from the broadcast. You stay in the participant list.",
+  "Вы в эфире: вас видят и слышат все участники.": "You are on air: everyone sees and hears you.",
+  "Вы слушатель. Модератор предоставит вам слово.": "You are a listener. The moderator will give you the floor.",
+  "Нет доступа к камере или микрофону. Вы можете смотреть и слушать прием.":
+    "No access to the camera or microphone. You can still watch and listen.",
+  "Никто не в эфире": "Nobody is on air",
+  // Moderator console.
+  "Управление приемом": "Reception control",
+  "Раскладка для всех": "Layout for everyone",
+  "Завершить прием для всех": "End the reception for everyone",
+  "Завершить прием для всех участников?": "End the reception for every participant?",
+  "Включить видео и звук": "Turn on video and sound",
+  "Выключить видео и звук": "Turn off video and sound",
+  "Установить уровень громкости микрофона участника": "Set the participant's microphone level",
+  "Отключить участника": "Disconnect the participant",
+  "Удалить из конференции": "Remove from the conference",
+  "Удалить участника без возможности повторного подключения?":
+    "Remove the participant with no way back in?",
+  "Временно отключить": "Temporarily disconnect",
+  "Восстановить": "Restore",
+  "Настройки пользователя": "User settings",
+  "Ограничение скорости": "Bandwidth limit",
+  "Без ограничения": "No limit",
+  "Отключить звук": "Mute sound",
+  "Включить звук": "Unmute sound",
+  "Отключить видео": "Mute video",
+  "Включить видео": "Unmute video",
+  "Проверить": "Check",
+  "Проверка участника": "Participant check",
+  "Закончить проверку": "Stop checking",
+  "Техническая информация": "Technical information",
+  "Браузер": "Browser",
+  "Устройство": "Device",
+  "Тип соединения": "Connection type",
+  "Время приема-передачи": "Round-trip time",
+  "Потери пакетов": "Packet loss",
+  "Исходящий поток": "Outgoing bitrate",
+  "Входящий поток": "Incoming bitrate",
+  "Разрешение": "Resolution",
+  "Частота кадров": "Frame rate",
+  "Закрыть": "Close",
+  "Команда не выполнена": "The command failed",
+};
+
+const STORAGE_KEY = "reception.lang";
+const listeners = new Set();
+
+export function currentLanguage() {
+  const stored = localStorage.getItem(STORAGE_KEY);
+  return stored === "en" ? "en" : "ru";
+}
+
+export function t(text) {
+  return currentLanguage() === "en" ? (EN[text] ?? text) : text;
+}
+
+/** Translate every element marked with data-i18n (text) or data-i18n-title (tooltip). */
+export function translatePage(root = document) {
+  document.documentElement.lang = currentLanguage();
+  for (const el of root.querySelectorAll("[data-i18n]")) {
+    el.dataset.i18nSource ??= el.textContent.trim();
+    el.textContent = t(el.dataset.i18nSource);
+  }
+  for (const el of root.querySelectorAll("[data-i18n-title]")) {
+    const title = t(el.dataset.i18nTitle);
+    el.title = title;
+    el.setAttribute("aria-label", title);
+  }
+}
+
+export function setLanguage(lang) {
+  localStorage.setItem(STORAGE_KEY, lang === "en" ? "en" : "ru");
+  translatePage();
+  for (const listener of listeners) listener();
+}
+
+export function onLanguageChange(listener) {
+  listeners.add(listener);
+}

@@ -1,0 +1,436 @@
+// The conference page: joins with the token from the address, keeps the room state,
+// publishes the camera and microphone, shows what the SFU forwards, and for the moderator
+// adds the console. Every refusal, reconnection and ending gets a clear message.
+
+import { onLanguageChange, setLanguage, t, translatePage } from "./i18n.js";
+import { LocalMedia, Publisher, Subscriber, measure } from "./media.js";
+import { CLOSE_REASONS, MAY_REJOIN, REFUSALS } from "./messages.js";
+import { renderParticipants } from "./participants.js";
+import { DeviceSettings } from "./settings.js";
+import { Signaling } from "./signaling.js";
+import { AudioSinks, Stage } from "./stage.js";
+import { RoomState } from "./state.js";
+
+const REPORT_INTERVAL_MS = 2000;
+const $ = (id) => document.getElementById(id);
+
+/** The claims of a join token (not verified here: the server does that). */
+function claimsOf(token) {
+  try {
+    const body = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const json = new TextDecoder().decode(Uint8Array.from(atob(body), (c) => c.charCodeAt(0)));
+    return JSON.parse(json);
+  } catch {
+    return null;
+  }
+}
+
+class Conference {
+  constructor(token) {
+    this.token = token;
+    const claims = claimsOf(token);
+    this.sessionKey = claims ? `reception.session.${claims.r}.${claims.u}` : null;
+    this.state = new RoomState();
+    this.local = new LocalMedia();
+    this.stage = new Stage($("stage"));
+    this.sinks = new AudioSinks($("audio-sinks"));
+    this.publisher = null;
+    this.subscriber = null;
+    this.iceServers = [];
+    this.joined = false;
+    this.ended = false;
+    this.myLayout = null;
+    this.totals = null;
+    this.signaling = new Signaling();
+    this.#wireSignaling();
+    this.#wireControls();
+    this.state.addEventListener("change", () => this.render());
+    onLanguageChange(() => this.render());
+    setInterval(() => this.report(), REPORT_INTERVAL_MS);
+  }
+
+  // -- joining ---------------------------------------------------------------------------
+
+  #wireSignaling() {
+    const s = this.signaling;
+    s.on("connect", () => this.join());
+    s.on("disconnect", (reason) => {
+      if (this.ended) return;
+      this.#dropMedia();
+      if (this.joined) this.notice(t("Восстановление соединения…"));
+      if (reason === "io server disconnect") s.socket.connect();
+    });
+    s.on("participant", (record) => this.state.upsert(record));
+    s.on("participant_left", ({ id }) => this.state.remove(id));
+    s.on("room", (fields) => this.state.applyRoom(fields));
+    s.on("subscriber_offer", (offer) => this.subscriber?.answer(offer));
+    s.on("reception_state", ({ state }) => {
+      if (state === "live" && !this.joined && !this.ended) this.join();
+      if (state === "ended" && !this.joined) this.end("reception_ended");
+    });
+    s.on("closed", ({ reason }) => this.end(reason));
+  }
+
+  async join() {
+    if (this.ended) return;
+    const stored = this.sessionKey && sessionStorage.getItem(this.sessionKey);
+    let ack = await this.signaling.call("join", {
+      token: stored || this.token,
+      browser: navigator.userAgent.slice(0, 300),
+      device: `${navigator.platform || ""} ${screen.width}×${screen.height}`.trim().slice(0, 300),
+    });
+    if (!ack.ok && stored && ack.error.code === "token_expired") {
+      sessionStorage.removeItem(this.sessionKey);
+      return this.join();
+    }
+    if (!ack.ok) {
+      this.joined = false;
+      this.notice(t(REFUSALS[ack.error.code] ?? "Не удалось подключиться к приему."));
+      document.body.dataset.refusal = ack.error.code;
+      return;
+    }
+    delete document.body.dataset.refusal;
+    if (this.sessionKey) sessionStorage.setItem(this.sessionKey, ack.session_token);
+    this.joined = true;
+    this.iceServers = ack.ice_servers;
+    this.hideNotice();
+    this.state.applySnapshot(ack.snapshot);
+    document.body.dataset.role = this.state.role;
+    $("console").hidden = this.state.role !== "moderator";
+    await this.startMedia();
+  }
+
+  async startMedia() {
+    this.subscriber = new Subscriber(this.signaling, this.iceServers);
+    this.subscriber.addEventListener("change", () => this.render());
+    this.#watch(this.subscriber.pc);
+    const starting = [this.subscriber.start()];
+    if (this.state.role !== "observer") {
+      if (!this.local.stream) await this.local.open();
+      if (this.local.stream) {
+        $("self-view").srcObject = this.local.stream;
+        this.#applySelfMutes();
+        this.publisher = new Publisher(this.signaling, this.iceServers);
+        this.#watch(this.publisher.pc);
+        starting.push(this.publisher.publish(this.local.stream));
+      } else {
+        this.notice(t("Нет доступа к камере или микрофону. Вы можете смотреть и слушать прием."));
+      }
+    }
+    try {
+      await Promise.all(starting);
+    } catch (error) {
+      console.warn("media negotiation failed", error);
+    }
+    document.body.dataset.ready = "true";
+  }
+
+  /** An ICE failure (network change) restarts the whole join with fresh connections. */
+  #watch(pc) {
+    pc.addEventListener("connectionstatechange", () => {
+      if (pc.connectionState === "failed" && this.joined) {
+        this.signaling.socket.disconnect();
+        this.signaling.socket.connect();
+      }
+    });
+  }
+
+  #dropMedia() {
+    this.publisher?.close();
+    this.subscriber?.close();
+    this.publisher = this.subscriber = null;
+    this.joined = false;
+    document.body.dataset.ready = "false";
+  }
+
+  /** The server ended our presence: no automatic rejoin, only the button where allowed. */
+  end(reason) {
+    this.ended = true;
+    this.#dropMedia();
+    this.state.reset();
+    this.render();
+    const rejoin = MAY_REJOIN.has(reason);
+    if (!rejoin) {
+      this.local.stop();
+      this.signaling.close();
+    }
+    document.body.dataset.closed = reason;
+    this.notice(t(CLOSE_REASONS[reason] ?? "Соединение потеряно."), { rejoin });
+  }
+
+  // -- controls --------------------------------------------------------------------------
+
+  #wireControls() {
+    for (const el of document.querySelectorAll("[data-lang]")) {
+      el.addEventListener("click", () => setLanguage(el.dataset.lang));
+    }
+    $("leave").addEventListener("click", async () => {
+      if (this.joined) await this.signaling.call("leave");
+      this.local.stop();
+      this.ended = true;
+      this.signaling.close();
+      this.#dropMedia();
+      this.state.reset();
+      this.render();
+      document.body.dataset.closed = "left";
+      this.notice(t(CLOSE_REASONS.left), { rejoin: false });
+    });
+    $("rejoin").addEventListener("click", () => {
+      this.ended = false;
+      delete document.body.dataset.closed;
+      this.hideNotice();
+      if (this.signaling.socket.connected) this.join();
+      else this.signaling.socket.connect();
+    });
+    $("toggle-mic").addEventListener("click", () => this.selfMute("audio"));
+    $("toggle-video").addEventListener("click", () => this.selfMute("video"));
+    $("toggle-sound").addEventListener("click", (event) => {
+      this.sinks.enabled = !this.sinks.enabled;
+      event.currentTarget.setAttribute("aria-pressed", String(this.sinks.enabled));
+      this.render();
+    });
+    $("toggle-panel").addEventListener("click", (event) => {
+      const shown = document.body.classList.toggle("panel-hidden") === false;
+      event.currentTarget.setAttribute("aria-pressed", String(shown));
+    });
+    $("fullscreen").addEventListener("click", () => {
+      if (document.fullscreenElement) document.exitFullscreen();
+      else document.documentElement.requestFullscreen?.().catch(() => {});
+    });
+    $("compact").addEventListener("click", (event) => {
+      const on = document.body.classList.toggle("compact");
+      event.currentTarget.setAttribute("aria-pressed", String(on));
+    });
+    for (const el of document.querySelectorAll("button.layout")) {
+      el.addEventListener("click", async () => {
+        this.myLayout = el.dataset.layout;
+        this.render();
+        await this.signaling.call("choose_layout", { layout: el.dataset.layout });
+      });
+    }
+    this.stage.onRelayout = () => this.render();
+    this.#wireConsole();
+    this.settings = new DeviceSettings(
+      {
+        panel: $("settings"),
+        camera: $("camera"),
+        microphone: $("microphone"),
+        speaker: $("speaker"),
+        preview: $("settings-preview"),
+        meter: $("mic-meter"),
+        apply: $("settings-apply"),
+      },
+      { onApply: (choice) => this.applyDevices(choice) },
+    );
+  }
+
+  async selfMute(kind) {
+    const me = this.state.self;
+    if (!me) return;
+    const muted = !me.self_muted[kind];
+    const ack = await this.signaling.call("self_mute", { kind, muted });
+    if (ack.ok) this.local.setEnabled(kind, !muted && !me.moderator_muted[kind]);
+    else this.notice(t(ack.error.code === "muted_by_moderator"
+      ? (kind === "audio" ? "Звук отключен модератором" : "Видео отключено модератором")
+      : "Команда не выполнена"), { transient: true });
+  }
+
+  #applySelfMutes() {
+    const me = this.state.self;
+    if (!me) return;
+    for (const kind of ["audio", "video"]) {
+      this.local.setEnabled(kind, !me.self_muted[kind] && !me.moderator_muted[kind]);
+    }
+  }
+
+  async applyDevices({ cameraId, microphoneId, speakerId }) {
+    const stream = await this.local.open({ cameraId, microphoneId });
+    if (stream) {
+      $("self-view").srcObject = stream;
+      this.#applySelfMutes();
+      await this.publisher?.replace(stream);
+    }
+    if (speakerId !== undefined) await this.sinks.setSink(speakerId);
+  }
+
+  // -- the moderator console -------------------------------------------------------------
+
+  #wireConsole() {
+    const list = $("participant-list");
+    list.addEventListener("click", async (event) => {
+      const el = event.target.closest("button[data-action]");
+      if (!el) return;
+      const id = el.dataset.id;
+      const action = el.dataset.action;
+      if (action === "tech_info") return this.showTechInfo(id);
+      if (action === "remove_participant" && !confirm(t("Удалить участника без возможности повторного подключения?"))) return;
+      const payload = { participant_id: id };
+      if (action === "set_floor") payload.on_air = el.dataset.onAir === "true";
+      if (action === "mute") Object.assign(payload, { kind: el.dataset.kind, muted: el.dataset.muted === "true" });
+      if (action === "hold") payload.held = el.dataset.held === "true";
+      if (action === "preview") this.previewing = id;
+      await this.command(action, payload);
+    });
+    list.addEventListener("change", async (event) => {
+      const el = event.target;
+      if (el.dataset.action === "set_mic_level") {
+        await this.command("set_mic_level", { participant_id: el.dataset.id, gain_db: Number(el.value) });
+      }
+      if (el.dataset.action === "limit_bandwidth") {
+        await this.command("limit_bandwidth", {
+          participant_id: el.dataset.id,
+          kbps: el.value ? Number(el.value) : null,
+        });
+      }
+    });
+    $("default-layout").addEventListener("change", (event) =>
+      this.command("set_layout", { layout: event.target.value }),
+    );
+    $("preview-stop").addEventListener("click", async () => {
+      this.previewing = null;
+      await this.command("preview", { participant_id: null });
+      this.render();
+    });
+    $("end-conference").addEventListener("click", async () => {
+      if (confirm(t("Завершить прием для всех участников?"))) await this.command("end_conference");
+    });
+  }
+
+  async command(event, payload) {
+    const ack = await this.signaling.call(event, payload);
+    if (!ack.ok) this.notice(`${t("Команда не выполнена")}: ${ack.error.message}`, { transient: true });
+    return ack;
+  }
+
+  async showTechInfo(id) {
+    const ack = await this.command("tech_info", { participant_id: id });
+    if (!ack.ok) return;
+    const info = ack.info;
+    const client = info.client ?? {};
+    const rows = [
+      ["Браузер", info.browser],
+      ["Устройство", info.device],
+      ["Тип соединения", client.candidate_type],
+      ["Время приема-передачи", client.rtt_ms != null ? `${client.rtt_ms} ms` : null],
+      ["Потери пакетов", client.loss_pct != null ? `${client.loss_pct} %` : null],
+      ["Исходящий поток", client.send_kbps != null ? `${client.send_kbps} kbit/s` : null],
+      ["Входящий поток", client.receive_kbps != null ? `${client.receive_kbps} kbit/s` : null],
+      ["Разрешение", client.width ? `${client.width}×${client.height}` : null],
+      ["Частота кадров", client.fps != null ? `${client.fps}` : null],
+    ];
+    const list = $("tech-list");
+    list.replaceChildren(
+      ...rows.flatMap(([label, value]) => {
+        const dt = document.createElement("dt");
+        dt.textContent = t(label);
+        const dd = document.createElement("dd");
+        dd.textContent = value || "—";
+        return [dt, dd];
+      }),
+    );
+    if (info.server) {
+      const pre = document.createElement("pre");
+      pre.className = "server-stats";
+      pre.textContent = JSON.stringify(info.server, null, 1);
+      list.append(pre);
+    }
+    $("tech-name").textContent = info.name;
+    $("tech-dialog").showModal();
+  }
+
+  // -- drawing ---------------------------------------------------------------------------
+
+  render() {
+    const state = this.state;
+    const me = state.self;
+    this.stage.setLayout(this.myLayout ?? state.defaultLayout);
+    this.stage.render(state, this.subscriber);
+    this.sinks.render(state, this.subscriber);
+    renderParticipants($("participant-list"), state, { moderator: state.role === "moderator" });
+    for (const el of document.querySelectorAll("button.layout")) {
+      el.setAttribute("aria-pressed", String(el.dataset.layout === this.stage.layout));
+    }
+    $("default-layout").value = state.defaultLayout;
+    document.body.dataset.layout = this.stage.layout;
+    document.body.dataset.onAir = String(Boolean(me?.on_air));
+    document.body.dataset.held = String(Boolean(me?.held));
+    const status = $("my-status");
+    if (!me) status.textContent = "";
+    else if (me.held) status.textContent = t("Модератор временно отключил вас от трансляции. Вы остаетесь в списке участников.");
+    else if (me.on_air) status.textContent = t("Вы в эфире: вас видят и слышат все участники.");
+    else if (me.role === "citizen") status.textContent = t("Вы слушатель. Модератор предоставит вам слово.");
+    else status.textContent = "";
+    for (const kind of ["audio", "video"]) {
+      const button = $(kind === "audio" ? "toggle-mic" : "toggle-video");
+      const byModerator = Boolean(me?.moderator_muted[kind]);
+      button.setAttribute("aria-pressed", String(Boolean(me) && !me.self_muted[kind] && !byModerator));
+      button.disabled = byModerator || state.role === "observer";
+      button.classList.toggle("by-moderator", byModerator);
+    }
+    this.#applySelfMutes();
+    this.#renderPreview();
+  }
+
+  #renderPreview() {
+    const box = $("preview-box");
+    const person = this.previewing ? this.state.participants.get(this.previewing) : null;
+    if (!person || person.on_air || this.state.role !== "moderator") {
+      box.hidden = true;
+      $("preview-video").srcObject = null;
+      return;
+    }
+    box.hidden = false;
+    $("preview-name").textContent = person.name;
+    const track = this.subscriber?.tracksOf(person.id).find((tr) => tr.kind === "video");
+    const video = $("preview-video");
+    if (track && video.srcObject?.getVideoTracks()[0] !== track) video.srcObject = new MediaStream([track]);
+  }
+
+  notice(text, { rejoin = false, transient = false } = {}) {
+    $("notice-text").textContent = text;
+    $("rejoin").hidden = !rejoin;
+    $("notice").hidden = false;
+    $("notice").classList.toggle("transient", transient);
+    if (transient) setTimeout(() => this.hideNotice(), 4000);
+  }
+
+  hideNotice() {
+    $("notice").hidden = true;
+  }
+
+  // -- measurements ----------------------------------------------------------------------
+
+  async report() {
+    if (!this.joined) return;
+    const { report, totals } = await measure(this.publisher, this.subscriber, this.totals);
+    this.totals = totals;
+    await this.signaling.call("report", report);
+  }
+
+  /** Per publishing participant: video frames decoded and audio samples received,
+   *  read from getStats (used by the browser tests and the latency measurement). */
+  async received() {
+    const found = {};
+    if (!this.subscriber) return found;
+    const stats = await this.subscriber.pc.getStats();
+    for (const s of stats.values()) {
+      if (s.type !== "inbound-rtp") continue;
+      const owner = this.subscriber.owners.get(s.mid);
+      if (!owner) continue;
+      const entry = (found[owner.participant_id] ??= { video: 0, audio: 0 });
+      if (s.kind === "video") entry.video += s.framesDecoded ?? 0;
+      else entry.audio += s.totalSamplesReceived ?? 0;
+    }
+    return found;
+  }
+}
+
+translatePage();
+const token = new URLSearchParams(location.hash.slice(1)).get("token");
+if (!token) {
+  document.getElementById("notice-text").textContent = t(REFUSALS.invalid_token);
+  document.getElementById("notice").hidden = false;
+} else {
+  // Exposed for the browser tests and the join-latency measurement.
+  window.conference = new Conference(token);
+}

@@ -1,0 +1,35 @@
+// The /reception namespace over Socket.IO: every call resolves with the server's
+// acknowledgement ({ok: true, ...} or {ok: false, error: {code, message}}).
+
+import { io } from "../vendor/socket.io.esm.min.js";
+
+const CALL_TIMEOUT_MS = 10000;
+
+export class Signaling {
+  constructor() {
+    this.socket = io("/reception", {
+      path: "/socket.io",
+      transports: ["websocket"],
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 3000,
+    });
+  }
+
+  on(event, handler) {
+    this.socket.on(event, handler);
+  }
+
+  /** Send an event and wait for its acknowledgement (a timeout counts as an error). */
+  async call(event, payload) {
+    try {
+      const args = payload === undefined ? [] : [payload];
+      return await this.socket.timeout(CALL_TIMEOUT_MS).emitWithAck(event, ...args);
+    } catch (error) {
+      return { ok: false, error: { code: "timeout", message: String(error) } };
+    }
+  }
+
+  close() {
+    this.socket.disconnect();
+  }
+}

@@ -1,0 +1,81 @@
+"""A whole node with the development page on, and people who open the conference page."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiohttp import ClientSession
+
+from config import Settings
+from tests.helpers import wait_until
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings(**{"server.development": True})
+
+
+@dataclass
+class Person:
+    name: str
+    page: Any
+
+    async def received(self) -> dict[str, dict[str, int]]:
+        return dict(await self.page.evaluate("window.conference.received()"))
+
+    async def frames_from(self, participant_id: str, kind: str = "video") -> int:
+        return int((await self.received()).get(participant_id, {}).get(kind, 0))
+
+    async def wait_frames(
+        self, participant_id: str, more_than: int = 5, timeout: float = 20
+    ) -> int:
+        return await wait_until(
+            lambda: self._more(participant_id, more_than),
+            timeout=timeout,
+            interval=0.2,
+            message=f"{self.name} decodes {participant_id}'s video",
+        )
+
+    async def _more(self, participant_id: str, than: int) -> int:
+        frames = await self.frames_from(participant_id)
+        return frames if frames > than else 0
+
+    async def body(self, attribute: str) -> str | None:
+        value = await self.page.get_attribute("body", f"data-{attribute}")
+        return None if value is None else str(value)
+
+    async def wait_body(self, attribute: str, value: str, timeout: float = 15) -> None:
+        selector = f'body[data-{attribute}="{value}"]'
+        await self.page.wait_for_selector(selector, state="attached", timeout=timeout * 1000)
+
+
+@pytest.fixture
+async def demo_links(live_server: str) -> dict[str, str]:
+    """Join links for every demo person, from the development page's JSON."""
+    url = f"{live_server}/dev/conference/links.json"
+    async with ClientSession() as http, http.get(url) as response:
+        assert response.status == 200
+        data = await response.json()
+    return {link["user_id"]: f"{live_server}{link['url']}" for link in data["links"]}
+
+
+@pytest.fixture
+async def open_person(
+    browser: Any, demo_links: dict[str, str]
+) -> AsyncIterator[Callable[..., Any]]:
+    contexts: list[Any] = []
+
+    async def open_as(user_id: str) -> Person:
+        context = await browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
+        contexts.append(context)
+        page = await context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        await page.goto(demo_links[user_id])
+        return Person(user_id, page)
+
+    yield open_as
+    for context in contexts:
+        await context.close()
