@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
 from portal import migrate
 from portal.adapters.db import Database
+from portal.adapters.orm import Base
 
 ACCOUNT_COLUMNS = {"phone", "snils", "consent_at", "session_epoch", "oidc_subject", "postal_index"}
 
@@ -56,3 +59,38 @@ async def test_only_the_accounts_revision_can_be_undone(backend: tuple[str, str 
     assert "audit_log" not in tables
     assert not ACCOUNT_COLUMNS & tables["users"]
     assert {"login", "email", "password_hash", "roles"} <= tables["users"]
+
+
+async def test_migrations_match_the_account_models(backend: tuple[str, str | None]) -> None:
+    url, schema = backend
+    await asyncio.to_thread(migrate.upgrade, url, "heads", schema)
+    db = Database(url, schema=schema)
+    try:
+        async with db.engine.connect() as conn:
+
+            def differences(sync_conn: Any) -> list[Any]:
+                context = MigrationContext.configure(sync_conn, opts={"compare_type": True})
+                return compare_metadata(context, Base.metadata)
+
+            diffs = await conn.run_sync(differences)
+    finally:
+        await db.close()
+    ours = [d for d in diffs if _table_of(d) in ACCOUNT_TABLES]
+    assert ours == []
+
+
+ACCOUNT_TABLES = {"users", "sign_in_failures", "audit_log"}
+
+
+def _table_of(diff: Any) -> str | None:
+    """The table a compare_metadata entry is about (entries are tuples or lists of them)."""
+    entry = diff[0] if isinstance(diff, list) else diff
+    for item in entry[1:]:
+        table = getattr(item, "table", None)
+        if table is not None:
+            return str(table.name)
+        if hasattr(item, "name") and hasattr(item, "columns"):
+            return str(item.name)
+        if isinstance(item, str) and item in ACCOUNT_TABLES:
+            return item
+    return None
