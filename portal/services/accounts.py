@@ -19,7 +19,6 @@ from portal.domain.snils import format_snils, is_valid_snils, normalize_snils
 from portal.errors import Conflict, FormErrors, InvalidInput, NotFound
 from portal.services.links import LinkPurpose, link_matches, link_user_id
 
-MIN_ADMIN_PASSWORD = 8
 NAME_MAX = 100
 
 
@@ -226,8 +225,11 @@ async def create_admin(db: Database, login: str, password: str, email: str | Non
     login = login.strip()
     if not login:
         raise InvalidInput("login must not be empty")
-    if len(password) < MIN_ADMIN_PASSWORD:
-        raise InvalidInput(f"password must be at least {MIN_ADMIN_PASSWORD} characters long")
+    if password_problems(password):
+        raise InvalidInput(
+            "password must be at least 8 characters long with lower- and upper-case letters "
+            "and digits"
+        )
     async with db.session() as session, session.begin():
         clash = or_(User.login == login, User.email == email) if email else User.login == login
         if (await session.execute(select(User.id).where(clash))).first():
