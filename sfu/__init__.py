@@ -6,7 +6,6 @@ from sfu.errors import (
     RouterClosed,
     SfuError,
     TransportClosed,
-    UnknownParticipant,
 )
 from sfu.publisher import PublisherTransport
 from sfu.router import Router, gain_linear
@@ -25,6 +24,5 @@ __all__ = [
     "SubscriberTransport",
     "TrackInfo",
     "TransportClosed",
-    "UnknownParticipant",
     "gain_linear",
 ]

@@ -19,10 +19,6 @@ class DuplicateTransport(SfuError):
     code = "duplicate_transport"
 
 
-class UnknownParticipant(SfuError):
-    code = "unknown_participant"
-
-
 class InvalidDescription(SfuError):
     """The SDP given by a client cannot be applied (bad syntax, no usable codec, wrong state)."""
 

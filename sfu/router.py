@@ -6,9 +6,10 @@ import asyncio
 import logging
 import math
 from collections.abc import Callable, Iterator
+from typing import TypeVar
 
 from config.settings import RtcSettings
-from sfu.errors import DuplicateTransport, RouterClosed, UnknownParticipant
+from sfu.errors import DuplicateTransport, RouterClosed
 from sfu.producer import Producer
 from sfu.publisher import PublisherTransport
 from sfu.speaker import ActiveSpeakerDetector, SpeakerListener
@@ -18,11 +19,15 @@ from sfu.types import MediaKind, Role
 log = logging.getLogger(__name__)
 
 MAX_GAIN_DB = 20.0
+T = TypeVar("T")
 ConnectionListener = Callable[[str, str, str], None]
 
 
 class Router:
     """Forwarding rules from room state, applied without renegotiation.
+
+    Room state may be set before a participant's transports exist (a mute, a hold, a
+    limit); it applies when they appear and is forgotten when the participant is removed.
 
     On-air producers go to every subscriber; off-air producers only to subscribers allowed
     to preview (the moderator), optionally narrowed to one publisher. A held subscriber gets
@@ -40,6 +45,9 @@ class Router:
         self._preview: set[str] = set()
         self._previewed: dict[str, str] = {}
         self._paused: set[tuple[str, MediaKind]] = set()
+        self._held: set[str] = set()
+        self._receive_limits: dict[str, int] = {}
+        self._send_limits: dict[str, int] = {}
         self._gains: dict[str, float] = {}
         self._speaker_listeners: list[SpeakerListener] = []
         self._state_listeners: list[ConnectionListener] = []
@@ -55,6 +63,7 @@ class Router:
         transport = PublisherTransport(
             self.settings, participant_id, self._connection_state, self._producer_added
         )
+        transport.set_send_limit(self._send_limits.get(participant_id))
         self.publishers[participant_id] = transport
         return transport
 
@@ -66,6 +75,8 @@ class Router:
             self.settings, participant_id, self._connection_state, self._may_receive
         )
         self.subscribers[participant_id] = transport
+        transport.held = participant_id in self._held
+        transport.set_receive_limit(self._receive_limits.get(participant_id))
         for producer in self.producers():
             transport.add_producer(producer)
         return transport
@@ -82,10 +93,11 @@ class Router:
         if subscriber is not None:
             await subscriber.close()
         self._speakers.forget(participant_id)
-        for state in (self._on_air, self._preview):
+        for state in (self._on_air, self._preview, self._held):
             state.discard(participant_id)
-        self._previewed.pop(participant_id, None)
-        self._gains.pop(participant_id, None)
+        for setting in (self._previewed, self._gains, self._receive_limits, self._send_limits):
+            setting.pop(participant_id, None)
+        self._paused = {key for key in self._paused if key[0] != participant_id}
 
     async def close(self) -> None:
         if self.closed:
@@ -129,10 +141,8 @@ class Router:
 
     def set_on_air(self, participant_id: str, on_air: bool) -> None:
         """Start or stop forwarding this participant to everyone (a key frame follows)."""
-        if on_air:
-            self._on_air.add(participant_id)
-        else:
-            self._on_air.discard(participant_id)
+        _toggle(self._on_air, participant_id, on_air)
+        if not on_air:
             self._speakers.forget(participant_id)
         self._apply_rules()
 
@@ -140,10 +150,7 @@ class Router:
         return participant_id in self._on_air
 
     def set_preview(self, subscriber_id: str, allowed: bool) -> None:
-        if allowed:
-            self._preview.add(subscriber_id)
-        else:
-            self._preview.discard(subscriber_id)
+        _toggle(self._preview, subscriber_id, allowed)
         self._apply_rules()
 
     def set_previewed(self, subscriber_id: str, publisher_id: str | None) -> None:
@@ -156,26 +163,32 @@ class Router:
     def pause_producer(self, participant_id: str, kind: MediaKind, paused: bool) -> None:
         """The moderator's mute: the publisher keeps sending, nobody receives it."""
         key = (participant_id, MediaKind(kind))
-        if paused:
-            self._paused.add(key)
-        else:
-            self._paused.discard(key)
+        _toggle(self._paused, key, paused)
         publisher = self.publishers.get(participant_id)
         producer = publisher.producer(key[1]) if publisher else None
         if producer is not None:
             producer.set_paused(paused)
 
     def hold_subscriber(self, participant_id: str, held: bool) -> None:
-        self._subscriber(participant_id).set_held(held)
+        """'Temporarily disconnect': the subscriber receives nothing while held."""
+        _toggle(self._held, participant_id, held)
+        subscriber = self.subscribers.get(participant_id)
+        if subscriber is not None:
+            subscriber.set_held(held)
 
     def set_receive_limit(self, participant_id: str, kbps: int | None) -> None:
-        self._subscriber(participant_id).set_receive_limit(_bps(kbps))
+        bps = _bps(kbps)
+        _store(self._receive_limits, participant_id, bps)
+        subscriber = self.subscribers.get(participant_id)
+        if subscriber is not None:
+            subscriber.set_receive_limit(bps)
 
     def set_send_limit(self, participant_id: str, kbps: int | None) -> None:
+        bps = _bps(kbps)
+        _store(self._send_limits, participant_id, bps)
         publisher = self.publishers.get(participant_id)
-        if publisher is None:
-            raise UnknownParticipant(f"{participant_id} does not publish")
-        publisher.set_send_limit(_bps(kbps))
+        if publisher is not None:
+            publisher.set_send_limit(bps)
 
     def set_gain(self, participant_id: str, gain_db: float) -> None:
         """The moderator's level for a microphone, applied by every receiver and the recorder.
@@ -237,11 +250,19 @@ class Router:
         if self.closed:
             raise RouterClosed(f"router {self.name} is closed")
 
-    def _subscriber(self, participant_id: str) -> SubscriberTransport:
-        transport = self.subscribers.get(participant_id)
-        if transport is None:
-            raise UnknownParticipant(f"{participant_id} does not subscribe")
-        return transport
+
+def _toggle(members: set[T], member: T, present: bool) -> None:
+    if present:
+        members.add(member)
+    else:
+        members.discard(member)
+
+
+def _store(settings: dict[str, int], key: str, value: int | None) -> None:
+    if value is None:
+        settings.pop(key, None)
+    else:
+        settings[key] = value
 
 
 def _bps(kbps: int | None) -> int | None:

@@ -118,3 +118,20 @@ async def test_leaving_publisher_renegotiates_and_its_m_line_is_reused(
     video = listener.track_of("second", "video")
     assert video is not None
     await wait_until(lambda: video.luma is not None and abs(video.luma - 200) < 10, timeout=10)
+
+
+async def test_room_state_set_before_joining_applies_on_join(
+    router: Router, clients: Clients
+) -> None:
+    router.hold_subscriber("late", True)
+    router.pause_producer("speaker", MediaKind.VIDEO, True)
+    await clients.publisher("speaker")
+    router.set_on_air("speaker", True)
+    late = await clients.subscriber("late")
+    other = await clients.subscriber("other")
+    await wait_until(lambda: frames(other, "speaker", "audio") >= 20, timeout=10)
+    assert frames(other, "speaker") == 0  # video paused before it was even published
+    assert frames(late, "speaker", "audio") == 0  # held before joining
+    router.hold_subscriber("late", False)
+    router.pause_producer("speaker", MediaKind.VIDEO, False)
+    await wait_until(lambda: frames(late, "speaker") >= 5, timeout=5)
