@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.orm import AuditRecord, User, utcnow
@@ -21,16 +20,3 @@ async def record_access(
         AuditRecord(actor_id=actor.id, citizen_id=citizen_id, what=what[:300], at=at or utcnow())
     )
     await session.flush()
-
-
-async def accesses_to(
-    session: AsyncSession, citizen_id: int, limit: int = 200
-) -> list[AuditRecord]:
-    """The newest accesses to one citizen's data first."""
-    rows = await session.execute(
-        select(AuditRecord)
-        .where(AuditRecord.citizen_id == citizen_id)
-        .order_by(AuditRecord.at.desc(), AuditRecord.id.desc())
-        .limit(limit)
-    )
-    return list(rows.scalars())
