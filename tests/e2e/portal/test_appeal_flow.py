@@ -22,9 +22,23 @@ from tests.e2e.portal.accounts_helpers import (
     solve,
 )
 
-pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe.min.js"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+async def serious_violations(page: Any) -> list[str]:
+    """axe-core on the page as it is now: critical and serious findings only."""
+    await page.add_script_tag(path=str(AXE))
+    result = await page.evaluate(
+        "async () => await axe.run(document, {resultTypes: ['violations']})"
+    )
+    return [
+        f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
+        for v in result["violations"]
+        if v["impact"] in ("critical", "serious")
+    ]
 
 
 async def fill_reference(page: Any, base: str) -> None:
@@ -38,6 +52,7 @@ async def fill_reference(page: Any, base: str) -> None:
         await page.fill("#new-name", name)
         await page.click("button:has-text('Добавить')")
         await page.wait_for_selector(f"input[value='{name}']")
+        assert await serious_violations(page) == [], kind
     await page.click("button:has-text('Выйти')")
 
 
@@ -127,6 +142,7 @@ async def test_appeal_from_filing_to_answer_pdf(
     officer = await browser.new_page(viewport={"width": 1100, "height": 900})
     await sign_in(officer, live_server, "officer", staff=True)
     await officer.goto(f"{live_server}/staff/appeals")
+    assert await serious_violations(officer) == []
     row = officer.locator("table.journal tbody tr", has_text=number)
     assert "Кузнецова Елена" in await row.inner_text()
     assert "29 дней 23 час" in await row.inner_text()
@@ -161,6 +177,7 @@ async def test_appeal_from_filing_to_answer_pdf(
     assert "Кузнецова Елена" in await answer.input_value()
     await answer.fill(await answer.input_value() + "Горячая вода подана 5 числа.")
     await officer.screenshot(path=str(artifacts / "officer-appeal.png"), full_page=True)
+    assert await serious_violations(officer) == []
     await officer.click("button:has-text('Дать ответ')")
     await officer.wait_for_selector("text=Ответ отправлен гражданину.")
 
@@ -168,6 +185,7 @@ async def test_appeal_from_filing_to_answer_pdf(
     assert await citizen.locator("dd.status").inner_text() == "Дан ответ"
     assert "Горячая вода подана 5 числа." in await citizen.locator(".answer-text").inner_text()
     await citizen.screenshot(path=str(artifacts / "citizen-answer.png"), full_page=True)
+    assert await serious_violations(citizen) == []
     async with citizen.expect_download() as info:
         await citizen.click("text=Скачать ответ (PDF)")
     download = await info.value
