@@ -171,7 +171,7 @@ class Consumer:
         ):
             self._layer = target if info.keyframe else info.temporal_layer
 
-    def skip(self, view: RtpView) -> None:
+    def skip(self) -> None:
         """The producer drops a packet (padding): keep the numbering gapless."""
         if self._rewriter.anchored:
             self._rewriter.skip()

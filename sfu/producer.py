@@ -132,7 +132,7 @@ class Producer:
             return
         if view.padding and size and view.payload[-1] == size:
             for consumer in self._active:  # padding-only probe: never forwarded
-                consumer.skip(view)
+                consumer.skip()
             return
         for consumer in self._active:
             consumer.forward(view, info, level_byte)
