@@ -95,6 +95,9 @@ class Producer:
     def on_rtp(self, view: RtpView, arrival_s: float) -> None:
         """Take one packet from the publisher (already routed here by SSRC or payload type)."""
         codec = self.codec
+        if view.padding and view.payload and view.payload[-1] >= len(view.payload):
+            self._on_padding_only(view, arrival_s)
+            return
         if view.payload_type != codec.payload_type:
             if view.payload_type != codec.rtx_payload_type or len(view.payload) < 2:
                 return
@@ -130,12 +133,20 @@ class Producer:
                     listener(self, found[1], found[0])
         if self.paused:
             return
-        if view.padding and size and view.payload[-1] == size:
-            for consumer in self._active:  # padding-only probe: never forwarded
-                consumer.skip()
-            return
         for consumer in self._active:
             consumer.forward(view, info, level_byte)
+
+    def _on_padding_only(self, view: RtpView, arrival_s: float) -> None:
+        """Bandwidth probes carry no media: never forwarded, but on the media SSRC they use
+        sequence numbers, which consumers must close up."""
+        if view.payload_type != self.codec.payload_type or view.ssrc != self.media_ssrc:
+            return  # RTX padding has its own numbering: nothing to account for
+        self.statistics.add(view.sequence_number, view.timestamp, arrival_s)
+        if self.kind is MediaKind.VIDEO:
+            self._track_loss(view.sequence_number)
+        if not self.paused:
+            for consumer in self._active:
+                consumer.skip()
 
     def _switch_source(self, ssrc: int) -> None:
         if self.media_ssrc is not None:

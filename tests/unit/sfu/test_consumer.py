@@ -119,3 +119,21 @@ async def test_raising_the_layer_waits_for_a_sync_frame() -> None:
     send_frames(producer, 4, 4, key_at=set(), unsynced={5})
     assert [tid for _, _, tid in wire.rtp()][::2] == [0, 1, 2]
     producer.close()
+
+
+async def test_padding_only_probes_are_not_forwarded_and_leave_no_gap() -> None:
+    producer, _, wire, _ = await make_pair()
+    send_frames(producer, 0, 1, key_at={0})  # seq 0, 1
+    probe = bytearray(write_header(False, 96, 2, 3000, 555, True, False) + bytes(255))
+    probe[-1] = 255  # RFC 3550: the last byte counts the padding, itself included
+    producer.on_rtp(parse_rtp(bytes(probe)), 0.0)
+    rtx_probe = bytearray(write_header(False, 97, 900, 3000, 556, True, False) + bytes(200))
+    rtx_probe[-1] = 200
+    producer.on_rtp(parse_rtp(bytes(rtx_probe)), 0.0)
+    send_frames(producer, 2, 1, key_at=set())  # seq 4, 5 (3 was never sent: real loss)
+    sent = wire.rtp()
+    assert len(sent) == 4
+    steps = [(b[0] - a[0]) % SEQ_MOD for a, b in itertools.pairwise(sent)]
+    assert steps == [1, 2, 1]  # the probe's number is closed up, the lost packet's is not
+    assert producer.media_ssrc == 555
+    producer.close()
