@@ -110,12 +110,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_appeals")),
         sa.UniqueConstraint("number", name=op.f("uq_appeals_number")),
     )
-    op.create_index("ix_appeals_citizen_created", "appeals", ["citizen_id", "created_at"])
-    op.create_index(op.f("ix_appeals_created_at"), "appeals", ["created_at"])
-    op.create_index(op.f("ix_appeals_deadline_at"), "appeals", ["deadline_at"])
+    op.create_index("ix_appeals_created", "appeals", ["created_at", "id"])
+    op.create_index("ix_appeals_deadline", "appeals", ["deadline_at", "id"])
     op.create_index(op.f("ix_appeals_municipality_id"), "appeals", ["municipality_id"])
-    op.create_index("ix_appeals_status_created", "appeals", ["status", "created_at"])
-    op.create_index("ix_appeals_topic_created", "appeals", ["topic_id", "created_at"])
+    op.create_index("ix_appeals_status_created", "appeals", ["status", "created_at", "id"])
+    op.create_index("ix_appeals_citizen_created", "appeals", ["citizen_id", "created_at", "id"])
+    op.create_index("ix_appeals_topic_created", "appeals", ["topic_id", "created_at", "id"])
     op.create_index("ix_appeals_search", "appeals", ["search_text", "status"])
     op.create_table(
         "answers",
