@@ -21,6 +21,7 @@ HISTORY_SIZE = 512
 KEYFRAME_RETRY_S = 1.0
 ALL_LAYERS = 3
 RTT_ALPHA = 0.85
+SR_KEPT = 4
 
 
 class Consumer:
@@ -263,7 +264,9 @@ class Consumer:
         else:
             rtp_ts = self._rewriter.last_ts + int((now - self._rewriter.last_sent_at) * clock)
         middle = rtcp.ntp_middle(ntp)
-        self._sr_sent = {middle: now}
+        self._sr_sent[middle] = now
+        if len(self._sr_sent) > SR_KEPT:  # a report may echo any of the last few SRs
+            del self._sr_sent[next(iter(self._sr_sent))]
         return rtcp.sender_report(self.ssrc, ntp, rtp_ts, self.sent.packets, self.sent.bytes)
 
     def close(self) -> None:
