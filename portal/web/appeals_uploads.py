@@ -19,6 +19,7 @@ from portal.services.appeals import Upload
 
 MAX_FIELD = 64 * 1024
 MAX_PARTS = 60
+DRAIN_LIMIT = 2 * 1024 * 1024
 
 
 @dataclass
@@ -61,9 +62,7 @@ async def read_multipart(
             try:
                 blob = await store.put_stream(_chunks(part), budget - spent)
             except UploadTooLarge:
-                # Answer now and drop the connection: draining the rest ("lingering")
-                # would keep reading an upload of any size.
-                request.protocol.force_close()
+                await _finish_or_cut(request)
                 raise
             form.uploads.append(Upload(part.filename, blob))
         elif part.filename is None:
@@ -71,6 +70,19 @@ async def read_multipart(
         else:
             await part.release()
     return form
+
+
+async def _finish_or_cut(request: web.Request) -> None:
+    """After a refused upload: a small rest is read and dropped so the client gets the
+    answer on a healthy connection; a large one is cut off (the connection closes after
+    the answer) instead of being drained, whatever its size."""
+    left = DRAIN_LIMIT
+    while left > 0:
+        chunk = await request.content.readany()
+        if not chunk:
+            return
+        left -= len(chunk)
+    request.protocol.force_close()
 
 
 async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
