@@ -53,7 +53,10 @@ class Conference {
 
   #wireSignaling() {
     const s = this.signaling;
-    s.on("connect", () => this.join());
+    s.on("connect", () => {
+      performance.mark("conference:connected");
+      this.join();
+    });
     s.on("disconnect", (reason) => {
       if (this.ended) return;
       this.#dropMedia();
@@ -89,6 +92,7 @@ class Conference {
       document.body.dataset.refusal = ack.error.code;
       return;
     }
+    performance.mark("conference:joined");
     delete document.body.dataset.refusal;
     if (this.sessionKey) sessionStorage.setItem(this.sessionKey, ack.session_token);
     this.joined = true;
@@ -119,6 +123,7 @@ class Conference {
     }
     try {
       await Promise.all(starting);
+      performance.mark("conference:negotiated");
     } catch (error) {
       console.warn("media negotiation failed", error);
     }
