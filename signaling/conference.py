@@ -67,6 +67,10 @@ class Conference:
     def reception_id(self) -> str:
         return self.reception.reception_id
 
+    @property
+    def router(self) -> MediaRouter | None:
+        return self._router
+
     # -- presence -------------------------------------------------------------------------
 
     async def admit(self, claims: JoinClaims, browser: str, device: str) -> Participant:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -74,7 +75,7 @@ async def test_floor_mute_hold_as_forwarded(node: Node, peer: PeerFactory) -> No
     # «Отключить видео»: A's video stops at B, A's audio keeps flowing.
     await moderator.client.call("mute", {"participant_id": "a", "kind": "video", "muted": True})
     assert await still(b, "a", "video") == 0
-    assert await still(b, "a", "audio", seconds=0.3) > 0
+    assert await still(b, "a", "audio", seconds=1.0) > 0
     await moderator.client.call("mute", {"participant_id": "a", "kind": "video", "muted": False})
     before = b.frames_of("a")
     await wait_until(lambda: b.frames_of("a") > before + 3, timeout=10, message="unmuted")
@@ -119,3 +120,41 @@ async def test_removed_participant_stops_publishing_and_reconnect_restores_media
     await moderator.client.call("remove_participant", {"participant_id": "a"})
     await back.client.wait_for("closed")
     assert await still(b, "a") == 0
+
+
+async def test_level_limits_audio_mute_and_the_end_reach_the_router(
+    node: Node, peer: PeerFactory
+) -> None:
+    await node.open()
+    moderator = await peer("mod", Role.MODERATOR)
+    a = await peer("a", Role.CITIZEN)
+    b = await peer("b", Role.CITIZEN)
+    await a.publish(luma=200)
+    await b.publish(luma=90)
+    await b.subscribe()
+    conference = node.namespace.registry.get("r1")
+    assert conference is not None
+    router: Any = conference.router
+    await moderator.client.call("set_floor", {"participant_id": "a", "on_air": True})
+    await wait_until(lambda: b.frames_of("a", "audio") >= 5, timeout=15, message="A heard")
+
+    await moderator.client.call("set_mic_level", {"participant_id": "a", "gain_db": -6})
+    assert router.gain_db("a") == -6
+    await moderator.client.call("limit_bandwidth", {"participant_id": "b", "kbps": 256})
+    stats = router.stats()["participants"]["b"]
+    assert stats["subscriber"]["receive_limit_kbps"] == 256
+    assert stats["publisher"]["send_limit_kbps"] == 256
+
+    # «Отключить звук»: A's sound stops at B.
+    await moderator.client.call("mute", {"participant_id": "a", "kind": "audio", "muted": True})
+    assert await still(b, "a", "audio") == 0
+
+    # «Отключить участника»: A's media is gone from the router.
+    await moderator.client.call("disconnect_participant", {"participant_id": "a"})
+    await a.client.wait_for("closed")
+    assert "a" not in router.publishers
+    assert await still(b, "a", "audio") == 0
+
+    await moderator.client.call("end_conference")
+    await b.client.wait_for("closed")
+    assert router.closed
