@@ -27,9 +27,9 @@ from portal.services.accounts import (
 from portal.services.links import LinkPurpose, make_link_token
 from portal.services.staff import StaffForm, list_staff, parse_roles, save_staff
 from portal.web import human_check
-from portal.web.accounts import HUMAN_CHECK_ERROR, token_key
+from portal.web.accounts import HUMAN_CHECK_ERROR
 from portal.web.auth import require_user, sign_in, sign_out
-from portal.web.context import clock_of, database_of, mailer_of, settings_of
+from portal.web.context import clock_of, database_of, link_key_of, mailer_of, settings_of
 from portal.web.forms import absolute
 
 api = ApiRegistry()
@@ -219,7 +219,7 @@ async def register(request: web.Request, body: RegistrationIn) -> Accepted:
     form = Registration(**body.model_dump(exclude={"human_check"}))
     now = clock_of(request).now()
     user = await register_citizen(database_of(request), form, now)
-    token = make_link_token(token_key(request), LinkPurpose.ACTIVATE, user, now)
+    token = make_link_token(link_key_of(request), LinkPurpose.ACTIVATE, user, now)
     await send_activation(mailer_of(request), user, absolute(request, f"/activate?token={token}"))
     return Accepted(detail="activation link sent")
 
@@ -235,7 +235,7 @@ async def register(request: web.Request, body: RegistrationIn) -> Accepted:
 )
 async def activate(request: web.Request, body: TokenIn) -> Accepted:
     now = clock_of(request).now()
-    await activate_account(database_of(request), token_key(request), body.token, now)
+    await activate_account(database_of(request), link_key_of(request), body.token, now)
     return Accepted(detail="activated")
 
 
@@ -300,7 +300,7 @@ async def password_reset(request: web.Request, body: ResetRequestIn) -> Accepted
     user = await auth_service.user_for_reset(database_of(request), body.email)
     if user is not None:
         now = clock_of(request).now()
-        token = make_link_token(token_key(request), LinkPurpose.RESET, user, now)
+        token = make_link_token(link_key_of(request), LinkPurpose.RESET, user, now)
         link = absolute(request, f"/password-reset/confirm?token={token}")
         await send_password_reset(mailer_of(request), user, link)
     return Accepted(detail="if the address is registered, a link was sent")
@@ -319,7 +319,7 @@ async def password_reset_confirm(request: web.Request, body: ResetConfirmIn) -> 
     _check_human(request, body.human_check)
     await auth_service.reset_password(
         database_of(request),
-        token_key(request),
+        link_key_of(request),
         body.token,
         body.password,
         body.password_again,

@@ -197,7 +197,7 @@ def _path_parameters(path: str) -> tuple[str, list[dict[str, Any]]]:
     return _PARAM.sub(lambda m: "{" + m.group(1) + "}", path), params
 
 
-def _query_parameters(model: type[BaseModel], schema: dict[str, Any]) -> list[dict[str, Any]]:
+def _query_parameters(schema: dict[str, Any]) -> list[dict[str, Any]]:
     properties = schema.get("properties", {})
     required = set(schema.get("required", []))
     return [
@@ -219,7 +219,7 @@ def _json_content(model: type[BaseModel]) -> dict[str, Any]:
 def _operation(route: ApiRoute, query_schemas: dict[str, dict[str, Any]]) -> dict[str, Any]:
     _, params = _path_parameters(route.path)
     if route.query_model is not None:
-        params += _query_parameters(route.query_model, query_schemas[route.query_model.__name__])
+        params += _query_parameters(query_schemas[route.query_model.__name__])
     op: dict[str, Any] = {
         "operationId": route.operation_id,
         "summary": route.summary,

@@ -13,6 +13,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from portal.web.access import PUBLIC, allow
+from portal.web.forms import safe_next
 
 COOKIE = "a11y"
 FONT_SIZES = ("normal", "large", "xlarge")
@@ -70,11 +71,6 @@ def a11y_of(request: web.Request) -> A11y:
     return parse(request.cookies.get(COOKIE))
 
 
-def _back(request: web.Request, fallback: str) -> str:
-    target = request.query.get("next", "")
-    return target if target.startswith("/") and not target.startswith("//") else fallback
-
-
 @allow(PUBLIC)
 @aiohttp_jinja2.template("a11y.html")
 async def settings_page(request: web.Request) -> dict[str, Any]:
@@ -83,7 +79,7 @@ async def settings_page(request: web.Request) -> dict[str, Any]:
         "schemes": SCHEMES,
         "spacings": SPACINGS,
         "labels": LABELS,
-        "next": _back(request, "/"),
+        "next": safe_next(request.query.get("next"), "/"),
     }
 
 
@@ -98,7 +94,7 @@ async def save_settings(request: web.Request) -> web.StreamResponse:
         scheme=_pick(str(form.get("scheme", current.scheme)), SCHEMES, current.scheme),
         spacing=_pick(str(form.get("spacing", current.spacing)), SPACINGS, current.spacing),
     )
-    response = web.HTTPSeeOther(_back(request, "/accessibility"))
+    response = web.HTTPSeeOther(safe_next(request.query.get("next"), "/accessibility"))
     response.set_cookie(
         COOKIE, chosen.cookie(), max_age=365 * 24 * 3600, path="/", samesite="Lax", httponly=True
     )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import aiohttp_jinja2
 from aiohttp import web
 
 from portal.errors import FormErrors, InvalidInput, TooManyAttempts
@@ -15,23 +12,11 @@ from portal.services.links import LinkPurpose, make_link_token
 from portal.web import human_check
 from portal.web.access import PUBLIC, SIGNED_IN, allow
 from portal.web.auth import sign_in, sign_out
-from portal.web.context import clock_of, database_of, mailer_of, settings_of
-from portal.web.forms import absolute, checked, flash, safe_next, text
+from portal.web.context import clock_of, database_of, link_key_of, mailer_of, settings_of
+from portal.web.forms import absolute, checked, flash, render, safe_next, text
 
 REGISTRATION_FIELDS = ("surname", "name", "patronymic", "email", "phone")
 HUMAN_CHECK_ERROR = "Неверный проверочный код: решите пример ещё раз."
-
-
-def token_key(request: web.Request) -> str:
-    key = settings_of(request).secrets.token_key
-    assert key is not None
-    return key.get_secret_value()
-
-
-def render(
-    request: web.Request, template: str, context: dict[str, Any], status: int = 200
-) -> web.Response:
-    return aiohttp_jinja2.render_template(template, request, context, status=status)
 
 
 def _register_page(
@@ -67,7 +52,7 @@ async def register(request: web.Request) -> web.Response:
         user = await register_citizen(database_of(request), registration, now)
     except FormErrors as exc:
         return _register_page(request, values, exc.fields, 422)
-    token = make_link_token(token_key(request), LinkPurpose.ACTIVATE, user, now)
+    token = make_link_token(link_key_of(request), LinkPurpose.ACTIVATE, user, now)
     await send_activation(mailer_of(request), user, absolute(request, f"/activate?token={token}"))
     return render(request, "accounts/registered.html", {"email": user.email})
 
@@ -82,7 +67,7 @@ async def activation_page(request: web.Request) -> web.Response:
 async def activate(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     now = clock_of(request).now()
-    await activate_account(database_of(request), token_key(request), text(form, "token"), now)
+    await activate_account(database_of(request), link_key_of(request), text(form, "token"), now)
     flash(request, "Личный кабинет активирован. Войдите с адресом электронной почты и паролем.")
     raise web.HTTPSeeOther("/login")
 
@@ -179,7 +164,7 @@ async def reset_request(request: web.Request) -> web.Response:
     user = await auth_service.user_for_reset(database_of(request), email)
     if user is not None:
         now = clock_of(request).now()
-        token = make_link_token(token_key(request), LinkPurpose.RESET, user, now)
+        token = make_link_token(link_key_of(request), LinkPurpose.RESET, user, now)
         link = absolute(request, f"/password-reset/confirm?token={token}")
         await send_password_reset(mailer_of(request), user, link)
     return render(request, "accounts/reset_sent.html", {"email": email})
@@ -206,7 +191,7 @@ async def reset_confirm(request: web.Request) -> web.StreamResponse:
     try:
         await auth_service.reset_password(
             database_of(request),
-            token_key(request),
+            link_key_of(request),
             token,
             text(form, "password", 200),
             text(form, "password_again", 200),

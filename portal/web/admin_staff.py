@@ -14,10 +14,9 @@ from portal.domain.roles import STAFF_ROLES, Role
 from portal.errors import FormErrors, NotFound
 from portal.services.staff import StaffForm, get_staff, list_staff, parse_roles, save_staff
 from portal.web.access import allow
-from portal.web.accounts import render
 from portal.web.auth import require_user
 from portal.web.context import database_of, settings_of
-from portal.web.forms import FormData, checked, flash, text
+from portal.web.forms import FormData, checked, flash, render, text
 
 ROLE_ORDER = [r for r in Role if r in STAFF_ROLES]
 STAFF_FIELDS = ("login", "surname", "name", "patronymic", "email")

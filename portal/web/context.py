@@ -27,3 +27,10 @@ def mailer_of(request: web.Request) -> Mailer:
 
 def clock_of(request: web.Request) -> Clock:
     return request.app[CLOCK]
+
+
+def link_key_of(request: web.Request) -> str:
+    """The key that signs e-mailed links (secrets are filled in before the app is built)."""
+    key = request.app[SETTINGS].secrets.token_key
+    assert key is not None
+    return key.get_secret_value()

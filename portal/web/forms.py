@@ -1,10 +1,12 @@
-"""Small helpers the form pages share: reading fields, safe redirects, flash messages,
-absolute links for e-mails."""
+"""Small helpers the form pages share: rendering, reading fields, safe redirects, flash
+messages, absolute links for e-mails."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
+import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 
@@ -13,6 +15,12 @@ from portal.web.session import mark_changed, session_of
 
 FormData = MultiDictProxy[str | bytes | bytearray | web.FileField]
 _FLASH = "flash"
+
+
+def render(
+    request: web.Request, template: str, context: dict[str, Any], status: int = 200
+) -> web.Response:
+    return aiohttp_jinja2.render_template(template, request, context, status=status)
 
 
 def text(form: FormData, name: str, limit: int = 1000) -> str:

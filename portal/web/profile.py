@@ -15,10 +15,9 @@ from portal.errors import FormErrors
 from portal.services.accounts import ProfileForm, update_notifications, update_profile
 from portal.services.auth import change_password
 from portal.web.access import allow
-from portal.web.accounts import render
 from portal.web.auth import require_user, sign_in
 from portal.web.context import clock_of, database_of
-from portal.web.forms import FormData, checked, flash, text
+from portal.web.forms import FormData, checked, flash, render, text
 
 PROFILE_FIELDS = tuple(ProfileForm.__dataclass_fields__)
 

@@ -12,10 +12,9 @@ from portal.errors import NotFound
 from portal.services.accounts import update_notifications
 from portal.services.audit import record_access
 from portal.web.access import allow
-from portal.web.accounts import render
 from portal.web.auth import require_user
 from portal.web.context import database_of
-from portal.web.forms import checked, flash
+from portal.web.forms import checked, flash, render
 from portal.web.profile import password_change, profile_values
 
 CITIZEN_VIEWERS = (Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL, Role.ADMIN)
