@@ -8,6 +8,7 @@ from aiohttp.test_utils import TestClient
 
 from config import Settings
 from portal.adapters.orm import User
+from portal.services.throttle import ACCOUNT_POLICY
 from tests.integration.portal.accounts.conftest import COMPLETE_PROFILE, outbox_links, solve
 
 
@@ -170,3 +171,42 @@ async def test_a_citizen_gets_403_on_admin_calls(
     status, body = await api.call("GET", "/api/v1/admin/staff")
     assert status == 403
     assert body["error"]["code"] == "forbidden"
+
+
+async def test_a_human_check_answer_is_spent_by_its_first_use(
+    client: TestClient[Any, Any], settings: Settings
+) -> None:
+    api = Api(client)
+    await api.start()
+    _, check = await api.call("GET", "/api/v1/human-check")
+    answer = solve(check["question"])
+    status, _ = await api.call(
+        "POST", "/api/v1/accounts/register", {**REGISTRATION, "human_check": answer}
+    )
+    assert status == 201
+    other = {**REGISTRATION, "email": "other@example.ru", "phone": "+79220000002"}
+    status, body = await api.call(
+        "POST", "/api/v1/accounts/register", {**other, "human_check": answer}
+    )
+    assert status == 422
+    assert body["error"]["fields"]["human_check"]
+    assert len(outbox_links(settings, "/activate")) == 1
+
+
+async def test_api_sign_in_is_slowed_down_with_retry_after(
+    client: TestClient[Any, Any], settings: Settings
+) -> None:
+    api = Api(client)
+    await _registered(api, settings)
+    wrong = {"login": "oleg@example.ru", "password": "Wrong1234"}
+    for _ in range(ACCOUNT_POLICY.free_failures + 1):
+        status, _ = await api.call("POST", "/api/v1/auth/login", wrong)
+        assert status == 422
+    response = await client.post(
+        "/api/v1/auth/login",
+        json={"login": "oleg@example.ru", "password": "Secret123"},
+        headers={"X-CSRF-Token": api.csrf},
+    )
+    assert response.status == 429
+    assert int(response.headers["Retry-After"]) > 0
+    assert (await response.json())["error"]["code"] == "too_many_attempts"
