@@ -38,7 +38,10 @@ ADMIN = ["administration"]
 
 
 class HumanCheck(BaseModel):
-    question: str = Field(description="Solve it and send the result as `human_check`.")
+    question: str = Field(
+        description="Send the sum as `human_check` from the same session (cookie); "
+        "an answer is spent by its first use."
+    )
 
 
 class RegistrationIn(BaseModel):
