@@ -11,6 +11,7 @@ from portal.domain.roles import Role
 from portal.services.throttle import Policy
 from portal.web.a11y import A11y, parse
 from portal.web.access import PUBLIC, SIGNED_IN, access
+from portal.web.forms import safe_next
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
 
@@ -61,3 +62,19 @@ def test_access_declarations() -> None:
     assert admin_only.staff_only
     with pytest.raises(ValueError, match="who may use"):
         access()
+
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        ("/profile", "/profile"),
+        ("/staff/appeals?page=2", "/staff/appeals?page=2"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        (None, "/"),
+        ("", "/"),
+    ],
+)
+def test_redirects_after_sign_in_stay_on_this_site(target: str | None, expected: str) -> None:
+    assert safe_next(target) == expected
