@@ -60,7 +60,7 @@ class Conference {
     s.on("disconnect", (reason) => {
       if (this.ended) return;
       this.#dropMedia();
-      if (this.joined) this.notice(t("Восстановление соединения…"));
+      if (this.joined) this.notice("Восстановление соединения…");
       if (reason === "io server disconnect") s.socket.connect();
     });
     s.on("participant", (record) => this.state.upsert(record));
@@ -88,7 +88,7 @@ class Conference {
     }
     if (!ack.ok) {
       this.joined = false;
-      this.notice(t(REFUSALS[ack.error.code] ?? "Не удалось подключиться к приему."));
+      this.notice(REFUSALS[ack.error.code] ?? "Не удалось подключиться к приему.");
       document.body.dataset.refusal = ack.error.code;
       return;
     }
@@ -118,7 +118,7 @@ class Conference {
         this.#watch(this.publisher.pc);
         starting.push(this.publisher.publish(this.local.stream));
       } else {
-        this.notice(t("Нет доступа к камере или микрофону. Вы можете смотреть и слушать прием."));
+        this.notice("Нет доступа к камере или микрофону. Вы можете смотреть и слушать прием.");
       }
     }
     try {
@@ -160,7 +160,7 @@ class Conference {
       this.signaling.close();
     }
     document.body.dataset.closed = reason;
-    this.notice(t(CLOSE_REASONS[reason] ?? "Соединение потеряно."), { rejoin });
+    this.notice(CLOSE_REASONS[reason] ?? "Соединение потеряно.", { rejoin });
   }
 
   // -- controls --------------------------------------------------------------------------
@@ -178,7 +178,7 @@ class Conference {
       this.state.reset();
       this.render();
       document.body.dataset.closed = "left";
-      this.notice(t(CLOSE_REASONS.left), { rejoin: false });
+      this.notice(CLOSE_REASONS.left, { rejoin: false });
     });
     $("rejoin").addEventListener("click", () => {
       this.ended = false;
@@ -235,9 +235,9 @@ class Conference {
     const muted = !me.self_muted[kind];
     const ack = await this.signaling.call("self_mute", { kind, muted });
     if (ack.ok) this.local.setEnabled(kind, !muted && !me.moderator_muted[kind]);
-    else this.notice(t(ack.error.code === "muted_by_moderator"
+    else this.notice(ack.error.code === "muted_by_moderator"
       ? (kind === "audio" ? "Звук отключен модератором" : "Видео отключено модератором")
-      : "Команда не выполнена"), { transient: true });
+      : "Команда не выполнена", { transient: true });
   }
 
   #applySelfMutes() {
@@ -275,6 +275,7 @@ class Conference {
       if (action === "hold") payload.held = el.dataset.held === "true";
       if (action === "preview") this.previewing = id;
       await this.command(action, payload);
+      if (action === "preview") this.render();
     });
     list.addEventListener("change", async (event) => {
       const el = event.target;
@@ -391,8 +392,12 @@ class Conference {
     if (track && video.srcObject?.getVideoTracks()[0] !== track) video.srcObject = new MediaStream([track]);
   }
 
+  /** Show a message; `text` is the Russian original, kept to re-translate on a switch. */
   notice(text, { rejoin = false, transient = false } = {}) {
-    $("notice-text").textContent = text;
+    const el = $("notice-text");
+    el.dataset.i18n = "";
+    el.dataset.i18nSource = text;
+    el.textContent = t(text);
     $("rejoin").hidden = !rejoin;
     $("notice").hidden = false;
     $("notice").classList.toggle("transient", transient);
@@ -433,7 +438,10 @@ class Conference {
 translatePage();
 const token = new URLSearchParams(location.hash.slice(1)).get("token");
 if (!token) {
-  document.getElementById("notice-text").textContent = t(REFUSALS.invalid_token);
+  const text = document.getElementById("notice-text");
+  text.dataset.i18n = "";
+  text.dataset.i18nSource = REFUSALS.invalid_token;
+  text.textContent = t(REFUSALS.invalid_token);
   document.getElementById("notice").hidden = false;
 } else {
   // Exposed for the browser tests and the join-latency measurement.

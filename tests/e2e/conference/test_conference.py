@@ -66,6 +66,19 @@ async def test_reception_with_host_moderator_and_two_citizens(
     assert await citizen_b.frames_from("citizen-1") == 0
     assert await citizen_a.body("on-air") == "false"
 
+    # Preview: the moderator alone sees and hears a waiting citizen.
+    await control(moderator, "citizen-2", "preview").click()
+    await moderator.page.wait_for_selector("#preview-box:not([hidden])")
+    await moderator.wait_frames("citizen-2", more_than=3)
+    assert await citizen_a.frames_from("citizen-2") == 0
+    await moderator.page.click("#preview-stop")
+
+    # The technical information of a participant, one click on the name.
+    await moderator.page.click('#participant-list li[data-id="citizen-2"] .participant-name')
+    await moderator.page.wait_for_selector("#tech-dialog[open]")
+    assert "HeadlessChrome" in await moderator.page.inner_text("#tech-list")
+    await moderator.page.click("#tech-dialog button")
+
     # «Включить видео и звук»: citizen B now decodes citizen A's camera.
     await control(moderator, "citizen-1", "set_floor").click()
     await citizen_a.wait_body("on-air", "true")
@@ -89,6 +102,13 @@ async def test_reception_with_host_moderator_and_two_citizens(
     await control(moderator, "citizen-2", "hold").click()
     before = await citizen_b.frames_from("host")
     await citizen_b.wait_frames("host", more_than=before + 5)
+
+    # A reload within the grace period: A comes back on air, B sees A again.
+    await citizen_a.page.reload()
+    await citizen_a.wait_body("ready", "true")
+    await citizen_a.wait_body("on-air", "true")
+    before = await citizen_b.frames_from("citizen-1")
+    await citizen_b.wait_frames("citizen-1", more_than=before + 5)
 
     # The moderator sets the layout everyone starts with.
     await moderator.page.select_option("#default-layout", "grid")
