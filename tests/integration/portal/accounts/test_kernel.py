@@ -66,3 +66,11 @@ async def test_openapi_document_describes_the_api(client: TestClient[Any, Any]) 
     ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
     assert ref.rsplit("/", 1)[1] in doc["components"]["schemas"]
     assert "ErrorResponse" in doc["components"]["schemas"]
+
+
+async def test_security_headers_on_pages_errors_and_api(client: TestClient[Any, Any]) -> None:
+    for path in ("/login", "/api/v1/session", "/no-such-page", "/profile"):
+        response = await client.get(path, allow_redirects=False)
+        assert response.headers["X-Frame-Options"] == "SAMEORIGIN", path
+        assert response.headers["X-Content-Type-Options"] == "nosniff", path
+        assert response.headers["Referrer-Policy"] == "same-origin", path
