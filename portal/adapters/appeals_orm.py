@@ -89,9 +89,9 @@ class Appeal(Base):
         Index("ix_appeals_status_created", "status", "created_at", "id"),
         Index("ix_appeals_citizen_created", "citizen_id", "created_at", "id"),
         Index("ix_appeals_topic_created", "topic_id", "created_at", "id"),
-        # Search scans this narrow index instead of the rows with their long texts, and
-        # the per-category counts read the status from it too.
-        Index("ix_appeals_search", "search_text", "status"),
+        # Search counts scan this narrow index (status first: the counts group by it)
+        # instead of the rows with their long texts.
+        Index("ix_appeals_search", "status", "search_text"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

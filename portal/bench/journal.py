@@ -36,7 +36,8 @@ SCENARIOS: dict[str, str] = {
     "search_name": "q=иванов",
     "search_number": "q={number}",
     "filter_status_topic": "status=new&topic=3",
-    "filter_dates": "date_from={month_ago}&date_to={today}&sort=deadline&order=asc",
+    "filter_dates": "date_from={month_ago}&date_to={today}",
+    "sort_deadline": "sort=deadline&order=asc",
 }
 TARGETS = {"api": "/api/v1/staff/appeals?{query}", "page": "/staff/appeals?{query}"}
 

@@ -116,7 +116,7 @@ def upgrade() -> None:
     op.create_index("ix_appeals_status_created", "appeals", ["status", "created_at", "id"])
     op.create_index("ix_appeals_citizen_created", "appeals", ["citizen_id", "created_at", "id"])
     op.create_index("ix_appeals_topic_created", "appeals", ["topic_id", "created_at", "id"])
-    op.create_index("ix_appeals_search", "appeals", ["search_text", "status"])
+    op.create_index("ix_appeals_search", "appeals", ["status", "search_text"])
     op.create_table(
         "answers",
         sa.Column("id", sa.Integer(), nullable=False),
