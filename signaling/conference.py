@@ -268,10 +268,9 @@ class Conference:
             await self._changed(participant)
 
     def technical_info(self, participant: Participant) -> dict[str, Any]:
-        server: Any = None
+        server = None
         if self._router is not None:
-            stats = self._router.stats()
-            server = stats.get("participants", stats).get(participant.id)
+            server = self._router.stats().get("participants", {}).get(participant.id)
         return {**participant.public(), **participant.technical(), "server": server}
 
     # -- moderator commands ---------------------------------------------------------------

@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from signaling.protocol.payloads import MediaKind
-
 
 class TrackLike(Protocol):
     @property
@@ -61,5 +59,3 @@ class MediaRouter(Protocol):
 
 RouterFactory = Callable[[str], MediaRouter]
 """Builds the router of one reception, given a name for logs."""
-
-__all__ = ["MediaKind", "MediaRouter", "OfferLike", "RouterFactory"]

@@ -59,7 +59,6 @@ class Outcome:
     room_changed: bool = False
     evict: list[tuple[str, CloseReason]] = field(default_factory=list)
     end: bool = False
-    preview_of: str | None = None
 
 
 class ModeratorService:
@@ -136,7 +135,7 @@ class ModeratorService:
                 raise SignalingError(ErrorCode.FORBIDDEN, "the participant is already on air")
         self._room.previews[actor.id] = request.participant_id
         self._record(actor, "preview", self._room.get(request.participant_id or ""))
-        return Outcome(preview_of=request.participant_id)
+        return Outcome()
 
     def tech_info(self, actor: Participant, request: Target) -> Participant:
         """The participant whose technical information the moderator opens (not logged:
