@@ -172,7 +172,9 @@ def summarize(
         "mode": mode,
         "subscribers": n,
         "cpu_pct": round(cpu_pct, 2),
-        "cpu_pct_per_stream": round(cpu_pct / n, 3),
+        "cpu_pct_per_stream": round(cpu_pct / len(results), 3),
+        "streams": len(results),
+        "publisher_fps": round(sum(1 for _, at in send_log if start <= at < end) / span, 2),
         "rss_mb": round(rss, 1),
         "fps_min": round(min(fpss), 2),
         "fps_median": round(statistics.median(fpss), 2),
@@ -202,6 +204,8 @@ def _print_table(records: list[dict[str, Any]]) -> None:
         ("delay_ms_median", "{:.1f}"),
         ("connect_s", "{:.2f}"),
         ("decoded_fps", "{:.1f}"),
+        ("publisher_fps", "{:.1f}"),
+        ("rss_growth_pct", "{:.1f}"),
     ]
     print("  ".join(name for name, _ in columns))
     for record in records:
@@ -258,12 +262,12 @@ def main(argv: list[str] | None = None) -> None:
     ratio = compare(records, baseline) if baseline else None
     if args.json:
         document = {
-            "command": " ".join(sys.argv),
+            "command": " ".join(["python -m sfu.bench", *(argv or sys.argv[1:])]),
             "sfu": records,
             "baseline": baseline,
             "comparison": ratio,
             "cpu_count": os.cpu_count(),
-            "stream": "one subscriber receiving the publisher's audio and video",
+            "stream": "one subscriber (counting or decoding) receiving audio and video",
         }
         json.dump(document, sys.stdout, indent=2)
         print()
