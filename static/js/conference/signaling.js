@@ -9,7 +9,9 @@ export class Signaling {
   constructor() {
     this.socket = io("/reception", {
       path: "/socket.io",
-      transports: ["websocket"],
+      // WebSocket first (one round trip less on join); long polling where it is blocked.
+      transports: ["websocket", "polling"],
+      tryAllTransports: true,
       reconnectionDelay: 500,
       reconnectionDelayMax: 3000,
     });
