@@ -107,6 +107,7 @@ class Conference {
   async startMedia() {
     this.subscriber = new Subscriber(this.signaling, this.iceServers);
     this.subscriber.addEventListener("change", () => this.render());
+    this.subscriber.addEventListener("failed", () => this.#restart());
     this.#watch(this.subscriber.pc);
     const starting = [this.subscriber.start()];
     if (this.state.role !== "observer") {
@@ -133,11 +134,15 @@ class Conference {
   /** An ICE failure (network change) restarts the whole join with fresh connections. */
   #watch(pc) {
     pc.addEventListener("connectionstatechange", () => {
-      if (pc.connectionState === "failed" && this.joined) {
-        this.signaling.socket.disconnect();
-        this.signaling.socket.connect();
-      }
+      if (pc.connectionState === "failed") this.#restart();
     });
+  }
+
+  /** Join again from scratch; the server keeps our place for the grace period. */
+  #restart() {
+    if (!this.joined) return;
+    this.signaling.socket.disconnect();
+    this.signaling.socket.connect();
   }
 
   #dropMedia() {

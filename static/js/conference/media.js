@@ -101,6 +101,7 @@ export class Subscriber extends EventTarget {
   answer(offer) {
     this.queue = this.queue.then(() => this.#answer(offer)).catch((error) => {
       console.warn("subscriber negotiation failed", error);
+      this.dispatchEvent(new Event("failed"));
     });
     return this.queue;
   }
