@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import statistics
+import sys
 import tempfile
 import time
 import uuid
@@ -40,6 +41,7 @@ SCENARIOS: dict[str, str] = {
     "sort_deadline": "sort=deadline&order=asc",
 }
 TARGETS = {"api": "/api/v1/staff/appeals?{query}", "page": "/staff/appeals?{query}"}
+WARM_UP = 3
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,8 @@ async def run(appeals: int, rounds: int, postgres_url: str | None) -> list[Resul
         async with _database(postgres_url, data_dir) as (db, backend):
             started = time.perf_counter()
             await populate(db, appeals, now)
-            print(
-                f"[{backend}] {appeals} appeals inserted in {time.perf_counter() - started:.1f} s"
-            )
+            spent = time.perf_counter() - started
+            print(f"[{backend}] {appeals} appeals inserted in {spent:.1f} s", file=sys.stderr)
             if backend == "postgresql":
                 # Steady state: autovacuum has run, so index-only scans are possible.
                 async with db.engine.connect() as conn:
@@ -132,7 +133,6 @@ async def _measure(
         "month_ago": (now - timedelta(days=30)).date().isoformat(),
         "today": now.date().isoformat(),
     }
-    results = []
     jar = aiohttp.CookieJar(unsafe=True)
     async with aiohttp.ClientSession(base_url=base, cookie_jar=jar) as http:
         csrf = (await (await http.get("/api/v1/session")).json())["csrf_token"]
@@ -143,21 +143,23 @@ async def _measure(
         )
         if login.status != 200:
             raise RuntimeError(f"bench sign-in failed: {login.status} {await login.text()}")
-        for target, template in TARGETS.items():
-            for scenario, query in SCENARIOS.items():
-                url = template.format(query=query.format(**values))
-                timings = [await _request(http, url) for _ in range(rounds + 3)][3:]
-                results.append(
-                    Result(
-                        backend,
-                        target,
-                        scenario,
-                        statistics.median(timings),
-                        _percentile(timings, 0.95),
-                        rounds,
-                    )
-                )
-    return results
+        urls = {
+            (target, scenario): template.format(query=query.format(**values))
+            for target, template in TARGETS.items()
+            for scenario, query in SCENARIOS.items()
+        }
+        timings: dict[tuple[str, str], list[float]] = {key: [] for key in urls}
+        # Round-robin over every case, so a burst of load on the machine spreads over
+        # all of them instead of spoiling one; the first rounds only warm the caches.
+        for round_no in range(rounds + WARM_UP):
+            for key, url in urls.items():
+                spent = await _request(http, url)
+                if round_no >= WARM_UP:
+                    timings[key].append(spent)
+    return [
+        Result(backend, target, scenario, statistics.median(ms), _percentile(ms, 0.95), rounds)
+        for (target, scenario), ms in timings.items()
+    ]
 
 
 async def _request(http: aiohttp.ClientSession, url: str) -> float:
