@@ -41,6 +41,8 @@ class Conference {
     this.ended = false;
     this.myLayout = null;
     this.totals = null;
+    // The camera opens while the connection is being made: it is the slowest step of a join.
+    this.cameraOpening = claims?.o === "observer" ? null : this.local.open();
     this.signaling = new Signaling();
     this.#wireSignaling();
     this.#wireControls();
@@ -111,6 +113,7 @@ class Conference {
     this.#watch(this.subscriber.pc);
     const starting = [this.subscriber.start()];
     if (this.state.role !== "observer") {
+      await this.cameraOpening;
       if (!this.local.stream) await this.local.open();
       if (this.local.stream) {
         $("self-view").srcObject = this.local.stream;
