@@ -176,6 +176,9 @@ class BlobStore:
 
         return await self.put_stream(one(), len(data) if budget is None else budget)
 
+    async def discard(self, sha256: str) -> None:
+        await asyncio.to_thread(self.path(sha256).unlink, missing_ok=True)
+
     async def read(self, sha256: str) -> bytes:
         return await asyncio.to_thread(self.path(sha256).read_bytes)
 

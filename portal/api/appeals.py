@@ -24,7 +24,7 @@ from portal.services.appeals_journal import (
 )
 from portal.services.reference import Kind
 from portal.web.appeals import appeal_id, deps_of, draft_from, file_response
-from portal.web.appeals_uploads import read_multipart
+from portal.web.appeals_uploads import discard_on_refusal, read_multipart
 from portal.web.auth import require_user
 from portal.web.context import CLOCK, database_of
 
@@ -324,8 +324,9 @@ async def list_my_appeals(request: web.Request, query: ListParams) -> AppealList
 async def file_appeal(request: web.Request) -> AppealDetail:
     user = await require_user(request)
     deps = deps_of(request)
-    form = await read_multipart(request, deps.store, MAX_FILES_BYTES)
-    appeal = await appeals.file_appeal(deps, user, draft_from(form.fields), form.uploads)
+    form = await read_multipart(request, deps, MAX_FILES_BYTES)
+    async with discard_on_refusal(deps, form):
+        appeal = await appeals.file_appeal(deps, user, draft_from(form.fields), form.uploads)
     return _detail(await appeals.view_appeal(deps, appeal.id, user))
 
 
@@ -566,8 +567,9 @@ async def add_comment(request: web.Request, body: CommentText) -> AppealDetail:
 async def upload_documents(request: web.Request) -> AppealDetail:
     user = await require_user(request)
     deps = deps_of(request)
-    form = await read_multipart(request, deps.store, MAX_FILES_BYTES)
-    await appeals_processing.add_documents(deps, appeal_id(request), user, form.uploads)
+    form = await read_multipart(request, deps, MAX_FILES_BYTES)
+    async with discard_on_refusal(deps, form):
+        await appeals_processing.add_documents(deps, appeal_id(request), user, form.uploads)
     return await _view(request)
 
 

@@ -162,6 +162,24 @@ async def file_appeal(
     return appeal
 
 
+async def discard_unused(deps: AppealsDeps, uploads: Sequence[Upload]) -> None:
+    """After a refused form: remove the stored files no attachment refers to, so a
+    refusal leaves nothing behind (content shared with a kept file stays)."""
+    if not uploads:
+        return
+    hashes = {u.blob.sha256 for u in uploads}
+    async with deps.db.session() as session:
+        used = set(
+            (
+                await session.execute(
+                    select(Attachment.sha256).where(Attachment.sha256.in_(hashes))
+                )
+            ).scalars()
+        )
+    for sha256 in hashes - used:
+        await deps.store.discard(sha256)
+
+
 def search_text(number: str, title: str, citizen: User, address: str) -> str:
     return " ".join((number, title, citizen.display_name, address)).lower()[:900]
 

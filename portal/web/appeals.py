@@ -20,7 +20,7 @@ from portal.services.appeals import AppealsDeps
 from portal.services.appeals_journal import Journal, journal_page
 from portal.services.reference import Kind
 from portal.web.access import allow
-from portal.web.appeals_uploads import read_multipart
+from portal.web.appeals_uploads import discard_on_refusal, read_multipart
 from portal.web.auth import require_user
 from portal.web.context import CLOCK, DATABASE, MAILER, SETTINGS, database_of
 from portal.web.forms import flash
@@ -117,9 +117,10 @@ async def submit_appeal(request: web.Request) -> web.StreamResponse:
     deps = deps_of(request)
     fields: dict[str, str] = {}
     try:
-        form = await read_multipart(request, deps.store, MAX_FILES_BYTES)
+        form = await read_multipart(request, deps, MAX_FILES_BYTES)
         fields = form.fields
-        appeal = await appeals.file_appeal(deps, user, draft_from(fields), form.uploads)
+        async with discard_on_refusal(deps, form):
+            appeal = await appeals.file_appeal(deps, user, draft_from(fields), form.uploads)
     except PortalError as error:
         # The form comes back with everything typed; only files must be chosen again.
         context = await _form_context(request, fields)

@@ -9,13 +9,14 @@ the budget is spent, without being buffered.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, web
 
 from portal.adapters.storage import CHUNK, BlobStore, UploadTooLarge
-from portal.errors import InvalidInput
-from portal.services.appeals import Upload
+from portal.errors import InvalidInput, PortalError
+from portal.services.appeals import AppealsDeps, Upload, discard_unused
 
 MAX_FIELD = 64 * 1024
 MAX_PARTS = 60
@@ -32,8 +33,9 @@ class MultipartForm:
 
 
 async def read_multipart(
-    request: web.Request, store: BlobStore, budget: int, file_field: str = "files"
+    request: web.Request, deps: AppealsDeps, budget: int, file_field: str = "files"
 ) -> MultipartForm:
+    """The form's fields and stored files; on a refusal the files stored so far go."""
     form = MultipartForm()
     if request.content_type == "application/x-www-form-urlencoded":
         # A form without files (client_max_size bounds it).
@@ -42,6 +44,27 @@ async def read_multipart(
         return form
     if not request.content_type.startswith("multipart/"):
         raise InvalidInput("Ожидается форма multipart/form-data. Expected multipart/form-data.")
+    try:
+        await _read_parts(request, deps.store, budget, file_field, form)
+    except PortalError:
+        await discard_unused(deps, form.uploads)
+        raise
+    return form
+
+
+@asynccontextmanager
+async def discard_on_refusal(deps: AppealsDeps, form: MultipartForm) -> AsyncIterator[None]:
+    """Run the use case that takes the files; if it refuses, the stored files go."""
+    try:
+        yield
+    except PortalError:
+        await discard_unused(deps, form.uploads)
+        raise
+
+
+async def _read_parts(
+    request: web.Request, store: BlobStore, budget: int, file_field: str, form: MultipartForm
+) -> None:
     reader = await request.multipart()
     parts = 0
     while True:
@@ -69,7 +92,6 @@ async def read_multipart(
             form.fields[name] = await _field(part)
         else:
             await part.release()
-    return form
 
 
 async def _finish_or_cut(request: web.Request) -> None:

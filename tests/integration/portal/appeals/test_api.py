@@ -206,7 +206,7 @@ async def _citizen(
     ("files", "text", "status", "code", "message"),
     [
         (
-            {"договор.pdf": b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + bytes(200)},
+            {"фото.png": PNG, "договор.pdf": b"MZ\x90\x00\x03\x00\x00\x00\x04\x00" + bytes(200)},
             None,
             422,
             "unsupported_file",
@@ -220,7 +220,7 @@ async def _citizen(
             "upload_too_large",
             "20 МБ",
         ),
-        ({}, "я" * 2001, 422, "invalid_input", "2000"),
+        ({"фото.png": PNG}, "я" * 2001, 422, "invalid_input", "2000"),
     ],
     ids=["executable-renamed-pdf", "empty", "over-20-mb", "text-2001"],
 )
@@ -354,3 +354,19 @@ async def test_a_200_mb_upload_is_cut_off_early(live_server: str, settings: Sett
     assert sent < 60 * 1024 * 1024, f"the client sent {sent} bytes before being cut off"
     files = [p for p in settings.uploads_dir.rglob("*") if p.is_file()]
     assert files == []
+
+
+async def test_a_refusal_keeps_files_that_other_appeals_use(
+    new_client: ClientFactory, people: dict[str, User], refs: Reference, settings: Settings
+) -> None:
+    client, h = await _citizen(new_client, "maria@example.ru")
+    kept = await client.post("/api/v1/appeals", data=appeal_form(refs, **{"a.png": PNG}), headers=h)
+    assert kept.status == 201
+    refused = await client.post(
+        "/api/v1/appeals", data=appeal_form(refs, "я" * 2001, **{"b.png": PNG}), headers=h
+    )
+    assert refused.status == 422
+    file_url = (await kept.json())["files"][0]["url"]
+    assert await (await client.get(file_url)).read() == PNG, "shared content is kept"
+    stored = [p for p in settings.uploads_dir.rglob("*") if p.is_file()]
+    assert len(stored) == 1
