@@ -87,6 +87,10 @@ class ReceptionDirectory(Protocol):
         return the hosting node either way."""
         ...
 
+    async def renew(self, reception_id: str, node_id: str) -> bool:
+        """Keep this node's claim alive; False when it was lost."""
+        ...
+
     async def release(self, reception_id: str, node_id: str) -> None: ...
     async def close(self) -> None: ...
 
@@ -122,6 +126,9 @@ class InMemoryDirectory:
     async def claim(self, reception_id: str, node_id: str) -> str:
         return self._nodes.setdefault(reception_id, node_id)
 
+    async def renew(self, reception_id: str, node_id: str) -> bool:
+        return self._nodes.get(reception_id) == node_id
+
     async def release(self, reception_id: str, node_id: str) -> None:
         if self._nodes.get(reception_id) == node_id:
             del self._nodes[reception_id]
@@ -134,14 +141,20 @@ _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
 
 
 class RedisDirectory:
     """Shared by every node: receptions, bans and the reception -> node map live in Redis."""
 
-    def __init__(self, url: str, prefix: str = "reception") -> None:
+    def __init__(self, url: str, prefix: str = "reception", claim_ttl_s: float = 30.0) -> None:
         self._redis = aioredis.from_url(url, decode_responses=True)
         self._prefix = prefix
+        self._claim_ttl_ms = int(claim_ttl_s * 1000)
+        """A crashed node's claims expire; a live node renews them (ConferenceRegistry)."""
 
     def _key(self, reception_id: str, what: str) -> str:
         return f"{self._prefix}:{reception_id}:{what}"
@@ -178,10 +191,14 @@ class RedisDirectory:
 
     async def claim(self, reception_id: str, node_id: str) -> str:
         key = self._key(reception_id, "node")
-        if await self._redis.set(key, node_id, nx=True):
+        if await self._redis.set(key, node_id, nx=True, px=self._claim_ttl_ms):
             return node_id
         owner = await self._redis.get(key)
         return str(owner) if owner else await self.claim(reception_id, node_id)
+
+    async def renew(self, reception_id: str, node_id: str) -> bool:
+        key = self._key(reception_id, "node")
+        return bool(await self._redis.eval(_RENEW, 1, key, node_id, self._claim_ttl_ms))
 
     async def release(self, reception_id: str, node_id: str) -> None:
         await self._redis.eval(_RELEASE, 1, self._key(reception_id, "node"), node_id)
@@ -190,5 +207,5 @@ class RedisDirectory:
         await self._redis.aclose()
 
 
-def directory_for(redis_url: str | None) -> ReceptionDirectory:
-    return RedisDirectory(redis_url) if redis_url else InMemoryDirectory()
+def directory_for(redis_url: str | None, claim_ttl_s: float = 30.0) -> ReceptionDirectory:
+    return RedisDirectory(redis_url, claim_ttl_s=claim_ttl_s) if redis_url else InMemoryDirectory()

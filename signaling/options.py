@@ -19,3 +19,5 @@ class SignalingOptions:
     """Lifetime of the token handed out on join, used to come back after a reload."""
     node_id: str = field(default_factory=_default_node_id)
     """This node's name in the reception -> node map."""
+    claim_ttl_s: float = 30.0
+    """How long a node's claim on a reception outlives the node (renewed every third of it)."""

@@ -36,6 +36,7 @@ class ConferenceRegistry:
         self.options = options
         self._conferences: dict[str, Conference] = {}
         self._opening = asyncio.Lock()
+        self._renewing: asyncio.Task[None] | None = None
 
     def get(self, reception_id: str) -> Conference | None:
         return self._conferences.get(reception_id)
@@ -76,8 +77,18 @@ class ConferenceRegistry:
             router = self._router_factory(f"reception-{rid}") if self._router_factory else None
             conference = Conference(reception, self.directory, self._channel, router, self.options)
             self._conferences[rid] = conference
+            if self._renewing is None:
+                self._renewing = asyncio.get_running_loop().create_task(self._renew_claims())
             log.info("conference opened", extra={"reception": rid})
             return conference
+
+    async def _renew_claims(self) -> None:
+        """Keep this node the host of its receptions; a node that dies lets them go."""
+        while True:
+            await asyncio.sleep(self.options.claim_ttl_s / 3)
+            for rid in list(self._conferences):
+                if not await self.directory.renew(rid, self.options.node_id):
+                    log.error("lost the claim on a hosted reception", extra={"reception": rid})
 
     async def end(self, conference: Conference) -> None:
         await conference.end()
@@ -90,6 +101,9 @@ class ConferenceRegistry:
             await self.directory.release(rid, self.options.node_id)
 
     async def close(self) -> None:
+        if self._renewing is not None:
+            self._renewing.cancel()
+            await asyncio.gather(self._renewing, return_exceptions=True)
         for conference in list(self._conferences.values()):
             await conference.close()
             await self.forget(conference)

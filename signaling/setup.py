@@ -42,7 +42,7 @@ def setup_signaling(
         def router_factory(name: str) -> MediaRouter:
             return Router(settings.rtc, name)
 
-    directory = directory_for(settings.redis.url)
+    directory = directory_for(settings.redis.url, opts.claim_ttl_s)
     sio = create_server(settings.redis)
     namespace = ReceptionNamespace(
         key,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 
 import pytest
 
 from config import Settings
+from signaling.directory import RedisDirectory
 from signaling.options import SignalingOptions
 from signaling.protocol import Role
 from tests.integration.signaling.conftest import GRACE_S, ClientFactory, Node, start_node
@@ -75,3 +77,39 @@ async def test_ban_is_shared_between_nodes(
     await moderator.call("remove_participant", {"participant_id": "c1"})
     other = await make_client(node_b)
     assert (await other.join(node_b.token("c1")))["error"]["code"] == "banned"
+
+
+CLAIM_TTL_S = 0.6
+
+
+@pytest.fixture
+async def short_claim_nodes(
+    redis_url: str, make_settings: Callable[..., Settings]
+) -> AsyncIterator[tuple[Node, Node]]:
+    settings = make_settings(**{"redis.url": redis_url})
+    first = await start_node(settings, SignalingOptions(node_id="a", claim_ttl_s=CLAIM_TTL_S))
+    second = await start_node(settings, SignalingOptions(node_id="b", claim_ttl_s=CLAIM_TTL_S))
+    yield first, second
+    await first.runner.cleanup()
+    await second.runner.cleanup()
+
+
+async def test_a_live_node_keeps_its_claim_a_dead_one_lets_go(
+    short_claim_nodes: tuple[Node, Node], redis_url: str, make_client: ClientFactory
+) -> None:
+    node_a, node_b = short_claim_nodes
+    await node_a.open()
+    moderator = await make_client(node_a)
+    assert (await moderator.join(node_a.token("mod", Role.MODERATOR)))["ok"]
+    await asyncio.sleep(CLAIM_TTL_S * 3)  # renewed meanwhile
+    elsewhere = await make_client(node_b)
+    assert (await elsewhere.join(node_b.token("c1")))["error"]["code"] == "wrong_node"
+
+    # A node that stops without releasing (a crash) loses the reception after the TTL.
+    directory = RedisDirectory(redis_url, claim_ttl_s=CLAIM_TTL_S)
+    assert await directory.claim("r2", "crashed") == "crashed"
+    assert await directory.claim("r2", "b") == "crashed"
+    await asyncio.sleep(CLAIM_TTL_S * 1.5)
+    assert await directory.claim("r2", "b") == "b"
+    assert not await directory.renew("r2", "crashed")
+    await directory.close()
