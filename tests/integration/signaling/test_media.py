@@ -37,7 +37,7 @@ async def peer(node: Node, make_client: ClientFactory) -> AsyncIterator[PeerFact
 
 async def still(peer: MediaPeer, publisher: str, kind: str = "video", seconds: float = 0.6) -> int:
     """Frames received over a pause long enough for anything in flight to arrive."""
-    await asyncio.sleep(0.3)
+    await asyncio.sleep(0.5)
     before = peer.frames_of(publisher, kind)
     await asyncio.sleep(seconds)
     return peer.frames_of(publisher, kind) - before

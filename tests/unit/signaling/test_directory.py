@@ -26,6 +26,8 @@ async def test_one_node_per_reception() -> None:
     directory = InMemoryDirectory()
     assert await directory.claim("1", "node-a") == "node-a"
     assert await directory.claim("1", "node-b") == "node-a"
+    assert await directory.renew("1", "node-a")
+    assert not await directory.renew("1", "node-b")
     await directory.release("1", "node-b")
     assert await directory.claim("1", "node-b") == "node-a"
     await directory.release("1", "node-a")
