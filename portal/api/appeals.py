@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Literal
 
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from portal.adapters.appeals_orm import Attachment
 from portal.api.registry import ApiRegistry
 from portal.domain.appeals import MAX_FILES_BYTES
 from portal.domain.roles import Role
@@ -197,7 +198,7 @@ def _detail(view: AppealView) -> AppealDetail:
     labels = STAFF_LABELS if view.staff else CITIZEN_LABELS
     prefix = f"/api/v1/appeals/{a.id}"
 
-    def file_info(f: Any) -> FileInfo:
+    def file_info(f: Attachment) -> FileInfo:
         return FileInfo(
             id=f.id,
             name=f.display_name,

@@ -13,7 +13,7 @@ from portal.adapters.storage import BlobStore
 from portal.domain.appeals import MAX_FILES_BYTES, MAX_TEXT, AppealDraft
 from portal.domain.profile import missing_fields
 from portal.domain.roles import Role
-from portal.domain.status import CITIZEN_LABELS, STAFF_LABELS, Status
+from portal.domain.status import CITIZEN_LABELS
 from portal.errors import InvalidInput, PortalError
 from portal.services import appeals, appeals_files, reference
 from portal.services.appeals import AppealsDeps
@@ -56,10 +56,6 @@ def _quote(name: str) -> str:
 
 def appeal_id(request: web.Request) -> int:
     return int(request.match_info["appeal_id"])
-
-
-def status_labels(staff: bool) -> dict[Status, str]:
-    return STAFF_LABELS if staff else CITIZEN_LABELS
 
 
 @allow(Role.CITIZEN)

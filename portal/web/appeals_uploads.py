@@ -28,9 +28,6 @@ class MultipartForm:
     fields: dict[str, str] = field(default_factory=dict)
     uploads: list[Upload] = field(default_factory=list)
 
-    def get(self, name: str, default: str = "") -> str:
-        return self.fields.get(name, default)
-
 
 async def read_multipart(
     request: web.Request, deps: AppealsDeps, budget: int, file_field: str = "files"
