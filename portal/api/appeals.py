@@ -10,7 +10,6 @@ from pydantic import BaseModel, Field
 
 from portal.adapters.appeals_orm import Attachment
 from portal.api.registry import ApiRegistry
-from portal.domain.appeals import MAX_FILES_BYTES
 from portal.domain.roles import Role
 from portal.domain.status import CITIZEN_LABELS, STAFF_LABELS, Status
 from portal.services import appeals, appeals_files, appeals_processing, reference
@@ -50,7 +49,7 @@ _MULTIPART_APPEAL = {
                 "files": {
                     "type": "array",
                     "items": {"type": "string", "format": "binary"},
-                    "description": "PDF, RTF, JPG, JPEG, PNG, TXT; 20 MB in total",
+                    "description": "PDF, RTF, JPG, JPEG, PNG, TXT; storage.max_upload_mb in total (20 MB)",
                 },
             },
         }
@@ -325,7 +324,7 @@ async def list_my_appeals(request: web.Request, query: ListParams) -> AppealList
 async def file_appeal(request: web.Request) -> AppealDetail:
     user = await require_user(request)
     deps = deps_of(request)
-    form = await read_multipart(request, deps, MAX_FILES_BYTES)
+    form = await read_multipart(request, deps)
     async with discard_on_refusal(deps, form):
         appeal = await appeals.file_appeal(deps, user, draft_from(form.fields), form.uploads)
     return _detail(await appeals.view_appeal(deps, appeal.id, user))
@@ -568,7 +567,7 @@ async def add_comment(request: web.Request, body: CommentText) -> AppealDetail:
 async def upload_documents(request: web.Request) -> AppealDetail:
     user = await require_user(request)
     deps = deps_of(request)
-    form = await read_multipart(request, deps, MAX_FILES_BYTES)
+    form = await read_multipart(request, deps)
     async with discard_on_refusal(deps, form):
         await appeals_processing.add_documents(deps, appeal_id(request), user, form.uploads)
     return await _view(request)

@@ -59,6 +59,8 @@ class AppealsDeps:
     clock: Clock
     mailer: MailSender | None
     public_url: str
+    max_files_bytes: int = MAX_FILES_BYTES
+    """All files of one appeal (or one upload of documents) together (storage.max_upload_mb)."""
 
     def link(self, appeal_id: int, *, staff: bool) -> str:
         return f"{self.public_url}/{'staff/' if staff else ''}appeals/{appeal_id}"
@@ -111,8 +113,9 @@ async def file_appeal(
             "Complete your profile to file an appeal."
         )
     draft = draft.validated()
-    if sum(u.blob.size for u in uploads) > MAX_FILES_BYTES:
-        raise InvalidInput("Файлы больше 20 МБ в сумме. The files exceed 20 MB in total.")
+    if sum(u.blob.size for u in uploads) > deps.max_files_bytes:
+        mb = deps.max_files_bytes // 2**20
+        raise InvalidInput(f"Файлы больше {mb} МБ в сумме. The files exceed {mb} MB in total.")
     now = deps.clock.now()
     outgoing = Outgoing()
     async with deps.db.session() as session, session.begin():

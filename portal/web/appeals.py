@@ -10,7 +10,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from portal.adapters.storage import BlobStore
-from portal.domain.appeals import MAX_FILES_BYTES, MAX_TEXT, AppealDraft
+from portal.domain.appeals import MAX_TEXT, AppealDraft
 from portal.domain.profile import missing_fields
 from portal.domain.roles import Role
 from portal.domain.status import CITIZEN_LABELS
@@ -36,7 +36,8 @@ def deps_of(request: web.Request) -> AppealsDeps:
     """Built per request so a test's clock or mailer swapped on the app is picked up."""
     app = request.app
     base = app[SETTINGS].server.public_url or str(request.url.origin())
-    return AppealsDeps(app[DATABASE], app[STORE], app[CLOCK], app[MAILER], base.rstrip("/"))
+    limit = app[SETTINGS].storage.max_upload_mb * 2**20
+    return AppealsDeps(app[DATABASE], app[STORE], app[CLOCK], app[MAILER], base.rstrip("/"), limit)
 
 
 def file_response(out: appeals_files.FileOut, *, inline: bool = False) -> web.Response:
@@ -78,7 +79,7 @@ async def _form_context(request: web.Request, values: dict[str, str]) -> dict[st
         "topics": await reference.entries(db, Kind.TOPICS, active_only=True),
         "municipalities": await reference.entries(db, Kind.MUNICIPALITIES, active_only=True),
         "max_text": MAX_TEXT,
-        "max_mb": MAX_FILES_BYTES // 1024 // 1024,
+        "max_mb": request.app[SETTINGS].storage.max_upload_mb,
         "accept": ACCEPT,
     }
 
@@ -113,7 +114,7 @@ async def submit_appeal(request: web.Request) -> web.StreamResponse:
     deps = deps_of(request)
     fields: dict[str, str] = {}
     try:
-        form = await read_multipart(request, deps, MAX_FILES_BYTES)
+        form = await read_multipart(request, deps)
         fields = form.fields
         async with discard_on_refusal(deps, form):
             appeal = await appeals.file_appeal(deps, user, draft_from(fields), form.uploads)

@@ -13,7 +13,6 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from portal.adapters.orm import User
-from portal.domain.appeals import MAX_FILES_BYTES
 from portal.domain.roles import Role
 from portal.domain.status import STAFF_LABELS
 from portal.errors import InvalidInput, PortalError
@@ -183,7 +182,7 @@ async def upload_documents(request: web.Request) -> web.StreamResponse:
     user = await require_user(request)
     deps = deps_of(request)
     try:
-        form = await read_multipart(request, deps, MAX_FILES_BYTES)
+        form = await read_multipart(request, deps)
         async with discard_on_refusal(deps, form):
             await appeals_processing.add_documents(deps, appeal_id(request), user, form.uploads)
         flash(request, "Документы загружены.")

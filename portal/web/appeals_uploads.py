@@ -30,7 +30,7 @@ class MultipartForm:
 
 
 async def read_multipart(
-    request: web.Request, deps: AppealsDeps, budget: int, file_field: str = "files"
+    request: web.Request, deps: AppealsDeps, file_field: str = "files"
 ) -> MultipartForm:
     """The form's fields and stored files; on a refusal the files stored so far go."""
     form = MultipartForm()
@@ -42,7 +42,7 @@ async def read_multipart(
     if not request.content_type.startswith("multipart/"):
         raise InvalidInput("Ожидается форма multipart/form-data. Expected multipart/form-data.")
     try:
-        await _read_parts(request, deps.store, budget, file_field, form)
+        await _read_parts(request, deps.store, deps.max_files_bytes, file_field, form)
     except PortalError:
         await discard_unused(deps, form.uploads)
         raise

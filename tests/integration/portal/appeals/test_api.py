@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -14,10 +15,13 @@ from aiohttp.test_utils import TestClient
 from pypdf import PdfReader
 
 from config import Settings
+from portal import migrate
 from portal.adapters.db import Database
 from portal.adapters.mail import list_outbox
 from portal.adapters.orm import User
 from portal.domain.roles import Role
+from portal.web.context import DATABASE
+from reception.app import create_app
 from tests.integration.portal.appeals.conftest import (
     PASSWORD,
     PDF,
@@ -370,3 +374,25 @@ async def test_a_refusal_keeps_files_that_other_appeals_use(
     assert await (await client.get(file_url)).read() == PNG, "shared content is kept"
     stored = [p for p in settings.uploads_dir.rglob("*") if p.is_file()]
     assert len(stored) == 1
+
+
+async def test_the_upload_limit_follows_the_settings(
+    make_settings: Callable[..., Settings],
+    aiohttp_client: Callable[..., Awaitable[TestClient[Any, Any]]],
+) -> None:
+    settings = make_settings(**{"storage.max_upload_mb": 1})
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    app = create_app(settings)
+    await add_user(app[DATABASE], email="maria@example.ru", roles=[Role.CITIZEN])
+    refs = await add_reference(app[DATABASE])
+    client = await aiohttp_client(app)
+    h = {"X-CSRF-Token": await api_sign_in(client, "maria@example.ru")}
+    fits = await client.post(
+        "/api/v1/appeals", data=appeal_form(refs, **{"a.pdf": PDF + bytes(900_000)}), headers=h
+    )
+    assert fits.status == 201
+    too_big = await client.post(
+        "/api/v1/appeals", data=appeal_form(refs, **{"b.pdf": PDF + bytes(1_100_000)}), headers=h
+    )
+    assert too_big.status == 413
+    assert "1 МБ" in (await too_big.json())["error"]["message"]

@@ -243,3 +243,19 @@ async def _status_and_history(db: Database, appeal_id: int) -> tuple[str, int]:
         assert appeal is not None
         assert count is not None
         return appeal.status, count
+
+
+async def test_mail_follows_the_citizens_settings(deps: AppealsDeps, outbox: Path) -> None:
+    refs, p = await setup(deps)
+    quiet = await add_user(
+        deps.db, email="quiet@example.ru", roles=[Role.CITIZEN], notify_status=False
+    )
+    appeal = await appeals.file_appeal(deps, quiet, draft(refs), [])
+    await work.add_executing(deps, appeal.id, p["officer"], refs.department, "9")
+    await work.start_work(deps, appeal.id, p["officer"])
+    await work.give_answer(deps, appeal.id, p["officer"], "Ответ")
+    assert letters(outbox, "quiet@example.ru") == [], "status mail is switched off"
+    other = await appeals.file_appeal(deps, quiet, draft(refs), [])
+    await work.extend_deadline(deps, other.id, p["officer"])
+    (told,) = letters(outbox, "quiet@example.ru")
+    assert "продлен" in told, "the extension is told whatever the settings (59-FZ)"
