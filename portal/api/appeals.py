@@ -49,7 +49,7 @@ _MULTIPART_APPEAL = {
                 "files": {
                     "type": "array",
                     "items": {"type": "string", "format": "binary"},
-                    "description": "PDF, RTF, JPG, JPEG, PNG, TXT; storage.max_upload_mb in total (20 MB)",
+                    "description": "PDF, RTF, JPG, JPEG, PNG, TXT; storage.max_upload_mb (20) MB in all",
                 },
             },
         }
