@@ -91,7 +91,8 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def _dispatch(self, event: str, sid: str, args: tuple[Any, ...]) -> Ack:
         try:
             if event not in ClientEvent.__members__.values() or event in _LIFECYCLE:
-                raise SignalingError(ErrorCode.UNKNOWN_EVENT, f"unknown event {event[:40]!r}")
+                name = str(event)[:40]
+                raise SignalingError(ErrorCode.UNKNOWN_EVENT, f"unknown event {name!r}")
             if len(args) > 1:
                 raise SignalingError(ErrorCode.INVALID_PAYLOAD, "send one payload object")
             result = await getattr(self, f"on_{event}")(sid, args[0] if args else None)
@@ -99,7 +100,7 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         except SignalingError as error:
             return error.to_wire()
         except Exception:
-            log.exception("event %s failed", event)
+            log.exception("event %s failed", str(event)[:40])
             return SignalingError(ErrorCode.INTERNAL, "the server could not do this").to_wire()
 
     # -- connection lifecycle -------------------------------------------------------------
