@@ -49,7 +49,9 @@ _MULTIPART_APPEAL = {
                 "files": {
                     "type": "array",
                     "items": {"type": "string", "format": "binary"},
-                    "description": "PDF, RTF, JPG, JPEG, PNG, TXT; storage.max_upload_mb (20) MB in all",
+                    "description": (
+                        "PDF, RTF, JPG, JPEG, PNG, TXT; storage.max_upload_mb (20) MB in all"
+                    ),
                 },
             },
         }
