@@ -83,6 +83,7 @@ EN: dict[str, str] = {
     "продлен на 30 дней": "extended by 30 days",
     "Срок рассмотрения заявки продлен на 30 дней.": "The answer deadline was extended by 30 days.",
     "КБ": "KB",
+    "Б": "B",
     "Ответ на заявку": "Answer",
     "Приложения к ответу": "Files of the answer",
     "Скачать ответ (PDF)": "Download the answer (PDF)",

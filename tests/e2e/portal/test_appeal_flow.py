@@ -142,6 +142,7 @@ async def test_appeal_from_filing_to_answer_pdf(
     officer = await browser.new_page(viewport={"width": 1100, "height": 900})
     await sign_in(officer, live_server, "officer", staff=True)
     await officer.goto(f"{live_server}/staff/appeals")
+    await officer.screenshot(path=str(artifacts / "journal.png"), full_page=True)
     assert await serious_violations(officer) == []
     row = officer.locator("table.journal tbody tr", has_text=number)
     assert "Кузнецова Елена" in await row.inner_text()
