@@ -25,6 +25,17 @@ function claimsOf(token) {
   }
 }
 
+/** The SFU's view of a participant's streams, one line per stream. */
+function serverRows(server) {
+  const rows = [];
+  for (const p of Object.values(server?.publisher?.producers ?? {})) {
+    rows.push([`SFU ← ${p.kind}`, `${p.codec}, ${p.bitrate_kbps} kbit/s, lost ${p.packets_lost}`]);
+  }
+  const sub = server?.subscriber;
+  if (sub) rows.push(["SFU →", `${sub.bitrate_kbps} kbit/s, ${JSON.stringify(sub.enforced)}`]);
+  return rows;
+}
+
 class Conference {
   constructor(token) {
     this.token = token;
@@ -100,6 +111,9 @@ class Conference {
     this.joined = true;
     this.iceServers = ack.ice_servers;
     this.hideNotice();
+    // A layout the participant chose before a reload comes back with the snapshot.
+    const { layout, default_layout: defaultLayout } = ack.snapshot;
+    this.myLayout = layout !== defaultLayout ? layout : this.myLayout;
     this.state.applySnapshot(ack.snapshot);
     document.body.dataset.role = this.state.role;
     $("console").hidden = this.state.role !== "moderator";
@@ -342,11 +356,12 @@ class Conference {
         return [dt, dd];
       }),
     );
-    if (info.server) {
-      const pre = document.createElement("pre");
-      pre.className = "server-stats";
-      pre.textContent = JSON.stringify(info.server, null, 1);
-      list.append(pre);
+    for (const [label, value] of serverRows(info.server)) {
+      const dt = document.createElement("dt");
+      dt.textContent = label;
+      const dd = document.createElement("dd");
+      dd.textContent = value;
+      list.append(dt, dd);
     }
     $("tech-name").textContent = info.name;
     $("tech-dialog").showModal();
