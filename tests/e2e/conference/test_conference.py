@@ -12,10 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiortc.rtcconfiguration import RTCBundlePolicy
 
-from config import Settings
-from sfu.peer import rtc_configuration
 from tests.e2e.conference.conftest import Person
 from tests.helpers import wait_until
 
@@ -38,13 +35,8 @@ def control(person: Person, participant_id: str, action: str, **data: str) -> An
 
 
 async def test_reception_with_host_moderator_and_two_citizens(
-    open_person: Callable[..., Any], settings: Settings, artifacts: Path
+    open_person: Callable[..., Any], artifacts: Path
 ) -> None:
-    if rtc_configuration(settings.rtc).bundlePolicy != RTCBundlePolicy.MAX_BUNDLE:
-        # aiortc's "balanced" policy leaves the second video m-line of a first offer on a
-        # transport it then discards: a citizen who joins after two publishers never gets
-        # the second one's video. The SFU must create its connections with max-bundle.
-        pytest.xfail("the SFU's peer connections do not use bundlePolicy max-bundle")
     # A citizen before the moderator is told to wait, and gets in once the moderator joins.
     early = await open_person("citizen-1")
     await early.wait_body("refusal", "moderator_absent")

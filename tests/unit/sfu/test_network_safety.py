@@ -74,3 +74,10 @@ def test_only_sfu_peer_module_creates_peer_connections() -> None:
             if re.search(r"\bRTCPeerConnection\(", path.read_text(encoding="utf-8")):
                 offenders.append(str(path.relative_to(ROOT)))
     assert offenders == []
+
+
+def test_every_m_line_shares_one_transport() -> None:
+    from aiortc.rtcconfiguration import RTCBundlePolicy
+
+    config = rtc_configuration(load_settings(environ={}).rtc)
+    assert config.bundlePolicy is RTCBundlePolicy.MAX_BUNDLE
