@@ -97,5 +97,5 @@ async def new_appeal_letters(session: AsyncSession, appeal: Appeal, link: str) -
     return [
         Letter(user.email, f"Новая заявка № {appeal.number}", text)
         for user in rows.scalars()
-        if user.email and user.has_role(Role.DEPARTMENT)
+        if user.email and user.has_role(Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL)
     ]
