@@ -12,14 +12,16 @@ demultiplexing.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 import aioice.ice
+import pylibsrtp
 from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender
 from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpReceiveParameters, RTCRtpSendParameters
-from aiortc.rtp import AnyRtcpPacket
+from aiortc.rtp import AnyRtcpPacket, is_rtcp
 
 _original_get_host_addresses: Callable[[bool, bool], list[str]] = aioice.ice.get_host_addresses
 _allowed_hosts: tuple[str, ...] = ()
@@ -215,3 +217,44 @@ def filter_rtp(dtls: RTCDtlsTransport, keep: Callable[[bytes], bool]) -> None:
             await handle(data, arrival_time_ms)
 
     dtls._handle_rtp_data = _handle_rtp_data  # type: ignore[method-assign]
+
+
+def receive_rtp_directly(dtls: RTCDtlsTransport, handler: RtpHandler) -> None:
+    """Decrypt RTP in the socket callback and hand it to `handler` at once.
+
+    aiortc queues every datagram through aioice (a STUN parse attempt, an asyncio queue and
+    a task wake-up) before the DTLS transport decrypts it; for a publisher's media that is
+    most of the SFU's fixed cost. STUN, DTLS and RTCP keep aiortc's path. Call once the ICE
+    candidates are gathered (after setLocalDescription); packets arriving before the SRTP
+    keys exist also keep aiortc's path, which `intercept_rtp` covers.
+    """
+    for protocol in dtls.transport._connection._protocols:
+        _receive_directly(protocol, dtls, handler)
+
+
+def _receive_directly(protocol: Any, dtls: RTCDtlsTransport, handler: RtpHandler) -> None:
+    original = protocol.datagram_received
+
+    def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
+        srtp = dtls._rx_srtp
+        if srtp is not None and len(data) > 12 and 127 < data[0] < 192 and not is_rtcp(data):
+            try:
+                plain = srtp.unprotect(data)
+            except pylibsrtp.Error:
+                return  # not authentic or replayed: dropped, as aiortc would
+            handler(plain, int(time.time() * 1000))
+            return
+        original(data, addr)
+
+    protocol.datagram_received = datagram_received
+
+
+def filter_sent_rtp(dtls: RTCDtlsTransport, keep: Callable[[bytes], bool]) -> None:
+    """Drop plain RTP/RTCP this transport would send when `keep` is false (induced loss)."""
+    send = dtls._send_rtp
+
+    async def _send_rtp(data: bytes) -> None:
+        if keep(data):
+            await send(data)
+
+    dtls._send_rtp = _send_rtp  # type: ignore[method-assign]

@@ -41,6 +41,7 @@ class PublisherTransport(WebRtcTransport):
         self._by_payload_type: dict[int, Producer] = {}
         self._prepared: set[RTCRtpTransceiver] = set()
         self._intercepted: set[int] = set()
+        self._direct: set[int] = set()
         self._rtcp_handles: list[tuple[RTCDtlsTransport, bridge.RtcpHandle]] = []
         self.malformed_packets = 0
         self.send_limit_bps: int | None = None
@@ -66,6 +67,11 @@ class PublisherTransport(WebRtcTransport):
                 self._intercepted.add(id(dtls))
                 bridge.intercept_rtp(dtls, self._on_rtp)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
+        for transceiver in self.pc.getTransceivers():
+            dtls = transceiver.receiver.transport
+            if id(dtls) not in self._direct:
+                self._direct.add(id(dtls))
+                bridge.receive_rtp_directly(dtls, self._on_rtp)
         return str(self.pc.localDescription.sdp)
 
     def _start_producer(

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 import av
-from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 from config.settings import RtcSettings
@@ -99,14 +99,26 @@ class ToneTrack(MediaStreamTrack):
 
 class ClientPublisher:
     def __init__(
-        self, settings: RtcSettings, participant_id: str, luma: int, noise: bool = False
+        self,
+        settings: RtcSettings,
+        participant_id: str,
+        luma: int,
+        noise: bool = False,
+        video_codec: str | None = None,
     ) -> None:
         self.participant_id = participant_id
         self.pc: RTCPeerConnection = new_peer_connection(settings)
         self.video = PatternTrack(luma, noise=noise)
         self.audio = ToneTrack()
         self.pc.addTrack(self.audio)
-        self.pc.addTrack(self.video)
+        video_sender = self.pc.addTrack(self.video)
+        if video_codec is not None:  # e.g. "video/H264": offer only that codec
+            transceiver = next(t for t in self.pc.getTransceivers() if t.sender is video_sender)
+            capabilities = RTCRtpSender.getCapabilities("video")
+            assert capabilities is not None
+            transceiver.setCodecPreferences(
+                [c for c in capabilities.codecs if c.mimeType in (video_codec, "video/rtx")]
+            )
 
     async def publish(self, router: Router) -> None:
         transport = await router.add_publisher(self.participant_id)
@@ -228,9 +240,13 @@ class Clients:
         self._made: list[ClientPublisher | ClientSubscriber] = []
 
     async def publisher(
-        self, participant_id: str, luma: int = 200, noise: bool = False
+        self,
+        participant_id: str,
+        luma: int = 200,
+        noise: bool = False,
+        video_codec: str | None = None,
     ) -> ClientPublisher:
-        client = ClientPublisher(self._settings, participant_id, luma, noise)
+        client = ClientPublisher(self._settings, participant_id, luma, noise, video_codec)
         self._made.append(client)
         await client.publish(self._router)
         return client

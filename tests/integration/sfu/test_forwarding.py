@@ -60,3 +60,19 @@ async def test_late_subscriber_starts_at_a_requested_key_frame(
     assert track.first_at - joined < 1.5
     assert producer.keyframe_requests > requests_before
     assert producer.keyframes > keyframes_before
+
+
+async def test_h264_is_forwarded_when_the_publisher_offers_it(
+    router: Router, clients: Clients
+) -> None:
+    await clients.publisher("alice", luma=120, video_codec="video/H264")
+    router.set_on_air("alice", True)
+    bob = await clients.subscriber("bob")
+    await wait_until(lambda: bob.frames_of("alice", "video") >= 20, timeout=15, message="H.264")
+    producer = next(p for p in router.producers() if p.kind == "video")
+    assert producer.codec.mime_type.lower() == "video/h264"
+    assert producer.keyframes >= 1  # IDR recognised: the consumer could start
+    video = bob.track_of("alice", "video")
+    assert video is not None
+    assert video.luma is not None
+    assert abs(video.luma - 120) < 10

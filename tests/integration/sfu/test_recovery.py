@@ -10,7 +10,7 @@ import pytest
 from aiortc import RTCPeerConnection
 
 from sfu import MediaKind, Router
-from sfu.aiortc_bridge import filter_rtp
+from sfu.aiortc_bridge import filter_rtp, filter_sent_rtp
 from tests.helpers import wait_until
 from tests.integration.sfu.peers import Clients
 
@@ -56,13 +56,12 @@ async def test_loss_towards_a_subscriber_is_repaired_from_the_consumer_history(
 async def test_loss_from_the_publisher_is_asked_for_again_upstream(
     router: Router, clients: Clients
 ) -> None:
-    await clients.publisher("speaker")
+    speaker = await clients.publisher("speaker")
     router.set_on_air("speaker", True)
     listener = await clients.subscriber("listener")
     await wait_until(lambda: listener.frames_of("speaker", "video") >= 3, timeout=10)
-    publisher_pc = router.publishers["speaker"].pc
-    dtls = publisher_pc.getTransceivers()[0].receiver.transport
-    filter_rtp(dtls, every_nth_video_packet(10, vp8_payload_types(publisher_pc)))
+    dtls = speaker.pc.getTransceivers()[0].sender.transport
+    filter_sent_rtp(dtls, every_nth_video_packet(10, vp8_payload_types(speaker.pc)))
     producer = next(p for p in router.producers() if p.kind is MediaKind.VIDEO)
     start = listener.frames_of("speaker", "video")
     await wait_until(lambda: producer.retransmissions >= 5, timeout=10, message="RTX upstream")

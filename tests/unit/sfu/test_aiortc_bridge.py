@@ -79,6 +79,17 @@ HOOKS: dict[str, Callable[[], bool]] = {
         in source(aioice.ice.Connection.sendto)
         and "self.transport.sendto(data, addr)" in source(aioice.ice.StunProtocol.send_data)
     ),
+    "receive_rtp_directly: aioice protocols of _connection._protocols get datagrams; "
+    "DTLS decrypts SRTP with _rx_srtp": lambda: (
+        params(aioice.ice.StunProtocol.datagram_received) == ["self", "data", "addr"]
+        and "self._protocols += host_protocols"
+        in source(aioice.ice.Connection.get_component_candidates)
+        and "self._rx_srtp.unprotect(data)" in source(RTCDtlsTransport._recv_next)
+    ),
+    "filter_sent_rtp: everything sent goes through DTLS _send_rtp(data)": lambda: (
+        params(RTCDtlsTransport._send_rtp) == ["self", "data"]
+        and "await self.transport._send_rtp(" in source(RTCRtpSender._run_rtp)
+    ),
     "on_keyframe_request: PLI/FIR reach sender._send_keyframe()": lambda: (
         "self._send_keyframe()" in source(RTCRtpSender._handle_rtcp_packet)
     ),
