@@ -12,6 +12,7 @@ from config.settings import (
     SecretsSettings,
     ServerSettings,
     Settings,
+    SignalingSettings,
     StorageSettings,
 )
 
@@ -27,6 +28,7 @@ __all__ = [
     "SecretsSettings",
     "ServerSettings",
     "Settings",
+    "SignalingSettings",
     "StorageSettings",
     "env_keys",
     "load_settings",

@@ -170,6 +170,17 @@ class OidcSettings(Section):
         return self
 
 
+class SignalingSettings(Section):
+    reconnect_grace_s: float = Field(default=30.0, gt=0, le=600)
+    """How long a dropped participant keeps its place, floor and mutes."""
+    session_ttl_s: float = Field(default=8 * 3600, gt=0)
+    """Lifetime of the rejoin token handed out on join (used after a page reload)."""
+    claim_ttl_s: float = Field(default=30.0, ge=3, le=600)
+    """How long a node's claim on a reception outlives the node (renewed every third of it)."""
+    node_id: str | None = None
+    """This node's name in the reception -> node map; default host name and process id."""
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "text"] = "json"
@@ -188,6 +199,7 @@ class Settings(Section):
     mail: MailSettings = MailSettings()
     secrets: SecretsSettings = SecretsSettings()
     oidc: OidcSettings = OidcSettings()
+    signaling: SignalingSettings = SignalingSettings()
     logging: LoggingSettings = LoggingSettings()
 
     @property

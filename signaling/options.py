@@ -6,6 +6,8 @@ import os
 import socket
 from dataclasses import dataclass, field
 
+from config.settings import SignalingSettings
+
 
 def _default_node_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
@@ -21,3 +23,12 @@ class SignalingOptions:
     """This node's name in the reception -> node map."""
     claim_ttl_s: float = 30.0
     """How long a node's claim on a reception outlives the node (renewed every third of it)."""
+
+
+def options_from(settings: SignalingSettings) -> SignalingOptions:
+    return SignalingOptions(
+        reconnect_grace_s=settings.reconnect_grace_s,
+        session_ttl_s=settings.session_ttl_s,
+        node_id=settings.node_id or _default_node_id(),
+        claim_ttl_s=settings.claim_ttl_s,
+    )

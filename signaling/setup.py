@@ -13,7 +13,7 @@ from signaling import devpage
 from signaling.directory import directory_for
 from signaling.media import MediaRouter, RouterFactory
 from signaling.namespace import ReceptionNamespace
-from signaling.options import SignalingOptions
+from signaling.options import SignalingOptions, options_from
 from signaling.registry import ConferenceRegistry
 from signaling.server import attach, create_server
 
@@ -36,7 +36,7 @@ def setup_signaling(
     if token_key is None:
         raise ValueError("secrets.token_key must be set before the signaling starts")
     key = token_key.get_secret_value()
-    opts = options or SignalingOptions()
+    opts = options or options_from(settings.signaling)
     if router_factory is None:
 
         def router_factory(name: str) -> MediaRouter:
