@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 
 from aiortc import RTCPeerConnection
@@ -22,7 +23,7 @@ TICK_S = 1.0
 ConnectionStateListener = Callable[[str, Role, str], None]
 
 
-class WebRtcTransport:
+class WebRtcTransport(ABC):
     """Owns the peer connection and a once-a-second task; `close()` is idempotent."""
 
     role: Role
@@ -61,11 +62,13 @@ class WebRtcTransport:
             except Exception:  # a report must never stop the reports that follow
                 self._log.exception("periodic work failed")
 
+    @abstractmethod
     def tick(self) -> None:
-        raise NotImplementedError
+        """Once a second: reports, bitrates, caps."""
 
+    @abstractmethod
     def _close_media(self) -> None:
-        raise NotImplementedError
+        """Stop producers or consumers and unhook them from aiortc."""
 
     async def close(self) -> None:
         if self.closed:
