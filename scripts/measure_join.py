@@ -35,20 +35,8 @@ sys.path.insert(0, str(ROOT))
 from config import load_settings  # noqa: E402
 from config.secrets import with_secrets  # noqa: E402
 from reception.app import create_app  # noqa: E402
+from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-sandbox",
-]
 POLL_S = 0.005
 TIMEOUT_S = 20.0
 
