@@ -1,6 +1,6 @@
 """The settings tree. Every section is a frozen model that rejects unknown keys.
 
-Components receive only their own section (ARCHITECTURE.md, convention 6), so the
+Components receive only their own section (docs/architecture.md, conventions), so the
 models here are the single description of what can be configured.
 """
 
@@ -11,7 +11,15 @@ import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    IPvAnyNetwork,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 
 class Section(BaseModel):
@@ -37,6 +45,8 @@ class ServerSettings(Section):
     roles: list[Literal["portal", "media", "transcoder"]] = ["portal", "media", "transcoder"]
     """What this node runs: all three in the embedded default."""
     shutdown_timeout_s: float = Field(default=5.0, gt=0)
+    trusted_proxies: list[IPvAnyNetwork] = []
+    """Reverse proxies whose X-Forwarded-For names the client; empty: trust no header."""
 
     @field_validator("public_url")
     @classmethod
