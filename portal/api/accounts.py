@@ -29,6 +29,7 @@ from portal.services.staff import StaffForm, list_staff, parse_roles, save_staff
 from portal.web import human_check
 from portal.web.accounts import HUMAN_CHECK_ERROR
 from portal.web.auth import require_user, sign_in, sign_out
+from portal.web.client_address import client_address
 from portal.web.context import clock_of, database_of, link_key_of, mailer_of, settings_of
 from portal.web.forms import absolute
 
@@ -247,7 +248,7 @@ async def _login(request: web.Request, body: Credentials, staff: bool) -> Sessio
         database_of(request),
         body.login,
         body.password,
-        request.remote or "unknown",
+        client_address(request),
         clock_of(request).now(),
         staff=staff,
     )

@@ -12,6 +12,7 @@ from portal.services.links import LinkPurpose, make_link_token
 from portal.web import human_check
 from portal.web.access import PUBLIC, SIGNED_IN, allow
 from portal.web.auth import sign_in, sign_out
+from portal.web.client_address import client_address
 from portal.web.context import clock_of, database_of, link_key_of, mailer_of, settings_of
 from portal.web.forms import absolute, checked, flash, render, safe_next, text
 
@@ -110,7 +111,7 @@ async def _login(request: web.Request, staff: bool) -> web.StreamResponse:
             database_of(request),
             identifier,
             password,
-            request.remote or "unknown",
+            client_address(request),
             clock_of(request).now(),
             staff=staff,
         )
