@@ -17,6 +17,7 @@ from portal.domain.password_rule import password_problems
 from portal.domain.roles import Role
 from portal.domain.snils import format_snils, is_valid_snils, normalize_snils
 from portal.errors import Conflict, FormErrors, InvalidInput, NotFound
+from portal.services.appeals import refresh_search_text
 from portal.services.links import LinkPurpose, link_matches, link_user_id
 
 NAME_MAX = 100
@@ -189,8 +190,11 @@ async def update_profile(db: Database, user_id: int, form: ProfileForm, today: d
             raise NotFound("Учетная запись не найдена.")
         if phone and phone != user.phone and await _phone_taken(session, phone, user_id):
             raise FormErrors({"phone": ["Этот номер телефона уже зарегистрирован."]})
+        old_name = user.display_name
         user.surname, user.name = form.surname.strip(), form.name.strip()
         user.patronymic = form.patronymic.strip()
+        if user.display_name != old_name:
+            await refresh_search_text(session, user)
         user.birth_date = born
         user.phone = phone
         user.postal_index = index

@@ -187,6 +187,14 @@ def search_text(number: str, title: str, citizen: User, address: str) -> str:
     return " ".join((number, title, citizen.display_name, address)).lower()[:900]
 
 
+async def refresh_search_text(session: AsyncSession, citizen: User) -> None:
+    """Rewrite the stored search text of the citizen's appeals after their name changed,
+    in the caller's transaction, so the journal never finds them by the old name."""
+    appeals = await session.execute(select(Appeal).where(Appeal.citizen_id == citizen.id))
+    for appeal in appeals.scalars():
+        appeal.search_text = search_text(appeal.number, appeal.title, citizen, appeal.address)
+
+
 def new_attachment(
     appeal_id: int, upload: Upload, who: User, now: datetime, *, by_staff: bool
 ) -> Attachment:
