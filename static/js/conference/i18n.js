@@ -20,6 +20,8 @@ const EN = {
   "Во весь экран": "Full screen",
   "Компактно": "Compact",
   "Громкость": "Level",
+  "Нажмите, чтобы включить звук": "Click to turn the sound on",
+  "Браузер не позволяет выбрать динамики": "This browser cannot choose the speakers",
   "Вкл./Выкл. звук": "Sound on/off",
   "Вкл./Выкл. видео": "Video on/off",
   "Показать/скрыть панель": "Show/hide panel",

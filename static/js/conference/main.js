@@ -8,7 +8,8 @@ import { CLOSE_REASONS, MAY_REJOIN, REFUSALS } from "./messages.js";
 import { renderParticipants } from "./participants.js";
 import { DeviceSettings } from "./settings.js";
 import { Signaling } from "./signaling.js";
-import { AudioSinks, Stage } from "./stage.js";
+import { RemoteSound } from "./sound.js";
+import { Stage } from "./stage.js";
 import { RoomState } from "./state.js";
 
 const REPORT_INTERVAL_MS = 2000;
@@ -44,7 +45,7 @@ class Conference {
     this.state = new RoomState();
     this.local = new LocalMedia();
     this.stage = new Stage($("stage"));
-    this.sinks = new AudioSinks($("audio-sinks"));
+    this.sound = new RemoteSound($("audio-sinks"), $("sound-unlock"));
     this.publisher = null;
     this.subscriber = null;
     this.iceServers = [];
@@ -212,8 +213,8 @@ class Conference {
     $("toggle-mic").addEventListener("click", () => this.selfMute("audio"));
     $("toggle-video").addEventListener("click", () => this.selfMute("video"));
     $("toggle-sound").addEventListener("click", (event) => {
-      this.sinks.enabled = !this.sinks.enabled;
-      event.currentTarget.setAttribute("aria-pressed", String(this.sinks.enabled));
+      this.sound.enabled = !this.sound.enabled;
+      event.currentTarget.setAttribute("aria-pressed", String(this.sound.enabled));
       this.render();
     });
     $("toggle-panel").addEventListener("click", (event) => {
@@ -247,7 +248,7 @@ class Conference {
         meter: $("mic-meter"),
         apply: $("settings-apply"),
       },
-      { onApply: (choice) => this.applyDevices(choice) },
+      { onApply: (choice) => this.applyDevices(choice), audioContext: this.sound.context },
     );
   }
 
@@ -277,7 +278,7 @@ class Conference {
       this.#applySelfMutes();
       await this.publisher?.replace(stream);
     }
-    if (speakerId !== undefined) await this.sinks.setSink(speakerId);
+    if (speakerId !== undefined) await this.sound.setSink(speakerId);
   }
 
   // -- the moderator console -------------------------------------------------------------
@@ -374,7 +375,7 @@ class Conference {
     const me = state.self;
     this.stage.setLayout(this.myLayout ?? state.defaultLayout);
     this.stage.render(state, this.subscriber);
-    this.sinks.render(state, this.subscriber);
+    this.sound.render(state, this.subscriber);
     renderParticipants($("participant-list"), state, { moderator: state.role === "moderator" });
     for (const el of document.querySelectorAll("button.layout")) {
       el.setAttribute("aria-pressed", String(el.dataset.layout === this.stage.layout));

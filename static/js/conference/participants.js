@@ -108,7 +108,7 @@ function controls(p, state) {
     const range = document.createElement("input");
     range.type = "range";
     range.min = "-20";
-    range.max = "6";
+    range.max = "20";
     range.step = "1";
     range.value = String(p.gain_db);
     range.dataset.action = "set_mic_level";

@@ -1,12 +1,17 @@
 // «Настройки»: camera, microphone and speaker choice, with a preview and a level meter.
 
+import { t } from "./i18n.js";
+import { SPEAKER_CHOICE } from "./sound.js";
+
 export class DeviceSettings {
-  constructor(elements, { onApply }) {
+  /** `audioContext`: the page's one context, shared with the remote sound. */
+  constructor(elements, { onApply, audioContext }) {
     this.el = elements;
     this.onApply = onApply;
+    this.audioContext = audioContext;
     this.previewStream = null;
     this.meterTimer = null;
-    this.audioContext = null;
+    this.meterSource = null;
     elements.panel.addEventListener("toggle", () => {
       if (elements.panel.open) this.open();
       else this.close();
@@ -27,7 +32,10 @@ export class DeviceSettings {
     fill(this.el.camera, devices.filter((d) => d.kind === "videoinput"));
     fill(this.el.microphone, devices.filter((d) => d.kind === "audioinput"));
     fill(this.el.speaker, devices.filter((d) => d.kind === "audiooutput"));
-    this.el.speaker.disabled = !("setSinkId" in HTMLMediaElement.prototype);
+    // Sound plays through WebAudio: without AudioContext.setSinkId (Firefox, Safari) it goes
+    // to the system's default output.
+    this.el.speaker.disabled = !SPEAKER_CHOICE;
+    this.el.speaker.title = SPEAKER_CHOICE ? "" : t("Браузер не позволяет выбрать динамики");
     await this.preview();
   }
 
@@ -48,10 +56,9 @@ export class DeviceSettings {
   /** The microphone level meter: RMS of the live signal, ten times a second. */
   meter(stream) {
     if (!stream.getAudioTracks().length) return;
-    this.audioContext ??= new AudioContext();
-    const analyser = this.audioContext.createAnalyser();
-    analyser.fftSize = 512;
-    this.audioContext.createMediaStreamSource(stream).connect(analyser);
+    const analyser = new AnalyserNode(this.audioContext, { fftSize: 512 });
+    this.meterSource = new MediaStreamAudioSourceNode(this.audioContext, { mediaStream: stream });
+    this.meterSource.connect(analyser);
     const samples = new Float32Array(analyser.fftSize);
     this.meterTimer = setInterval(() => {
       analyser.getFloatTimeDomainData(samples);
@@ -62,6 +69,8 @@ export class DeviceSettings {
 
   stopPreview() {
     clearInterval(this.meterTimer);
+    this.meterSource?.disconnect();
+    this.meterSource = null;
     for (const track of this.previewStream?.getTracks() ?? []) track.stop();
     this.previewStream = null;
   }

@@ -71,57 +71,11 @@ export class Stage {
     const video = document.createElement("video");
     video.autoplay = true;
     video.playsInline = true;
-    video.muted = true; // sound plays through the audio sinks, with the moderator's level
+    video.muted = true; // sound plays through RemoteSound, at the moderator's level
     const caption = document.createElement("figcaption");
     caption.className = "tile-name";
     tile.append(video, caption);
     this.tiles.set(id, tile);
     return tile;
-  }
-}
-
-/** Remote sound: one element per audio track, at the level the moderator set. */
-export class AudioSinks {
-  constructor(root) {
-    this.root = root;
-    this.elements = new Map(); // track id -> audio element
-    this.enabled = true;
-    this.sinkId = "";
-  }
-
-  render(state, subscriber) {
-    const wanted = new Map();
-    for (const [mid, owner] of subscriber?.owners ?? []) {
-      const track = subscriber.tracks.get(mid);
-      if (track && owner.kind === "audio") wanted.set(track.id, { track, owner });
-    }
-    for (const [id, element] of this.elements) {
-      if (!wanted.has(id)) {
-        element.remove();
-        this.elements.delete(id);
-      }
-    }
-    for (const [id, { track, owner }] of wanted) {
-      let element = this.elements.get(id);
-      if (!element) {
-        element = document.createElement("audio");
-        element.autoplay = true;
-        element.srcObject = new MediaStream([track]);
-        if (this.sinkId && element.setSinkId) element.setSinkId(this.sinkId).catch(() => {});
-        this.root.appendChild(element);
-        this.elements.set(id, element);
-      }
-      const person = state.participants.get(owner.participant_id);
-      // Browsers cannot amplify an element: levels above 0 dB play at full volume.
-      element.volume = Math.min(1, 10 ** ((person?.gain_db ?? 0) / 20));
-      element.muted = !this.enabled;
-    }
-  }
-
-  async setSink(sinkId) {
-    this.sinkId = sinkId;
-    for (const element of this.elements.values()) {
-      if (element.setSinkId) await element.setSinkId(sinkId).catch(() => {});
-    }
   }
 }

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import math
+import struct
+import wave
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiohttp import ClientSession
 
 from config import Settings
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import unavailable
 from tests.helpers import wait_until
+
+TONE_HZ = 400
+TONE_RATE = 48_000
+TONE_PEAK = 0.1  # −20 dBFS: +20 dB of gain at a receiver still does not clip
 
 
 @pytest.fixture
@@ -52,6 +62,14 @@ class Person:
         await self.page.wait_for_selector(selector, state="attached", timeout=timeout * 1000)
 
 
+def control(person: Person, participant_id: str, action: str, **data: str) -> Any:
+    """A moderator console control beside a participant's name."""
+    extra = "".join(f'[data-{key}="{value}"]' for key, value in data.items())
+    return person.page.locator(
+        f'#participant-list li[data-id="{participant_id}"] [data-action="{action}"]{extra}'
+    )
+
+
 @pytest.fixture
 async def demo_links(live_server: str) -> dict[str, str]:
     """Join links for every demo person, from the development page's JSON."""
@@ -68,9 +86,11 @@ async def open_person(
 ) -> AsyncIterator[Callable[..., Any]]:
     contexts: list[Any] = []
 
-    async def open_as(user_id: str) -> Person:
+    async def open_as(user_id: str, *, init_script: str | None = None) -> Person:
         context = await browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
         contexts.append(context)
+        if init_script:
+            await context.add_init_script(init_script)
         page = await context.new_page()
         page.on("dialog", lambda dialog: dialog.accept())
         await page.goto(demo_links[user_id])
@@ -79,3 +99,39 @@ async def open_person(
     yield open_as
     for context in contexts:
         await context.close()
+
+
+@pytest.fixture
+def tone_wav(tmp_path: Path) -> Path:
+    """Two seconds of a steady sine, a whole number of periods so the looped file has no seam."""
+    path = tmp_path / "tone.wav"
+    samples = [
+        round(32767 * TONE_PEAK * math.sin(2 * math.pi * TONE_HZ * n / TONE_RATE))
+        for n in range(2 * TONE_RATE)
+    ]
+    with wave.open(str(path), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(TONE_RATE)
+        out.writeframes(struct.pack(f"<{len(samples)}h", *samples))
+    return path
+
+
+@pytest.fixture
+async def tone_browser(tone_wav: Path) -> AsyncIterator[Any]:
+    """Chromium whose fake microphone plays the tone.
+
+    Its autoplay policy is the default one (document user activation required): a page's
+    AudioContext stays suspended until the visitor clicks or presses a key.
+    """
+    from playwright.async_api import async_playwright
+
+    if not Path(CHROMIUM).exists():
+        unavailable(f"Chromium at {CHROMIUM}")
+    args = [*CHROMIUM_ARGS, f"--use-file-for-fake-audio-capture={tone_wav}"]
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=args)
+        try:
+            yield launched
+        finally:
+            await launched.close()

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conference.conftest import Person
+from tests.e2e.conference.conftest import Person, control
 from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
@@ -25,13 +25,6 @@ async def frozen(person: Person, publisher: str, seconds: float = 1.5) -> int:
     before = await person.frames_from(publisher)
     await asyncio.sleep(seconds)
     return await person.frames_from(publisher) - before
-
-
-def control(person: Person, participant_id: str, action: str, **data: str) -> Any:
-    extra = "".join(f'[data-{key}="{value}"]' for key, value in data.items())
-    return person.page.locator(
-        f'#participant-list li[data-id="{participant_id}"] [data-action="{action}"]{extra}'
-    )
 
 
 async def test_reception_with_host_moderator_and_two_citizens(
