@@ -21,7 +21,7 @@ import pylibsrtp
 from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender
 from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpReceiveParameters, RTCRtpSendParameters
-from aiortc.rtp import AnyRtcpPacket, is_rtcp
+from aiortc.rtp import AnyRtcpPacket
 
 _original_get_host_addresses: Callable[[bool, bool], list[str]] = aioice.ice.get_host_addresses
 _allowed_hosts: tuple[str, ...] = ()
@@ -227,24 +227,56 @@ def receive_rtp_directly(dtls: RTCDtlsTransport, handler: RtpHandler) -> None:
     most of the SFU's fixed cost. STUN, DTLS and RTCP keep aiortc's path. Call once the ICE
     candidates are gathered (after setLocalDescription); packets arriving before the SRTP
     keys exist also keep aiortc's path, which `intercept_rtp` covers.
+
+    A video frame arrives as a burst of datagrams, and asyncio reads one per turn of the
+    event loop (a poll, a callback handle, a context switch into it); the socket is
+    drained here instead, up to DRAIN_LIMIT datagrams per wake-up.
     """
     for protocol in dtls.transport._connection._protocols:
         _receive_directly(protocol, dtls, handler)
 
 
+DRAIN_LIMIT = 64
+"""Datagrams read per readiness event at most, so one busy socket cannot starve the loop."""
+
+
 def _receive_directly(protocol: Any, dtls: RTCDtlsTransport, handler: RtpHandler) -> None:
     original = protocol.datagram_received
+    transport = protocol.transport
+    sock = transport._sock
+    max_size = transport.max_size
 
-    def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
-        srtp = dtls._rx_srtp
-        if srtp is not None and len(data) > 12 and 127 < data[0] < 192 and not is_rtcp(data):
+    def dispatch(data: bytes, addr: tuple[Any, ...]) -> None:
+        session = dtls._rx_srtp
+        # SRTP only: version 2 (first byte 128..191), not RTCP (types 192..208 where RTP has
+        # M + PT)
+        if (
+            session is not None
+            and len(data) > 12
+            and 127 < data[0] < 192
+            and not 191 < data[1] < 209
+        ):
             try:
-                plain = srtp.unprotect(data)
+                plain = session.unprotect(data)
             except pylibsrtp.Error:
                 return  # not authentic or replayed: dropped, as aiortc would
             handler(plain, int(time.time() * 1000))
             return
         original(data, addr)
+
+    def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
+        dispatch(data, addr)
+        for _ in range(DRAIN_LIMIT):
+            if transport.is_closing():
+                return
+            try:
+                data, addr = sock.recvfrom(max_size)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # what asyncio's own read would do with it
+                protocol.error_received(exc)
+                return
+            dispatch(data, addr)
 
     protocol.datagram_received = datagram_received
 

@@ -7,9 +7,11 @@ here with that name instead of silently forwarding nothing.
 from __future__ import annotations
 
 import asyncio
+import asyncio.selector_events
 import importlib.metadata
 import inspect
 from collections.abc import Callable
+from typing import Any
 
 import aioice.ice
 import pytest
@@ -86,6 +88,12 @@ HOOKS: dict[str, Callable[[], bool]] = {
         in source(aioice.ice.Connection.get_component_candidates)
         and "self._rx_srtp.unprotect(data)" in source(RTCDtlsTransport._recv_next)
     ),
+    "receive_rtp_directly: asyncio reads one datagram per readiness from _sock": lambda: (
+        "self._sock.recvfrom(self.max_size)"
+        in source(
+            asyncio.selector_events._SelectorDatagramTransport._read_ready  # type: ignore[attr-defined]
+        )
+    ),
     "filter_sent_rtp: everything sent goes through DTLS _send_rtp(data)": lambda: (
         params(RTCDtlsTransport._send_rtp) == ["self", "data"]
         and "await self.transport._send_rtp(" in source(RTCRtpSender._run_rtp)
@@ -129,3 +137,42 @@ async def test_rtp_output_sends_on_a_live_connection_and_refuses_otherwise() -> 
         await answerer.close()
     assert send(b"\x80\x60" + bytes(10)) is False  # closed
     await asyncio.sleep(0)
+
+
+async def test_receive_rtp_directly_drains_a_burst_in_one_wakeup() -> None:
+    """Packets queued together are read and decrypted in one callback, in order."""
+    settings = RtcSettings(host_addresses=["127.0.0.1"])
+    offerer, answerer = new_peer_connection(settings), new_peer_connection(settings)
+    got: list[bytes] = []
+    callbacks = 0
+    try:
+        offerer.addTransceiver("audio", direction="sendonly")
+        await offerer.setLocalDescription(await offerer.createOffer())
+        await answerer.setRemoteDescription(offerer.localDescription)
+        await answerer.setLocalDescription(await answerer.createAnswer())
+        receiving = answerer.getTransceivers()[0].receiver.transport
+        bridge.receive_rtp_directly(receiving, lambda data, arrival: got.append(data))
+        for protocol in receiving.transport._connection._protocols:
+            drain = protocol.datagram_received
+
+            def counted(data: bytes, addr: tuple[object, ...], drain: Any = drain) -> None:
+                nonlocal callbacks
+                callbacks += 1
+                drain(data, addr)
+
+            protocol.datagram_received = counted  # type: ignore[method-assign,assignment]
+        sending = offerer.getTransceivers()[0].sender.transport
+        send = bridge.rtp_output(sending)
+        await offerer.setRemoteDescription(answerer.localDescription)
+        await wait_until(lambda: receiving._state is DtlsState.CONNECTED, timeout=10)
+        await wait_until(lambda: sending._state is DtlsState.CONNECTED, timeout=10)
+        burst = [b"\x80\x60" + seq.to_bytes(2, "big") + bytes(8) + b"payload" for seq in range(20)]
+        callbacks = 0
+        for packet in burst:  # synchronous: all queued before the receiving side reads
+            assert send(packet)
+        await wait_until(lambda: len(got) >= len(burst), timeout=3)
+        assert got == burst
+        assert callbacks <= 2  # one wake-up (a consent check may add one)
+    finally:
+        await offerer.close()
+        await answerer.close()
