@@ -13,6 +13,9 @@ import { Stage } from "./stage.js";
 import { RoomState } from "./state.js";
 
 const REPORT_INTERVAL_MS = 2000;
+/** How long a media connection may hear nothing at all before we rejoin. Well inside the
+ *  server's grace period (30 s), and longer than a short Wi-Fi hiccup. */
+const DISCONNECTED_PATIENCE_MS = 4000;
 const $ = (id) => document.getElementById(id);
 
 /** The claims of a join token (not verified here: the server does that). */
@@ -77,7 +80,12 @@ class Conference {
       if (this.joined) this.notice("Восстановление соединения…");
       if (reason === "io server disconnect") s.socket.connect();
     });
-    s.on("participant", (record) => this.state.upsert(record));
+    s.on("participant", (record) => {
+      this.state.upsert(record);
+      // The SFU reported our media connection failed and dropped it: our socket lives on,
+      // so nothing else would bring the media back.
+      if (record.id === this.state.me && record.presence === "reconnecting") this.#restart();
+    });
     s.on("participant_left", ({ id }) => this.state.remove(id));
     s.on("room", (fields) => this.state.applyRoom(fields));
     s.on("subscriber_offer", (offer) => this.subscriber?.answer(offer));
@@ -149,10 +157,19 @@ class Conference {
     document.body.dataset.ready = "true";
   }
 
-  /** An ICE failure (network change) restarts the whole join with fresh connections. */
+  /** An ICE failure, or a path silent for a few seconds (network change), restarts the
+   *  whole join with fresh connections. */
   #watch(pc) {
+    let patience = null;
     pc.addEventListener("connectionstatechange", () => {
+      clearTimeout(patience);
       if (pc.connectionState === "failed") this.#restart();
+      if (pc.connectionState === "disconnected") {
+        // A closed connection fires no event: the check keeps a replaced one from acting.
+        patience = setTimeout(() => {
+          if (pc.connectionState === "disconnected") this.#restart();
+        }, DISCONNECTED_PATIENCE_MS);
+      }
     });
   }
 

@@ -1,0 +1,164 @@
+"""Reconnection after the media path breaks while the signaling socket lives on.
+
+The server's end of a citizen's publishing connection goes silent (its UDP socket stops
+reading, its sends are dropped): to the browser this is a network path that died, as on a
+network change, with no reload and no socket drop. The page must notice, rejoin within the
+grace period, and come back on air with the moderator's mute still in force.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+from urllib.parse import unquote
+
+import pytest
+from aiohttp import web
+
+from config import Settings
+from portal import migrate
+from reception.app import create_app
+from signaling.setup import SIGNALING
+from tests.e2e.conference.conftest import Person, control
+from tests.helpers import wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
+
+
+@pytest.fixture
+async def node(settings: Settings) -> AsyncIterator[tuple[str, web.Application]]:
+    """The whole node, as `live_server` runs it, with its application at hand."""
+    await asyncio.to_thread(migrate.upgrade, settings.database_url)
+    app = create_app(settings)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    yield f"http://127.0.0.1:{runner.addresses[0][1]}", app
+    await runner.cleanup()
+
+
+@pytest.fixture
+def live_server(node: tuple[str, web.Application]) -> str:
+    return node[0]
+
+
+def reception_of(link: str) -> str:
+    """The reception id from a join link's token claims (docs/protocol.md, «Join tokens»)."""
+    token = unquote(link.split("#token=", 1)[1])
+    body = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    return str(claims["r"])
+
+
+def break_path(pc: Any) -> None:
+    """Nothing reaches this server-side connection and nothing leaves it any more."""
+    connection = pc.getTransceivers()[0].receiver.transport.transport._connection
+    for protocol in connection._protocols:
+        protocol.transport.pause_reading()
+        protocol.send_stun = lambda message, addr: None
+
+        async def send_nothing(data: bytes, addr: tuple[str, int]) -> None:
+            return None
+
+        protocol.send_data = send_nothing
+
+
+async def presence_is(person: Person, participant_id: str, value: str) -> bool:
+    return bool(
+        await person.page.evaluate(
+            "([id, value]) => window.conference.state.participants.get(id)?.presence === value",
+            [participant_id, value],
+        )
+    )
+
+
+async def test_broken_media_path_rejoins_keeping_floor_and_mutes(
+    open_person: Callable[..., Any],
+    node: tuple[str, web.Application],
+    demo_links: dict[str, str],
+) -> None:
+    moderator = await open_person("moderator")
+    await moderator.wait_body("ready", "true")
+    citizen = await open_person("citizen-1")
+    await citizen.wait_body("ready", "true")
+    listener = await open_person("citizen-2")
+    await listener.wait_body("ready", "true")
+
+    await control(moderator, "citizen-1", "set_floor").click()
+    await citizen.wait_body("on-air", "true")
+    await control(moderator, "citizen-1", "mute", kind="audio").click()
+    await citizen.page.wait_for_selector("#toggle-mic.by-moderator:disabled")
+    await listener.wait_frames("citizen-1")
+
+    conference = node[1][SIGNALING].registry.get(reception_of(demo_links["citizen-1"]))
+    assert conference is not None
+    router = conference.router
+    assert router is not None
+    old_publisher = router.publishers["citizen-1"]
+    break_path(old_publisher.pc)
+
+    # The page notices the silence and rejoins: the socket reconnects, media start anew.
+    # Chromium calls a silent path "disconnected" after some unanswered checks (~7 s here);
+    # the page then waits DISCONNECTED_PATIENCE_MS (4 s) before it rejoins.
+    broken = time.monotonic()
+    await wait_until(
+        lambda: republished(router, "citizen-1", old_publisher),
+        timeout=30,
+        interval=0.1,
+        message="citizen-1 publishes anew",
+    )
+    print(f"path broken: published anew after {time.monotonic() - broken:.1f} s")
+    await back_on_air(moderator, citizen, listener)
+
+    # The SFU reports the new connection failed (ICE consent lost) and the server drops it
+    # while the socket lives on: told it is "reconnecting", the page rejoins at once.
+    # (Without that, the closed connection alone would take the page ~10 s to notice.)
+    dropped = router.publishers["citizen-1"]
+    await conference.drop("citizen-1")
+    started = time.monotonic()
+    await wait_until(
+        lambda: republished(router, "citizen-1", dropped),
+        timeout=5,
+        interval=0.1,
+        message="citizen-1 publishes again after the server dropped its media",
+    )
+    print(f"media dropped by the server: published anew after {time.monotonic() - started:.1f} s")
+    await back_on_air(moderator, citizen, listener)
+
+
+def republished(router: Any, participant_id: str, old: Any) -> bool:
+    """A publisher connection other than `old` exists and is connected."""
+    publisher = router.publishers.get(participant_id)
+    return publisher not in (None, old) and publisher.connection_state == "connected"
+
+
+async def back_on_air(moderator: Person, citizen: Person, listener: Person) -> None:
+    """Connected, on air, still muted by the moderator, and seen by the other citizen."""
+    await citizen.wait_body("on-air", "true")
+    await citizen.page.wait_for_selector("#toggle-mic.by-moderator:disabled")
+    await wait_until(
+        lambda: presence_is(moderator, "citizen-1", "connected"),
+        timeout=10,
+        message="the moderator sees citizen-1 connected",
+    )
+    assert "Звук отключен модератором" in await listener.page.inner_text(
+        '#participant-list li[data-id="citizen-1"]'
+    )
+    await wait_until(
+        lambda: decoding(listener, "citizen-1"),
+        timeout=20,
+        interval=0.2,
+        message="the listener decodes citizen-1 again",
+    )
+
+
+async def decoding(person: Person, participant_id: str) -> bool:
+    """Frames from the participant are being decoded right now (not before a rejoin)."""
+    before = await person.frames_from(participant_id)
+    await asyncio.sleep(0.5)
+    return await person.frames_from(participant_id) > before + 3
