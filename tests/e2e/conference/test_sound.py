@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -111,7 +112,7 @@ async def heard_at(moderator: Person, listener: Person, gain_db: int, window_s: 
 
 
 async def test_moderator_level_raises_and_lowers_what_a_listener_hears(
-    cast: dict[str, Person],
+    cast: dict[str, Person], artifacts: Path
 ) -> None:
     moderator, host, observer = cast["moderator"], cast["host"], cast["observer"]
     settings = await host.page.evaluate("window.conference.local.track('audio').getSettings()")
@@ -129,6 +130,7 @@ async def test_moderator_level_raises_and_lowers_what_a_listener_hears(
         message="the observer receives the host's audio track",
     )
     assert blocked == {"context": "suspended", "unlock_shown": True}
+    await observer.page.screenshot(path=str(artifacts / "sound-blocked.png"))
     await observer.page.click("#sound-unlock")
     await observer.page.wait_for_selector("#sound-unlock", state="hidden", timeout=5000)
     assert await observer.page.evaluate("window.conference.sound.context.state") == "running"
