@@ -1,13 +1,29 @@
-"""Named portal errors; they become HTTP errors in one place (portal.web.errors)."""
+"""Named portal errors; they become HTTP errors in one place (portal.web.errors).
+
+Each carries its message in Russian and in English (`text`); the place that answers picks
+the request's language. `str(error)` and `message` are the English wording, for logs,
+tracebacks and the command line.
+"""
+
+from __future__ import annotations
+
+from portal.text import Text
+
+FieldErrors = dict[str, list[Text]]
+"""A form's problems: field name -> its messages."""
 
 
 class PortalError(Exception):
     code = "portal_error"
     status = 400
 
-    def __init__(self, message: str) -> None:
-        self.message = message
-        super().__init__(message)
+    def __init__(self, message: str, *, en: str) -> None:
+        self.text = Text(message, en)
+        super().__init__(en)
+
+    @property
+    def message(self) -> str:
+        return self.text.en
 
 
 class NotFound(PortalError):
@@ -48,14 +64,18 @@ class TooManyAttempts(PortalError):
     code = "too_many_attempts"
     status = 429
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, en: str, retry_after: int) -> None:
+        super().__init__(message, en=en)
         self.retry_after = retry_after
 
 
 class FormErrors(InvalidInput):
     """Field-by-field problems of a submitted form; `fields` maps a field to its messages."""
 
-    def __init__(self, fields: dict[str, list[str]]) -> None:
+    def __init__(self, fields: FieldErrors) -> None:
         self.fields = fields
-        super().__init__(" ".join(m for messages in fields.values() for m in messages))
+        found = [m for messages in fields.values() for m in messages]
+        super().__init__(" ".join(m.ru for m in found), en=" ".join(m.en for m in found))
+
+    def fields_in(self, lang: str) -> dict[str, list[str]]:
+        return {field: [m.in_language(lang) for m in ms] for field, ms in self.fields.items()}

@@ -126,7 +126,7 @@ class BlobStore:
 
     def path(self, sha256: str) -> Path:
         if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
-            raise InvalidInput("malformed file reference")
+            raise InvalidInput("Неверная ссылка на файл.", en="Malformed file reference.")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     async def put_stream(self, chunks: AsyncIterator[bytes], budget: int) -> StoredBlob:
@@ -146,8 +146,8 @@ class BlobStore:
                 size += len(chunk)
                 if size > budget:
                     raise UploadTooLarge(
-                        f"Файлы больше {_mb(budget)} МБ в сумме. "
-                        f"The files exceed {_mb(budget)} MB in total."
+                        f"Файлы больше {_mb(budget)} МБ в сумме.",
+                        en=f"The files exceed {_mb(budget)} MB in total.",
                     )
                 if len(head) < _HEAD:
                     head += chunk[: _HEAD - len(head)]
@@ -157,12 +157,12 @@ class BlobStore:
             probe.feed(b"", final=True)
             await asyncio.to_thread(handle.close)
             if size == 0:
-                raise EmptyFile("Файл пустой. The file is empty.")
+                raise EmptyFile("Файл пустой.", en="The file is empty.")
             kind = sniff(head) or (None if probe.binary else FileKind.TXT)
             if kind is None:
                 raise UnsupportedFile(
-                    "Допустимы только файлы PDF, RTF, JPG, JPEG, PNG и TXT. "
-                    "Only PDF, RTF, JPG, JPEG, PNG and TXT files are accepted."
+                    "Допустимы только файлы PDF, RTF, JPG, JPEG, PNG и TXT.",
+                    en="Only PDF, RTF, JPG, JPEG, PNG and TXT files are accepted.",
                 )
             blob = StoredBlob(digest.hexdigest(), size, kind)
             await asyncio.to_thread(self._settle, temp, self.path(blob.sha256))

@@ -32,6 +32,7 @@ from portal.web.auth import require_user, sign_in, sign_out
 from portal.web.client_address import client_address
 from portal.web.context import clock_of, database_of, link_key_of, mailer_of, settings_of
 from portal.web.forms import absolute
+from portal.web.i18n import language_of
 
 api = ApiRegistry()
 ACCOUNTS = ["accounts"]
@@ -103,7 +104,7 @@ class ProfileOut(ProfileIn):
     id: int
     email: str | None
     complete: bool = Field(description="A citizen may file an appeal only when true.")
-    missing: list[str]
+    missing: list[str] = Field(description="Labels of what is missing, in the answer's language.")
     consent_at: datetime | None
     notify_status: bool
     notify_invitation: bool
@@ -154,7 +155,7 @@ class Outbox(BaseModel):
     items: list[OutboxMailOut]
 
 
-def _profile(user: User) -> ProfileOut:
+def _profile(user: User, lang: str) -> ProfileOut:
     return ProfileOut(
         id=user.id,
         email=user.email,
@@ -173,7 +174,7 @@ def _profile(user: User) -> ProfileOut:
         flat=user.flat,
         snils=user.snils or "",
         complete=not missing_fields(user),
-        missing=missing_fields(user),
+        missing=[label.in_language(lang) for label in missing_fields(user)],
         consent_at=user.consent_at,
         notify_status=user.notify_status,
         notify_invitation=user.notify_invitation,
@@ -341,7 +342,7 @@ async def password_reset_confirm(request: web.Request, body: ResetConfirmIn) -> 
     roles=(Role.CITIZEN,),
 )
 async def get_profile(request: web.Request) -> ProfileOut:
-    return _profile(await require_user(request))
+    return _profile(await require_user(request), language_of(request))
 
 
 @api.route(
@@ -359,7 +360,7 @@ async def put_profile(request: web.Request, body: ProfileIn) -> ProfileOut:
     values["birth_date"] = body.birth_date.isoformat() if body.birth_date else ""
     today = clock_of(request).now().date()
     updated = await update_profile(database_of(request), user.id, ProfileForm(**values), today)
-    return _profile(updated)
+    return _profile(updated, language_of(request))
 
 
 @api.route(
@@ -379,7 +380,7 @@ async def put_notifications(request: web.Request, body: NotificationsIn) -> Prof
         status=body.notify_status,
         invitation=body.notify_invitation,
     )
-    return _profile(updated)
+    return _profile(updated, language_of(request))
 
 
 @api.route(

@@ -72,23 +72,27 @@ class ApiRoute:
         return self.handler.__name__
 
 
-def _validation_message(exc: ValidationError) -> str:
+def _invalid(exc: ValidationError) -> InvalidInput:
+    """What failed validation, field by field, in the validator's (English) words."""
     parts = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err["loc"]) or "body"
         parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)
+    details = "; ".join(parts)
+    return InvalidInput(f"Неверные данные запроса: {details}", en=f"Invalid request: {details}")
 
 
 async def _read_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
     try:
         raw = await request.json() if request.can_read_body else {}
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidInput("Тело запроса должно быть JSON-объектом.") from None
+        raise InvalidInput(
+            "Тело запроса должно быть JSON-объектом.", en="The request body must be a JSON object."
+        ) from None
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        raise InvalidInput(_validation_message(exc)) from None
+        raise _invalid(exc) from None
 
 
 def _read_query(request: web.Request, model: type[BaseModel]) -> BaseModel:
@@ -99,7 +103,7 @@ def _read_query(request: web.Request, model: type[BaseModel]) -> BaseModel:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInput(_validation_message(exc)) from None
+        raise _invalid(exc) from None
 
 
 class ApiRegistry:

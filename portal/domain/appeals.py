@@ -34,26 +34,27 @@ class AppealDraft:
         title, address, text = self.title.strip(), self.address.strip(), self.text.strip()
         if not self.consent:
             raise InvalidInput(
-                "Нужно согласие на обработку персональных данных. "
-                "Consent to personal-data processing is required."
+                "Нужно согласие на обработку персональных данных.",
+                en="Consent to personal-data processing is required.",
             )
         if not text:
-            raise InvalidInput("Введите текст вопроса. The question text is required.")
+            raise InvalidInput("Введите текст вопроса.", en="The question text is required.")
         if len(text) > MAX_TEXT:
             raise InvalidInput(
-                f"Текст вопроса длиннее {MAX_TEXT} символов ({len(text)}). "
-                f"The question is longer than {MAX_TEXT} characters ({len(text)})."
+                f"Текст вопроса длиннее {MAX_TEXT} символов ({len(text)}).",
+                en=f"The question is longer than {MAX_TEXT} characters ({len(text)}).",
             )
         if not title:
-            raise InvalidInput("Введите заголовок. The title is required.")
+            raise InvalidInput("Введите заголовок.", en="The title is required.")
         if len(title) > MAX_TITLE:
             raise InvalidInput(
-                f"Заголовок длиннее {MAX_TITLE} символов. The title is over {MAX_TITLE} characters."
+                f"Заголовок длиннее {MAX_TITLE} символов.",
+                en=f"The title is over {MAX_TITLE} characters.",
             )
         if len(address) > MAX_ADDRESS:
             raise InvalidInput(
-                f"Адрес длиннее {MAX_ADDRESS} символов. "
-                f"The address is over {MAX_ADDRESS} characters."
+                f"Адрес длиннее {MAX_ADDRESS} символов.",
+                en=f"The address is over {MAX_ADDRESS} characters.",
             )
         return AppealDraft(self.topic_id, self.municipality_id, title, address, text, consent=True)
 

@@ -5,19 +5,20 @@ from __future__ import annotations
 from typing import Protocol
 
 from portal.domain.snils import is_valid_snils
+from portal.text import Text
 
-REQUIRED_FIELDS: dict[str, str] = {
-    "surname": "Фамилия",
-    "name": "Имя",
-    "email": "Электронная почта",
-    "phone": "Мобильный телефон",
-    "birth_date": "Дата рождения",
-    "postal_index": "Индекс",
-    "region": "Регион",
-    "city": "Населенный пункт",
-    "street": "Улица",
-    "house": "Дом",
-    "snils": "СНИЛС",
+REQUIRED_FIELDS: dict[str, Text] = {
+    "surname": Text("Фамилия", "Surname"),
+    "name": Text("Имя", "Name"),
+    "email": Text("Электронная почта", "E-mail"),
+    "phone": Text("Мобильный телефон", "Mobile phone"),
+    "birth_date": Text("Дата рождения", "Date of birth"),
+    "postal_index": Text("Индекс", "Postal code"),
+    "region": Text("Регион", "Region"),
+    "city": Text("Населенный пункт", "City or town"),
+    "street": Text("Улица", "Street"),
+    "house": Text("Дом", "House"),
+    "snils": Text("СНИЛС", "SNILS"),
 }
 """Field -> its label; district, building, flat and patronymic may be empty."""
 
@@ -40,7 +41,7 @@ class ProfileLike(Protocol):
     def birth_date(self) -> object: ...
 
 
-def missing_fields(user: ProfileLike) -> list[str]:
+def missing_fields(user: ProfileLike) -> list[Text]:
     """Labels of what is still missing or invalid, in form order."""
     missing = [
         label

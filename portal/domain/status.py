@@ -128,8 +128,8 @@ class ForbiddenTransition(PortalError):
         self.source, self.target = source, target
         super().__init__(
             f"Нельзя перевести заявку из статуса «{STAFF_LABELS[source]}» "
-            f"в статус «{STAFF_LABELS[target]}». "
-            f"An appeal cannot go from {source.value!r} to {target.value!r}."
+            f"в статус «{STAFF_LABELS[target]}».",
+            en=f"An appeal cannot go from status {source.value!r} to {target.value!r}.",
         )
 
 
@@ -139,11 +139,11 @@ class TransitionNotAllowed(PortalError):
     code = "transition_not_allowed"
     status = 403
 
-    def __init__(self, rule_label: str, source: Status, target: Status) -> None:
-        self.source, self.target = source, target
+    def __init__(self, rule: Rule) -> None:
+        self.source, self.target = rule.source, rule.target
         super().__init__(
-            f"Действие «{rule_label}» вам недоступно. "
-            f"You may not move this appeal from {source.value!r} to {target.value!r}."
+            f"Действие «{rule.label}» вам недоступно.",
+            en=f"The action {rule.action!r} is not available to you.",
         )
 
 
@@ -156,7 +156,7 @@ def check(source: Status, target: Status, actors: Iterable[Actor]) -> Rule:
     for rule in rules:
         if rule.actor in held:
             return rule
-    raise TransitionNotAllowed(rules[0].label, source, target)
+    raise TransitionNotAllowed(rules[0])
 
 
 def available(source: Status, actors: Iterable[Actor]) -> list[Rule]:

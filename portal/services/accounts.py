@@ -13,14 +13,22 @@ from portal.adapters.db import Database
 from portal.adapters.orm import User
 from portal.adapters.passwords import hash_password
 from portal.domain.contacts import is_valid_email, normalize_email, normalize_phone
-from portal.domain.password_rule import password_problems
+from portal.domain.password_rule import PASSWORDS_DIFFER, password_problems
 from portal.domain.roles import Role
 from portal.domain.snils import format_snils, is_valid_snils, normalize_snils
 from portal.errors import Conflict, FormErrors, InvalidInput, NotFound
 from portal.services.appeals import refresh_search_text
 from portal.services.links import LinkPurpose, link_matches, link_user_id
+from portal.text import Text
 
 NAME_MAX = 100
+PHONE_HINT = Text(
+    "Укажите номер мобильного телефона, например +7 912 345-67-89.",
+    "Enter a mobile phone number, for example +7 912 345-67-89.",
+)
+PHONE_TAKEN = Text(
+    "Этот номер телефона уже зарегистрирован.", "This phone number is already registered."
+)
 
 
 @dataclass(frozen=True)
@@ -35,31 +43,43 @@ class Registration:
     consent: bool
 
 
-def _name_problems(errors: dict[str, list[str]], field: str, value: str, required: bool) -> None:
+def _name_problems(errors: dict[str, list[Text]], field: str, value: str, required: bool) -> None:
     if required and not value:
-        errors.setdefault(field, []).append("Заполните это поле.")
+        errors.setdefault(field, []).append(Text("Заполните это поле.", "Fill in this field."))
     elif len(value) > NAME_MAX:
-        errors.setdefault(field, []).append("Не более 100 символов.")
+        errors.setdefault(field, []).append(
+            Text("Не более 100 символов.", "At most 100 characters.")
+        )
 
 
 def validate_registration(form: Registration) -> tuple[str, str]:
     """Check every field; returns the normalised (email, phone) or raises FormErrors."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Text]] = {}
     _name_problems(errors, "surname", form.surname, True)
     _name_problems(errors, "name", form.name, True)
     _name_problems(errors, "patronymic", form.patronymic, False)
     email = normalize_email(form.email)
     if not is_valid_email(email):
-        errors["email"] = ["Укажите адрес электронной почты, например ivanov@mail.ru."]
+        errors["email"] = [
+            Text(
+                "Укажите адрес электронной почты, например ivanov@mail.ru.",
+                "Enter an e-mail address, for example ivanov@mail.ru.",
+            )
+        ]
     phone = normalize_phone(form.phone)
     if phone is None:
-        errors["phone"] = ["Укажите номер мобильного телефона, например +7 912 345-67-89."]
+        errors["phone"] = [PHONE_HINT]
     if problems := password_problems(form.password):
         errors["password"] = problems
     elif form.password != form.password_again:
-        errors["password_again"] = ["Пароли не совпадают."]
+        errors["password_again"] = [PASSWORDS_DIFFER]
     if not form.consent:
-        errors["consent"] = ["Необходимо согласие на обработку персональных данных."]
+        errors["consent"] = [
+            Text(
+                "Необходимо согласие на обработку персональных данных.",
+                "Consent to personal data processing is required.",
+            )
+        ]
     if errors:
         raise FormErrors(errors)
     assert phone is not None
@@ -76,14 +96,21 @@ async def register_citizen(db: Database, form: Registration, now: datetime) -> U
         ).scalar_one_or_none()
         if existing is not None and (existing.is_active or existing.login is not None):
             raise FormErrors(
-                {"email": ["Этот адрес уже зарегистрирован. Войдите или сбросьте пароль."]}
+                {
+                    "email": [
+                        Text(
+                            "Этот адрес уже зарегистрирован. Войдите или сбросьте пароль.",
+                            "This address is already registered. Sign in or reset the password.",
+                        )
+                    ]
+                }
             )
         phone_owner = (
             await session.execute(select(User).where(User.phone == phone))
         ).scalar_one_or_none()
         if phone_owner is not None and phone_owner is not existing:
             if phone_owner.is_active:
-                raise FormErrors({"phone": ["Этот номер телефона уже зарегистрирован."]})
+                raise FormErrors({"phone": [PHONE_TAKEN]})
             phone_owner.phone = None
             await session.flush()
         user = existing or User(roles=[Role.CITIZEN.value])
@@ -105,7 +132,9 @@ async def activate_account(db: Database, key: str, token: str, now: datetime) ->
     uid = link_user_id(key, LinkPurpose.ACTIVATE, token, now)
     problem = InvalidInput(
         "Ссылка активации недействительна или устарела (она действует 3 дня). "
-        "Зарегистрируйтесь заново."
+        "Зарегистрируйтесь заново.",
+        en="The activation link is invalid or has expired (it is valid for 3 days). "
+        "Register again.",
     )
     if uid is None:
         raise problem
@@ -146,16 +175,20 @@ _ADDRESS_LIMITS = {
 }
 
 
-def _parse_birth_date(value: str, today: date, errors: dict[str, list[str]]) -> date | None:
+def _parse_birth_date(value: str, today: date, errors: dict[str, list[Text]]) -> date | None:
     if not value:
         return None
     try:
         born = date.fromisoformat(value)
     except ValueError:
-        errors["birth_date"] = ["Укажите дату в формате ГГГГ-ММ-ДД."]
+        errors["birth_date"] = [
+            Text("Укажите дату в формате ГГГГ-ММ-ДД.", "Enter the date as YYYY-MM-DD.")
+        ]
         return None
     if not date(1900, 1, 1) <= born <= today:
-        errors["birth_date"] = ["Дата рождения вне допустимого диапазона."]
+        errors["birth_date"] = [
+            Text("Дата рождения вне допустимого диапазона.", "The date of birth is out of range.")
+        ]
         return None
     return born
 
@@ -165,31 +198,36 @@ async def update_profile(db: Database, user_id: int, form: ProfileForm, today: d
 
     Fields may stay empty (completeness is checked when an appeal is filed), but what is
     filled must be well-formed."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[Text]] = {}
     _name_problems(errors, "surname", form.surname.strip(), True)
     _name_problems(errors, "name", form.name.strip(), True)
     _name_problems(errors, "patronymic", form.patronymic.strip(), False)
     born = _parse_birth_date(form.birth_date.strip(), today, errors)
     phone = normalize_phone(form.phone) if form.phone.strip() else None
     if form.phone.strip() and phone is None:
-        errors["phone"] = ["Укажите номер мобильного телефона, например +7 912 345-67-89."]
+        errors["phone"] = [PHONE_HINT]
     index = form.postal_index.strip()
     if index and not (index.isdigit() and len(index) == 6):
-        errors["postal_index"] = ["Индекс — 6 цифр."]
+        errors["postal_index"] = [Text("Индекс — 6 цифр.", "A postal code has 6 digits.")]
     snils = form.snils.strip()
     if snils and not is_valid_snils(snils):
-        errors["snils"] = ["СНИЛС указан неверно: проверьте цифры (контрольное число не сходится)."]
+        errors["snils"] = [
+            Text(
+                "СНИЛС указан неверно: проверьте цифры (контрольное число не сходится).",
+                "The SNILS is wrong: check the digits (the check number does not match).",
+            )
+        ]
     for field, limit in _ADDRESS_LIMITS.items():
         if len(getattr(form, field).strip()) > limit:
-            errors[field] = ["Слишком длинное значение."]
+            errors[field] = [Text("Слишком длинное значение.", "The value is too long.")]
     if errors:
         raise FormErrors(errors)
     async with db.session() as session, session.begin():
         user = await session.get(User, user_id)
         if user is None:
-            raise NotFound("Учетная запись не найдена.")
+            raise NotFound("Учетная запись не найдена.", en="Account not found.")
         if phone and phone != user.phone and await _phone_taken(session, phone, user_id):
-            raise FormErrors({"phone": ["Этот номер телефона уже зарегистрирован."]})
+            raise FormErrors({"phone": [PHONE_TAKEN]})
         old_name = user.display_name
         user.surname, user.name = form.surname.strip(), form.name.strip()
         user.patronymic = form.patronymic.strip()
@@ -216,7 +254,7 @@ async def update_notifications(
     async with db.session() as session, session.begin():
         user = await session.get(User, user_id)
         if user is None:
-            raise NotFound("Учетная запись не найдена.")
+            raise NotFound("Учетная запись не найдена.", en="Account not found.")
         user.notify_status = status
         user.notify_invitation = invitation
         if new_appeals is not None and user.is_staff:
@@ -228,16 +266,20 @@ async def create_admin(db: Database, login: str, password: str, email: str | Non
     """Create the first administrator (or another one); refuses a taken login or e-mail."""
     login = login.strip()
     if not login:
-        raise InvalidInput("login must not be empty")
+        raise InvalidInput("Укажите логин.", en="The login must not be empty.")
     if password_problems(password):
         raise InvalidInput(
-            "password must be at least 8 characters long with lower- and upper-case letters "
-            "and digits"
+            "Пароль должен содержать не менее 8 символов, строчные и заглавные буквы и цифры.",
+            en="The password must be at least 8 characters long with lower- and upper-case "
+            "letters and digits.",
         )
     async with db.session() as session, session.begin():
         clash = or_(User.login == login, User.email == email) if email else User.login == login
         if (await session.execute(select(User.id).where(clash))).first():
-            raise Conflict(f"an account with login {login!r} or this e-mail already exists")
+            raise Conflict(
+                f"Учетная запись с логином «{login}» или этим адресом уже есть.",
+                en=f"An account with login {login!r} or this e-mail already exists.",
+            )
         user = User(
             login=login,
             email=email,

@@ -87,7 +87,7 @@ async def load_appeal(session: AsyncSession, appeal_id: int, viewer: User) -> Ap
     )
     appeal = (await session.execute(query)).scalar_one_or_none()
     if appeal is None or not (appeal.citizen_id == viewer.id or is_appeal_staff(viewer)):
-        raise NotFound(f"Заявка не найдена. Appeal {appeal_id} not found.")
+        raise NotFound("Заявка не найдена.", en=f"Appeal {appeal_id} not found.")
     return appeal
 
 
@@ -105,27 +105,30 @@ async def file_appeal(
 ) -> Appeal:
     """Register a citizen's appeal: status «Новая», a number, the 30-day deadline."""
     if not citizen.has_role(Role.CITIZEN):
-        raise Forbidden("Подавать заявки могут только граждане. Only citizens file appeals.")
+        raise Forbidden("Подавать заявки могут только граждане.", en="Only citizens file appeals.")
     missing = missing_fields(citizen)
     if missing:
         raise InvalidInput(
-            "Заполните профиль, чтобы подать заявку: " + ", ".join(missing) + ". "
-            "Complete your profile to file an appeal."
+            "Заполните профиль, чтобы подать заявку: " + ", ".join(m.ru for m in missing) + ".",
+            en="Complete your profile to file an appeal: " + ", ".join(m.en for m in missing) + ".",
         )
     draft = draft.validated()
     if sum(u.blob.size for u in uploads) > deps.max_files_bytes:
         mb = deps.max_files_bytes // 2**20
-        raise InvalidInput(f"Файлы больше {mb} МБ в сумме. The files exceed {mb} MB in total.")
+        raise InvalidInput(
+            f"Файлы больше {mb} МБ в сумме.", en=f"The files exceed {mb} MB in total."
+        )
     now = deps.clock.now()
     outgoing = Outgoing()
     async with deps.db.session() as session, session.begin():
         topic = await session.get(Topic, draft.topic_id)
         municipality = await session.get(Municipality, draft.municipality_id)
         if topic is None or not topic.is_active:
-            raise InvalidInput("Выберите тему из списка. Choose a topic from the list.")
+            raise InvalidInput("Выберите тему из списка.", en="Choose a topic from the list.")
         if municipality is None or not municipality.is_active:
             raise InvalidInput(
-                "Выберите муниципальное образование из списка. Choose a municipality."
+                "Выберите муниципальное образование из списка.",
+                en="Choose a municipality from the list.",
             )
         appeal = Appeal(
             number=f"n{uuid.uuid4().hex[:16]}",
@@ -215,7 +218,10 @@ async def withdraw(deps: AppealsDeps, appeal_id: int, citizen: User, comment: st
     async with deps.db.session() as session, session.begin():
         appeal = await load_appeal(session, appeal_id, citizen)
         if appeal.citizen_id != citizen.id:
-            raise Forbidden("Отозвать заявку может только ее автор. Only the author withdraws.")
+            raise Forbidden(
+                "Отозвать заявку может только ее автор.",
+                en="Only the author may withdraw the appeal.",
+            )
         await change_status(
             session,
             appeal,

@@ -48,7 +48,7 @@ async def open_file(deps: AppealsDeps, appeal_id: int, file_id: int, viewer: Use
         staff = is_appeal_staff(viewer) and appeal.citizen_id != viewer.id
         answered = appeal.status == Status.ANSWERED.value
         if item is None or item.appeal_id != appeal.id or not _visible(item, staff, answered):
-            raise NotFound("Файл не найден. File not found.")
+            raise NotFound("Файл не найден.", en="File not found.")
         if staff:
             await record_access(session, viewer, appeal.citizen_id, f"file of {appeal.number}")
     data = await deps.store.read(item.sha256)
@@ -68,7 +68,7 @@ async def archive(deps: AppealsDeps, appeal_id: int, staff: User) -> FileOut:
     async with deps.db.session() as session, session.begin():
         appeal = await load_appeal(session, appeal_id, staff)
         if not is_appeal_staff(staff):
-            raise NotFound("Заявка не найдена. Appeal not found.")
+            raise NotFound("Заявка не найдена.", en="Appeal not found.")
         await record_access(session, staff, appeal.citizen_id, f"archive of {appeal.number}")
     buffer = io.BytesIO()
     used: set[str] = set()
@@ -88,7 +88,7 @@ async def appeal_pdf(deps: AppealsDeps, appeal_id: int, staff: User) -> FileOut:
     async with deps.db.session() as session, session.begin():
         appeal = await load_appeal(session, appeal_id, staff)
         if not is_appeal_staff(staff):
-            raise NotFound("Заявка не найдена. Appeal not found.")
+            raise NotFound("Заявка не найдена.", en="Appeal not found.")
         await record_access(session, staff, appeal.citizen_id, f"pdf of {appeal.number}")
         executing = (
             await session.execute(
@@ -138,7 +138,7 @@ async def answer_pdf(deps: AppealsDeps, appeal_id: int, viewer: User) -> FileOut
             await session.execute(select(Answer).where(Answer.appeal_id == appeal.id))
         ).scalar_one_or_none()
         if answer is None:
-            raise NotFound("Ответа на заявку еще нет. The appeal has no answer yet.")
+            raise NotFound("Ответа на заявку еще нет.", en="The appeal has no answer yet.")
     attached = [f for f in await _files(deps, appeal) if f.by_staff and f.attach_to_answer]
     embedded = [
         pdf.EmbeddedFile(

@@ -38,7 +38,9 @@ MAX_ANSWER = 20000
 
 def _require(user: User, *roles: Role) -> None:
     if not user.has_role(*roles):
-        raise Forbidden("Недостаточно прав для этого действия. Not allowed for your role.")
+        raise Forbidden(
+            "Недостаточно прав для этого действия.", en="You are not allowed to do this."
+        )
 
 
 async def _editable_work(session: AsyncSession, appeal_id: int, officer: User) -> Appeal:
@@ -46,8 +48,8 @@ async def _editable_work(session: AsyncSession, appeal_id: int, officer: User) -
     appeal = await load_appeal(session, appeal_id, officer)
     if Status(appeal.status) not in (Status.NEW, Status.IN_WORK):
         raise Conflict(
-            "Блок «Работа с заявкой» доступен только для новых заявок и заявок в работе. "
-            "The work block is read-only in this status."
+            "Блок «Работа с заявкой» доступен только для новых заявок и заявок в работе.",
+            en="The work block is read-only in this status.",
         )
     return appeal
 
@@ -57,14 +59,20 @@ async def add_executing(
 ) -> None:
     sed_number = sed_number.strip()
     if not sed_number:
-        raise InvalidInput("Укажите номер в СЭД «Дело». The document-system number is required.")
+        raise InvalidInput(
+            "Укажите номер в СЭД «Дело».", en="The document-system number is required."
+        )
     if len(sed_number) > 100:
-        raise InvalidInput("Номер в СЭД слишком длинный. The number is too long.")
+        raise InvalidInput(
+            "Номер в СЭД слишком длинный.", en="The document-system number is too long."
+        )
     async with deps.db.session() as session, session.begin():
         appeal = await _editable_work(session, appeal_id, officer)
         department = await session.get(Department, department_id)
         if department is None or not department.is_active:
-            raise InvalidInput("Выберите ведомство из списка. Choose a department.")
+            raise InvalidInput(
+                "Выберите ведомство из списка.", en="Choose a department from the list."
+            )
         row = (
             await session.execute(
                 select(ExecutingDepartment).where(
@@ -93,7 +101,7 @@ async def remove_executing(
         appeal = await _editable_work(session, appeal_id, officer)
         row = await session.get(ExecutingDepartment, executing_id)
         if row is None or row.appeal_id != appeal.id:
-            raise NotFound("Исполнитель не найден. Executing department not found.")
+            raise NotFound("Исполнитель не найден.", en="Executing department not found.")
         await session.delete(row)
 
 
@@ -106,8 +114,8 @@ async def start_work(deps: AppealsDeps, appeal_id: int, officer: User, comment: 
         )
         if not count:
             raise InvalidInput(
-                "Добавьте хотя бы одно ведомство-исполнитель с номером в СЭД «Дело». "
-                "Add at least one executing department with its document-system number."
+                "Добавьте хотя бы одно ведомство-исполнитель с номером в СЭД «Дело».",
+                en="Add at least one executing department with its document-system number.",
             )
         outgoing = Outgoing()
         await change_status(
@@ -148,15 +156,18 @@ async def give_answer(
     flagged «Прикрепить к ответу» go to the citizen with it."""
     text = text.strip()
     if not text:
-        raise InvalidInput("Введите текст ответа. The answer text is required.")
+        raise InvalidInput("Введите текст ответа.", en="The answer text is required.")
     if len(text) > MAX_ANSWER:
-        raise InvalidInput(f"Ответ длиннее {MAX_ANSWER} символов. The answer is too long.")
+        raise InvalidInput(
+            f"Ответ длиннее {MAX_ANSWER} символов.",
+            en=f"The answer is longer than {MAX_ANSWER} characters.",
+        )
     outgoing = Outgoing()
     now = deps.clock.now()
     async with deps.db.session() as session, session.begin():
         appeal = await load_appeal(session, appeal_id, officer)
         if template_id is not None and await session.get(AnswerTemplate, template_id) is None:
-            raise InvalidInput("Шаблон не найден. Template not found.")
+            raise InvalidInput("Шаблон не найден.", en="Template not found.")
         await change_status(
             session,
             appeal,
@@ -181,7 +192,7 @@ async def template_text(deps: AppealsDeps, appeal_id: int, officer: User, templa
         appeal = await load_appeal(session, appeal_id, officer)
         template = await session.get(AnswerTemplate, template_id)
         if template is None or not template.is_active:
-            raise NotFound("Шаблон не найден. Template not found.")
+            raise NotFound("Шаблон не найден.", en="Template not found.")
         return fill_template(
             template.body, appeal.citizen.display_name, appeal.number, appeal.created_at
         )
@@ -194,9 +205,9 @@ async def extend_deadline(deps: AppealsDeps, appeal_id: int, officer: User) -> N
         _require(officer, Role.DEPARTMENT)
         appeal = await load_appeal(session, appeal_id, officer)
         if appeal.extended_at is not None:
-            raise Conflict("Срок уже продлевался. The deadline was extended once already.")
+            raise Conflict("Срок уже продлевался.", en="The deadline was extended once already.")
         if Status(appeal.status) in FINAL:
-            raise Conflict("Заявка уже закрыта. The appeal is closed.")
+            raise Conflict("Заявка уже закрыта.", en="The appeal is closed.")
         appeal.extended_at = deps.clock.now()
         appeal.deadline_at = appeal.deadline_at + EXTENSION
         outgoing.add(extension_letter(appeal, appeal.citizen, deps.link(appeal.id, staff=False)))
@@ -209,13 +220,16 @@ async def edit_appeal(
     """Staff correct the topic and title (seed 002: both editable in «Заявка гражданина»)."""
     title = title.strip()
     if not title or len(title) > MAX_TITLE:
-        raise InvalidInput(f"Заголовок: от 1 до {MAX_TITLE} символов. Title: 1–{MAX_TITLE}.")
+        raise InvalidInput(
+            f"Заголовок: от 1 до {MAX_TITLE} символов.",
+            en=f"The title must have 1 to {MAX_TITLE} characters.",
+        )
     async with deps.db.session() as session, session.begin():
         _require(officer, Role.DEPARTMENT)
         appeal = await load_appeal(session, appeal_id, officer)
         topic = await session.get(Topic, topic_id)
         if topic is None:
-            raise InvalidInput("Выберите тему из списка. Choose a topic from the list.")
+            raise InvalidInput("Выберите тему из списка.", en="Choose a topic from the list.")
         appeal.topic_id, appeal.title = topic.id, title
         appeal.search_text = search_text(appeal.number, title, appeal.citizen, appeal.address)
 
@@ -224,9 +238,14 @@ async def add_comment(deps: AppealsDeps, appeal_id: int, staff: User, text: str)
     """«Служебные комментарии»: any staff member working with appeals."""
     text = text.strip()
     if not text or len(text) > MAX_TEXT:
-        raise InvalidInput(f"Комментарий: от 1 до {MAX_TEXT} символов. Comment: 1–{MAX_TEXT}.")
+        raise InvalidInput(
+            f"Комментарий: от 1 до {MAX_TEXT} символов.",
+            en=f"The comment must have 1 to {MAX_TEXT} characters.",
+        )
     if not is_appeal_staff(staff):
-        raise Forbidden("Недостаточно прав для этого действия. Not allowed for your role.")
+        raise Forbidden(
+            "Недостаточно прав для этого действия.", en="You are not allowed to do this."
+        )
     async with deps.db.session() as session, session.begin():
         appeal = await load_appeal(session, appeal_id, staff)
         session.add(
@@ -240,7 +259,7 @@ async def add_documents(
     """«Документы»: staff files, later flagged to go with the answer."""
     _require(staff, Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL)
     if not uploads:
-        raise InvalidInput("Выберите файл. Choose a file.")
+        raise InvalidInput("Выберите файл.", en="Choose a file.")
     async with deps.db.session() as session, session.begin():
         appeal = await load_appeal(session, appeal_id, staff)
         now = deps.clock.now()
@@ -251,7 +270,7 @@ async def add_documents(
 async def _document(session: AsyncSession, appeal: Appeal, document_id: int) -> Attachment:
     doc = await session.get(Attachment, document_id)
     if doc is None or doc.appeal_id != appeal.id or not doc.by_staff:
-        raise NotFound("Документ не найден. Document not found.")
+        raise NotFound("Документ не найден.", en="Document not found.")
     return doc
 
 
@@ -262,7 +281,7 @@ async def set_attach_to_answer(
     async with deps.db.session() as session, session.begin():
         appeal = await load_appeal(session, appeal_id, staff)
         if Status(appeal.status) is Status.ANSWERED:
-            raise Conflict("Ответ уже отправлен. The answer has been sent.")
+            raise Conflict("Ответ уже отправлен.", en="The answer has been sent.")
         (await _document(session, appeal, document_id)).attach_to_answer = attach
 
 
@@ -272,5 +291,5 @@ async def delete_document(deps: AppealsDeps, appeal_id: int, staff: User, docume
         appeal = await load_appeal(session, appeal_id, staff)
         doc = await _document(session, appeal, document_id)
         if doc.attach_to_answer and Status(appeal.status) is Status.ANSWERED:
-            raise Conflict("Файл отправлен с ответом. The file went out with the answer.")
+            raise Conflict("Файл отправлен с ответом.", en="The file went out with the answer.")
         await session.delete(doc)

@@ -11,13 +11,13 @@ from portal.adapters.db import Database
 from portal.adapters.orm import User
 from portal.adapters.passwords import hash_password, verify_password
 from portal.domain.contacts import looks_like_phone, normalize_email, normalize_phone
-from portal.domain.password_rule import password_problems
+from portal.domain.password_rule import PASSWORDS_DIFFER, password_problems
 from portal.domain.roles import STAFF_ROLES, Role
 from portal.errors import FormErrors, InvalidInput
 from portal.services import throttle
 from portal.services.links import LinkPurpose, link_matches, link_user_id
+from portal.text import Text
 
-_BAD_CREDENTIALS = "Неверный логин или пароль."
 _DUMMY_HASH = hash_password("a password nobody has: timing stays the same")
 
 
@@ -64,13 +64,14 @@ async def authenticate(
         else:
             await throttle.clear(session, keys[0])
     if not ok or user is None:
-        raise InvalidInput(_BAD_CREDENTIALS)
+        raise InvalidInput("Неверный логин или пароль.", en="Wrong login or password.")
+    if not user.is_active and staff:
+        raise InvalidInput("Учетная запись заблокирована.", en="The account is blocked.")
     if not user.is_active:
         raise InvalidInput(
             "Учетная запись не активирована: перейдите по ссылке из письма или "
-            "зарегистрируйтесь заново."
-            if not staff
-            else "Учетная запись заблокирована."
+            "зарегистрируйтесь заново.",
+            en="The account is not activated: follow the link in the letter or register again.",
         )
     return user
 
@@ -91,7 +92,9 @@ async def reset_password(
     """Set a new password from a reset link; every existing session of the user ends."""
     problem = InvalidInput(
         "Ссылка для сброса пароля недействительна или устарела (она действует 1 час). "
-        "Запросите новую."
+        "Запросите новую.",
+        en="The password reset link is invalid or has expired (it is valid for 1 hour). "
+        "Request a new one.",
     )
     uid = link_user_id(key, LinkPurpose.RESET, token, now)
     if uid is None:
@@ -99,7 +102,7 @@ async def reset_password(
     if problems := password_problems(password):
         raise FormErrors({"password": problems})
     if password != password_again:
-        raise FormErrors({"password_again": ["Пароли не совпадают."]})
+        raise FormErrors({"password_again": [PASSWORDS_DIFFER]})
     async with db.session() as session, session.begin():
         user = await session.get(User, uid)
         if user is None or not link_matches(key, LinkPurpose.RESET, token, user, now):
@@ -118,11 +121,17 @@ async def change_password(
     if problems := password_problems(password):
         raise FormErrors({"password": problems})
     if password != password_again:
-        raise FormErrors({"password_again": ["Пароли не совпадают."]})
+        raise FormErrors({"password_again": [PASSWORDS_DIFFER]})
     async with db.session() as session, session.begin():
         user = await session.get(User, user_id)
         if user is None or not verify_password(user.password_hash, current):
-            raise FormErrors({"current_password": ["Текущий пароль указан неверно."]})
+            raise FormErrors(
+                {
+                    "current_password": [
+                        Text("Текущий пароль указан неверно.", "The current password is wrong.")
+                    ]
+                }
+            )
         user.password_hash = hash_password(password)
         user.session_epoch += 1
     return user

@@ -59,7 +59,10 @@ async def account_for_identity(
             session.add(user)
             log.info("account created from an OpenID Connect identity")
         if not user.has_role(Role.CITIZEN) or not user.is_active:
-            raise Forbidden("Эта учетная запись не может войти через внешнего провайдера.")
+            raise Forbidden(
+                "Эта учетная запись не может войти через внешнего провайдера.",
+                en="This account cannot sign in through an external provider.",
+            )
         if user.consent_at is None:
             user.consent_at = now
     return user

@@ -50,9 +50,12 @@ class Entry:
 def _name(value: str) -> str:
     value = " ".join(value.split())
     if not value:
-        raise InvalidInput("Введите название. The name is required.")
+        raise InvalidInput("Введите название.", en="The name is required.")
     if len(value) > MAX_NAME:
-        raise InvalidInput(f"Название длиннее {MAX_NAME} символов. The name is too long.")
+        raise InvalidInput(
+            f"Название длиннее {MAX_NAME} символов.",
+            en=f"The name is longer than {MAX_NAME} characters.",
+        )
     return value
 
 
@@ -79,13 +82,13 @@ async def save_entry(
             else:
                 found = cast(Named | None, await session.get(model, entry_id))
                 if found is None:
-                    raise NotFound("Запись не найдена. Entry not found.")
+                    raise NotFound("Запись не найдена.", en="Entry not found.")
                 item = found
                 item.name, item.is_active = name, active
             await session.flush()
             return Entry(item.id, item.name, item.is_active)
     except IntegrityError as error:
-        raise Conflict(f"«{name}» уже есть в списке. {name!r} is already listed.") from error
+        raise Conflict(f"«{name}» уже есть в списке.", en=f"{name!r} is already listed.") from error
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +116,9 @@ async def save_template(
     title = _name(title)
     body = body.strip()
     if not body:
-        raise InvalidInput("Введите текст шаблона. The template text is required.")
+        raise InvalidInput("Введите текст шаблона.", en="The template text is required.")
     if len(body) > MAX_TEMPLATE:
-        raise InvalidInput("Текст шаблона слишком длинный. The template is too long.")
+        raise InvalidInput("Текст шаблона слишком длинный.", en="The template is too long.")
     try:
         async with db.session() as session, session.begin():
             if template_id is None:
@@ -124,10 +127,12 @@ async def save_template(
             else:
                 found = await session.get(AnswerTemplate, template_id)
                 if found is None:
-                    raise NotFound("Шаблон не найден. Template not found.")
+                    raise NotFound("Шаблон не найден.", en="Template not found.")
                 item = found
                 item.title, item.body, item.is_active = title, body, active
             await session.flush()
             return TemplateEntry(item.id, item.title, item.body, item.is_active)
     except IntegrityError as error:
-        raise Conflict(f"Шаблон «{title}» уже есть. Template {title!r} exists.") from error
+        raise Conflict(
+            f"Шаблон «{title}» уже есть.", en=f"Template {title!r} already exists."
+        ) from error

@@ -15,6 +15,7 @@ from portal.domain.contacts import is_valid_email, normalize_email
 from portal.domain.password_rule import password_problems
 from portal.domain.roles import STAFF_ROLES, Role
 from portal.errors import FormErrors, NotFound
+from portal.text import Text
 
 log = logging.getLogger(__name__)
 LOGIN_MAX = 64
@@ -33,17 +34,26 @@ class StaffForm:
     """Empty when editing and the password stays."""
 
 
-def _validate(form: StaffForm, creating: bool) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
+def _validate(form: StaffForm, creating: bool) -> dict[str, list[Text]]:
+    errors: dict[str, list[Text]] = {}
     login = form.login.strip()
     if not login or len(login) > LOGIN_MAX or any(c.isspace() for c in login):
-        errors["login"] = ["Логин: от 1 до 64 символов без пробелов."]
+        errors["login"] = [
+            Text(
+                "Логин: от 1 до 64 символов без пробелов.",
+                "Login: 1 to 64 characters without spaces.",
+            )
+        ]
     if not form.surname.strip() or not form.name.strip():
-        errors["name"] = ["Укажите фамилию и имя."]
+        errors["name"] = [Text("Укажите фамилию и имя.", "Enter the surname and name.")]
     if form.email.strip() and not is_valid_email(normalize_email(form.email)):
-        errors["email"] = ["Адрес электронной почты указан неверно."]
+        errors["email"] = [
+            Text("Адрес электронной почты указан неверно.", "The e-mail address is wrong.")
+        ]
     if not form.roles or not form.roles <= STAFF_ROLES:
-        errors["roles"] = ["Выберите хотя бы одну роль сотрудника."]
+        errors["roles"] = [
+            Text("Выберите хотя бы одну роль сотрудника.", "Choose at least one staff role.")
+        ]
     if (creating or form.password) and (problems := password_problems(form.password)):
         errors["password"] = problems
     return errors
@@ -61,7 +71,7 @@ async def get_staff(db: Database, user_id: int) -> User:
     async with db.session() as session:
         user = await session.get(User, user_id)
     if user is None or user.login is None:
-        raise NotFound("Сотрудник не найден.")
+        raise NotFound("Сотрудник не найден.", en="Staff member not found.")
     return user
 
 
@@ -69,11 +79,17 @@ async def _clash(db: Database, login: str, email: str | None, user_id: int | Non
     async with db.session() as session:
         taken = await session.execute(select(User.id).where(User.login == login))
         if any(uid != user_id for (uid,) in taken):
-            raise FormErrors({"login": ["Этот логин уже занят."]})
+            raise FormErrors({"login": [Text("Этот логин уже занят.", "This login is taken.")]})
         if email:
             taken = await session.execute(select(User.id).where(User.email == email))
             if any(uid != user_id for (uid,) in taken):
-                raise FormErrors({"email": ["Этот адрес уже используется."]})
+                raise FormErrors(
+                    {
+                        "email": [
+                            Text("Этот адрес уже используется.", "This address is already in use.")
+                        ]
+                    }
+                )
 
 
 async def save_staff(db: Database, form: StaffForm, user_id: int | None, actor: User) -> User:
@@ -85,7 +101,14 @@ async def save_staff(db: Database, form: StaffForm, user_id: int | None, actor: 
     email = normalize_email(form.email) or None
     if user_id == actor.id and (Role.ADMIN not in form.roles or not form.is_active):
         raise FormErrors(
-            {"roles": ["Нельзя снять с себя роль администратора или заблокировать себя."]}
+            {
+                "roles": [
+                    Text(
+                        "Нельзя снять с себя роль администратора или заблокировать себя.",
+                        "You cannot take the administrator role from yourself or block yourself.",
+                    )
+                ]
+            }
         )
     await _clash(db, login, email, user_id)
     async with db.session() as session, session.begin():
@@ -95,7 +118,7 @@ async def save_staff(db: Database, form: StaffForm, user_id: int | None, actor: 
         else:
             found = await session.get(User, user_id)
             if found is None or found.login is None:
-                raise NotFound("Сотрудник не найден.")
+                raise NotFound("Сотрудник не найден.", en="Staff member not found.")
             user = found
         user.login = login
         user.email = email

@@ -71,7 +71,9 @@ async def check_allowed(session: AsyncSession, keys: list[str], now: datetime) -
     if longest > 0:
         seconds = math.ceil(longest)
         raise TooManyAttempts(
-            "Слишком много неудачных попыток входа. Подождите и повторите.", seconds
+            "Слишком много неудачных попыток входа. Подождите и повторите.",
+            en="Too many failed sign-in attempts. Wait and try again.",
+            retry_after=seconds,
         )
 
 

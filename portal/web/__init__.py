@@ -14,6 +14,7 @@ from portal.adapters.db import Database
 from portal.adapters.mail import Mailer
 from portal.api import accounts as accounts_api
 from portal.api.kernel import setup_api
+from portal.text import LANGUAGES
 from portal.web import i18n, pages, templating
 from portal.web.a11y import setup_a11y
 from portal.web.access import PUBLIC, access, access_middleware_factory, declare
@@ -58,7 +59,7 @@ def setup_portal(app: web.Application, settings: Settings, db: Database) -> None
         loader=jinja2.FileSystemLoader(TEMPLATES),
         autoescape=jinja2.select_autoescape(["html"]),
     )
-    env.globals["languages"] = i18n.LANGUAGES
+    env.globals["languages"] = LANGUAGES
     env.globals["role_label"] = role_label
     declare(pages.start, access(PUBLIC))
     declare(i18n.switch_language, access(PUBLIC))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from portal.errors import FormErrors, InvalidInput, TooManyAttempts
+from portal.errors import FieldErrors, FormErrors, InvalidInput, TooManyAttempts
 from portal.services import auth as auth_service
 from portal.services.account_mail import send_activation, send_password_reset
 from portal.services.accounts import Registration, activate_account, register_citizen
 from portal.services.links import LinkPurpose, make_link_token
+from portal.text import Text
 from portal.web import human_check
 from portal.web.access import PUBLIC, SIGNED_IN, allow
 from portal.web.auth import sign_in, sign_out
@@ -17,11 +18,13 @@ from portal.web.context import clock_of, database_of, link_key_of, mailer_of, se
 from portal.web.forms import absolute, checked, flash, render, safe_next, text
 
 REGISTRATION_FIELDS = ("surname", "name", "patronymic", "email", "phone")
-HUMAN_CHECK_ERROR = "Неверный проверочный код: решите пример ещё раз."
+HUMAN_CHECK_ERROR = Text(
+    "Неверный проверочный код: решите пример ещё раз.", "Wrong check code: solve the sum again."
+)
 
 
 def _register_page(
-    request: web.Request, values: dict[str, str], errors: dict[str, list[str]], status: int = 200
+    request: web.Request, values: dict[str, str], errors: FieldErrors, status: int = 200
 ) -> web.Response:
     context = {
         "values": values,
@@ -76,7 +79,7 @@ async def activate(request: web.Request) -> web.StreamResponse:
 def _login_page(
     request: web.Request,
     staff: bool,
-    error: str | None = None,
+    error: Text | None = None,
     status: int = 200,
     login: str = "",
     retry_after: int | None = None,
@@ -116,11 +119,11 @@ async def _login(request: web.Request, staff: bool) -> web.StreamResponse:
             staff=staff,
         )
     except TooManyAttempts as exc:
-        page = _login_page(request, staff, exc.message, 429, identifier, exc.retry_after)
+        page = _login_page(request, staff, exc.text, 429, identifier, exc.retry_after)
         page.headers["Retry-After"] = str(exc.retry_after)
         return page
     except InvalidInput as exc:
-        return _login_page(request, staff, exc.message, 422, identifier)
+        return _login_page(request, staff, exc.text, 422, identifier)
     fallback = "/staff" if staff else "/appeals"
     response = web.HTTPSeeOther(safe_next(request.query.get("next"), fallback))
     await sign_in(request, response, user)
@@ -145,7 +148,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
 
 
 def _reset_page(
-    request: web.Request, email: str = "", error: str | None = None, status: int = 200
+    request: web.Request, email: str = "", error: Text | None = None, status: int = 200
 ) -> web.Response:
     context = {"email": email, "error": error, "question": human_check.new_challenge(request)}
     return render(request, "accounts/reset_request.html", context, status)
@@ -172,7 +175,7 @@ async def reset_request(request: web.Request) -> web.Response:
 
 
 def _new_password_page(
-    request: web.Request, token: str, errors: dict[str, list[str]], status: int = 200
+    request: web.Request, token: str, errors: FieldErrors, status: int = 200
 ) -> web.Response:
     context = {"token": token, "errors": errors, "question": human_check.new_challenge(request)}
     return render(request, "accounts/reset_confirm.html", context, status)

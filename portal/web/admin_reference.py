@@ -21,7 +21,7 @@ def _kind(request: web.Request) -> Kind:
     try:
         return Kind(request.match_info["kind"])
     except ValueError:
-        raise NotFound("Справочник не найден. No such list.") from None
+        raise NotFound("Справочник не найден.", en="No such list.") from None
 
 
 @allow(Role.ADMIN)
@@ -52,7 +52,7 @@ async def save_entry(request: web.Request) -> web.StreamResponse:
         )
         flash(request, "Сохранено.")
     except PortalError as error:
-        flash(request, error.message)
+        flash(request, error.text)
     raise web.HTTPSeeOther(f"/admin/reference/{kind.value}")
 
 
@@ -81,7 +81,7 @@ async def save_template(request: web.Request) -> web.StreamResponse:
         )
         flash(request, "Сохранено.")
     except PortalError as error:
-        flash(request, error.message)
+        flash(request, error.text)
     raise web.HTTPSeeOther("/admin/templates")
 
 

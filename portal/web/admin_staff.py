@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 from portal.adapters.mail import list_outbox, read_mail
 from portal.adapters.orm import AuditRecord, User
 from portal.domain.roles import STAFF_ROLES, Role
-from portal.errors import FormErrors, NotFound
+from portal.errors import FieldErrors, FormErrors, NotFound
 from portal.services.staff import StaffForm, get_staff, list_staff, parse_roles, save_staff
 from portal.web.access import allow
 from portal.web.auth import require_user
@@ -25,7 +25,7 @@ STAFF_FIELDS = ("login", "surname", "name", "patronymic", "email")
 def _form_page(
     request: web.Request,
     values: dict[str, Any],
-    errors: dict[str, list[str]],
+    errors: FieldErrors,
     account_id: int | None,
     status: int = 200,
 ) -> web.Response:
@@ -101,7 +101,7 @@ async def outbox(request: web.Request) -> web.Response:
 async def outbox_mail(request: web.Request) -> web.Response:
     mail = read_mail(settings_of(request).outbox_dir, request.match_info["name"])
     if mail is None:
-        raise NotFound("Письмо не найдено.")
+        raise NotFound("Письмо не найдено.", en="Letter not found.")
     return render(request, "admin/outbox_mail.html", {"mail": mail})
 
 

@@ -96,7 +96,7 @@ def draft_from(fields: dict[str, str]) -> AppealDraft:
         municipality_id = int(fields.get("municipality_id", ""))
     except ValueError:
         raise InvalidInput(
-            "Выберите тему и муниципальное образование. Choose a topic and a municipality."
+            "Выберите тему и муниципальное образование.", en="Choose a topic and a municipality."
         ) from None
     return AppealDraft(
         topic_id=topic_id,
@@ -121,7 +121,7 @@ async def submit_appeal(request: web.Request) -> web.StreamResponse:
     except PortalError as error:
         # The form comes back with everything typed; only files must be chosen again.
         context = await _form_context(request, fields)
-        context["error"] = error.message
+        context["error"] = error.text
         return aiohttp_jinja2.render_template(
             "appeals/new.html", request, context, status=error.status
         )

@@ -76,7 +76,7 @@ def _action(anchor: str, done: str, *roles: Role) -> Callable[[Action], Any]:
                 await run(request, user, fields)
                 flash(request, done)
             except PortalError as error:
-                flash(request, error.message)
+                flash(request, error.text)
             raise web.HTTPSeeOther(_page_url(request, anchor))
 
         handler.__name__ = run.__name__
@@ -89,7 +89,7 @@ def _number(fields: dict[str, str], name: str) -> int:
     try:
         return int(fields.get(name, ""))
     except ValueError:
-        raise InvalidInput(f"Неверное значение поля {name}. Invalid {name}.") from None
+        raise InvalidInput(f"Неверное значение поля {name}.", en=f"Invalid {name}.") from None
 
 
 @_action("work", "Ведомство-исполнитель сохранено.")
@@ -187,7 +187,7 @@ async def upload_documents(request: web.Request) -> web.StreamResponse:
             await appeals_processing.add_documents(deps, appeal_id(request), user, form.uploads)
         flash(request, "Документы загружены.")
     except PortalError as error:
-        flash(request, error.message)
+        flash(request, error.text)
     raise web.HTTPSeeOther(_page_url(request, "documents"))
 
 

@@ -40,7 +40,9 @@ async def read_multipart(
         form.fields = {k: v for k, v in posted.items() if isinstance(v, str)}
         return form
     if not request.content_type.startswith("multipart/"):
-        raise InvalidInput("Ожидается форма multipart/form-data. Expected multipart/form-data.")
+        raise InvalidInput(
+            "Ожидается форма multipart/form-data.", en="Expected multipart/form-data."
+        )
     try:
         await _read_parts(request, deps.store, deps.max_files_bytes, file_field, form)
     except PortalError:
@@ -69,10 +71,13 @@ async def _read_parts(
         if part is None:
             break
         if not isinstance(part, BodyPartReader):
-            raise InvalidInput("Вложенные multipart-части не поддерживаются. Nested multipart.")
+            raise InvalidInput(
+                "Вложенные multipart-части не поддерживаются.",
+                en="Nested multipart parts are not supported.",
+            )
         parts += 1
         if parts > MAX_PARTS:
-            raise InvalidInput("Слишком много полей и файлов. Too many parts.")
+            raise InvalidInput("Слишком много полей и файлов.", en="Too many fields and files.")
         name = part.name or ""
         if part.filename is not None and name == file_field:
             if not part.filename:
@@ -115,11 +120,11 @@ async def _field(part: BodyPartReader) -> str:
         data += chunk
         if len(data) > MAX_FIELD:
             raise InvalidInput(
-                f"Поле «{part.name}» слишком длинное. Field {part.name!r} is too long."
+                f"Поле «{part.name}» слишком длинное.", en=f"Field {part.name!r} is too long."
             )
     try:
         return data.decode(part.get_charset(default="utf-8"))
     except (UnicodeDecodeError, LookupError):
         raise InvalidInput(
-            f"Поле «{part.name}» не в UTF-8. Field {part.name!r} is not UTF-8."
+            f"Поле «{part.name}» не в UTF-8.", en=f"Field {part.name!r} is not UTF-8."
         ) from None

@@ -54,7 +54,7 @@ async def require_user(request: web.Request, *, staff: bool = False) -> User:
     user = await current_user(request)
     if user is None:
         if is_api(request):
-            raise Unauthorized("Требуется вход в систему.")
+            raise Unauthorized("Требуется вход в систему.", en="Please sign in.")
         raise _sign_in_redirect(request, staff)
     return user
 
@@ -62,7 +62,9 @@ async def require_user(request: web.Request, *, staff: bool = False) -> User:
 async def require_roles(request: web.Request, *roles: Role) -> User:
     user = await require_user(request, staff=Role.CITIZEN not in roles)
     if not user.has_role(*roles):
-        raise Forbidden("Недостаточно прав для этого действия.")
+        raise Forbidden(
+            "Недостаточно прав для этого действия.", en="You are not allowed to do this."
+        )
     return user
 
 

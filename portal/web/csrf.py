@@ -69,6 +69,8 @@ async def csrf_middleware(request: web.Request, handler: Handler) -> web.StreamR
             and hmac.compare_digest(expected.encode(), presented.encode())
         ):
             raise CsrfRejected(
-                "Форма устарела или отправлена с другого сайта. Обновите страницу и повторите."
+                "Форма устарела или отправлена с другого сайта. Обновите страницу и повторите.",
+                en="The form has expired or was sent from another site. "
+                "Reload the page and try again.",
             )
     return await handler(request)

@@ -1,7 +1,8 @@
 """The one place where portal errors become HTTP answers.
 
 Under /api/ every error is `{"error": {"code", "message"}}` JSON (HTTP errors of the
-router too, so an API client never parses an HTML page); elsewhere an error page.
+router too, so an API client never parses an HTML page); elsewhere an error page. A
+portal error's message (and its form fields') is worded in the request's language.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ import aiohttp_jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from portal.errors import PortalError, TooManyAttempts
+from portal.errors import FormErrors, PortalError, TooManyAttempts
 from portal.web.auth import is_api
+from portal.web.i18n import language_of
 
 log = logging.getLogger(__name__)
 
@@ -39,11 +41,18 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         return await handler(request)
     except PortalError as exc:
         if exc.status >= 500:
-            log.error("portal error %s: %s", exc.code, exc.message)
+            log.error("portal error %s: %s", exc.code, exc)
+        lang = language_of(request)
+        message = exc.text.in_language(lang)
         response = (
-            _json_error(exc.code, exc.message, exc.status, getattr(exc, "fields", None))
+            _json_error(
+                exc.code,
+                message,
+                exc.status,
+                exc.fields_in(lang) if isinstance(exc, FormErrors) else None,
+            )
             if is_api(request)
-            else _page(request, exc.status, exc.message)
+            else _page(request, exc.status, message)
         )
         if isinstance(exc, TooManyAttempts):
             response.headers["Retry-After"] = str(exc.retry_after)

@@ -10,7 +10,9 @@ import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from portal.text import Text
 from portal.web.context import settings_of
+from portal.web.i18n import language_of
 from portal.web.session import mark_changed, session_of
 
 FormData = MultiDictProxy[str | bytes | bytearray | web.FileField]
@@ -45,8 +47,11 @@ def absolute(request: web.Request, path: str) -> str:
     return base.rstrip("/") + path
 
 
-def flash(request: web.Request, message: str) -> None:
-    """A message shown once on the next page."""
+def flash(request: web.Request, message: str | Text) -> None:
+    """A message shown once on the next page: a Russian string the page translates, or a
+    bilingual Text worded now in this request's language."""
+    if isinstance(message, Text):
+        message = message.in_language(language_of(request))
     session = session_of(request)
     session[_FLASH] = [*session.get(_FLASH, []), message][-5:]
     mark_changed(request)

@@ -31,14 +31,18 @@ async def start(request: web.Request) -> web.StreamResponse:
     if request.query.get("consent") != "on":
         raise InvalidInput(
             "Для входа через внешнего провайдера необходимо согласие на обработку "
-            "персональных данных."
+            "персональных данных.",
+            en="Signing in through an external provider needs consent to personal data processing.",
         )
     client = request.app[OIDC_CLIENT]
     try:
         auth = await client.authorization_request(absolute(request, CALLBACK))
     except (OidcError, OSError) as exc:
         log.warning("OpenID Connect provider unavailable: %s", exc)
-        raise InvalidInput("Сервис входа временно недоступен. Попробуйте позже.") from None
+        raise InvalidInput(
+            "Сервис входа временно недоступен. Попробуйте позже.",
+            en="The sign-in service is unavailable. Try again later.",
+        ) from None
     session_of(request)[_PENDING] = {
         "state": auth.state,
         "nonce": auth.nonce,
@@ -53,7 +57,10 @@ async def start(request: web.Request) -> web.StreamResponse:
 async def callback(request: web.Request) -> web.StreamResponse:
     pending = session_of(request).pop(_PENDING, None)
     mark_changed(request)
-    failed = InvalidInput("Вход через внешнего провайдера не удался. Попробуйте еще раз.")
+    failed = InvalidInput(
+        "Вход через внешнего провайдера не удался. Попробуйте еще раз.",
+        en="Signing in through the external provider failed. Try again.",
+    )
     if not isinstance(pending, dict) or request.query.get("state") != pending.get("state"):
         raise failed
     code = request.query.get("code")

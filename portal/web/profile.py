@@ -11,7 +11,7 @@ from aiohttp import web
 from portal.adapters.orm import User
 from portal.domain.profile import missing_fields
 from portal.domain.roles import Role
-from portal.errors import FormErrors
+from portal.errors import FieldErrors, FormErrors
 from portal.services.accounts import ProfileForm, update_notifications, update_profile
 from portal.services.auth import change_password
 from portal.web.access import allow
@@ -32,7 +32,7 @@ def _page(
     request: web.Request,
     user: User,
     values: dict[str, str] | None = None,
-    errors: dict[str, list[str]] | None = None,
+    errors: FieldErrors | None = None,
     status: int = 200,
 ) -> web.Response:
     context: dict[str, Any] = {

@@ -57,11 +57,11 @@ async def citizen_profile(request: web.Request) -> web.Response:
     try:
         citizen_id = int(request.match_info["id"])
     except ValueError:
-        raise NotFound("Гражданин не найден.") from None
+        raise NotFound("Гражданин не найден.", en="Citizen not found.") from None
     async with database_of(request).session() as session, session.begin():
         citizen = await session.get(User, citizen_id)
         if citizen is None or not citizen.has_role(Role.CITIZEN):
-            raise NotFound("Гражданин не найден.")
+            raise NotFound("Гражданин не найден.", en="Citizen not found.")
         await record_access(session, actor, citizen.id, "профиль гражданина")
     context = {
         "citizen": citizen,

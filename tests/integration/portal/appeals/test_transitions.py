@@ -68,7 +68,7 @@ async def test_every_forbidden_transition_is_refused_and_changes_nothing(
         for actor in (everyone, citizen, None):
             with pytest.raises(ForbiddenTransition) as caught:
                 await _attempt(deps, appeal_id, source, target, actor)
-            assert "Нельзя перевести заявку" in caught.value.message
+            assert "Нельзя перевести заявку" in caught.value.text.ru
             assert await _state(deps, appeal_id) == (source.value, 1), (source, target)
 
 

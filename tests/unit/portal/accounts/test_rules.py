@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from portal.domain.contacts import is_valid_email, looks_like_phone, normalize_phone
 from portal.domain.password_rule import password_problems
-from portal.domain.profile import missing_fields, profile_complete
+from portal.domain.profile import REQUIRED_FIELDS, missing_fields, profile_complete
 from portal.domain.snils import format_snils, is_valid_snils, snils_checksum
 
 
@@ -90,5 +90,6 @@ def _profile(**changes: object) -> SimpleNamespace:
 
 def test_profile_completeness_needs_every_required_field_and_a_valid_snils() -> None:
     assert profile_complete(_profile())  # type: ignore[arg-type]
-    assert missing_fields(_profile(house="", snils=None)) == ["Дом", "СНИЛС"]  # type: ignore[arg-type]
-    assert missing_fields(_profile(snils="112-233-445 96")) == ["СНИЛС"]  # type: ignore[arg-type]
+    missing = missing_fields(_profile(house="", snils=None))  # type: ignore[arg-type]
+    assert [label.ru for label in missing] == ["Дом", "СНИЛС"]
+    assert missing_fields(_profile(snils="112-233-445 96")) == [REQUIRED_FIELDS["snils"]]  # type: ignore[arg-type]

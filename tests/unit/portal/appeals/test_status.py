@@ -81,9 +81,10 @@ def test_every_other_change_is_refused_with_a_clear_message(source: Status, targ
     error = caught.value
     assert error.code == "forbidden_transition"
     assert error.status == 409
-    assert f"«{STAFF_LABELS[source]}»" in error.message
-    assert f"«{STAFF_LABELS[target]}»" in error.message
-    assert repr(source.value) in error.message
+    assert f"«{STAFF_LABELS[source]}»" in error.text.ru
+    assert f"«{STAFF_LABELS[target]}»" in error.text.ru
+    assert repr(source.value) in error.text.en
+    assert repr(target.value) in error.text.en
 
 
 def test_final_statuses_have_no_way_out() -> None:
