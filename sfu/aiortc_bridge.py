@@ -22,6 +22,8 @@ from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender
 from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpReceiveParameters, RTCRtpSendParameters
 from aiortc.rtp import AnyRtcpPacket
+from pylibsrtp._binding import ffi as srtp_ffi
+from pylibsrtp._binding import lib as srtp_lib
 
 _original_get_host_addresses: Callable[[bool, bool], list[str]] = aioice.ice.get_host_addresses
 _allowed_hosts: tuple[str, ...] = ()
@@ -52,6 +54,72 @@ def restrict_host_addresses(addresses: Sequence[str]) -> None:
 def gathered_host_addresses(use_ipv4: bool = True, use_ipv6: bool = True) -> list[str]:
     """What aioice will gather on now (used by tests and the network-safety check)."""
     return list(aioice.ice.get_host_addresses(use_ipv4, use_ipv6))
+
+
+# --- SRTP: libsrtp called without pylibsrtp's per-packet wrapper ---------------------------
+
+SRTP_BUFFER_SIZE = 1500
+"""pylibsrtp's own buffer size: nothing longer is protected or unprotected."""
+
+
+class SrtpContext:
+    """Protects and unprotects with the libsrtp context of a pylibsrtp Session.
+
+    pylibsrtp allocates a length cell and copies through a cffi buffer on every call, which
+    costs more than the cipher itself on the forwarding path; this keeps one writable buffer
+    and one length cell per context. Same-thread use only, as everything on the event loop.
+    """
+
+    __slots__ = ("_buffer", "_context", "_length", "_pointer", "_session", "_view")
+
+    def __init__(self, session: pylibsrtp.Session) -> None:
+        self._session = session  # owns the libsrtp context (freed with the session)
+        self._context = session._srtp[0]
+        self._buffer = bytearray(SRTP_BUFFER_SIZE)
+        self._view = memoryview(self._buffer)
+        self._pointer = srtp_ffi.from_buffer("char[]", self._buffer)
+        self._length = srtp_ffi.new("int *")
+
+    @property
+    def session(self) -> pylibsrtp.Session:
+        return self._session
+
+    def _process(self, function: Any, data: bytes, trailer: int) -> bytes:
+        size = len(data)
+        if size > SRTP_BUFFER_SIZE - trailer:
+            raise ValueError("packet is too long")
+        self._view[:size] = data
+        self._length[0] = size
+        code = function(self._context, self._pointer, self._length)
+        if code:
+            raise pylibsrtp.Error(pylibsrtp.ERRORS[code])  # what pylibsrtp would raise
+        return self._view[: self._length[0]].tobytes()
+
+    def protect(self, packet: bytes) -> bytes:
+        return self._process(srtp_lib.srtp_protect, packet, pylibsrtp.SRTP_MAX_TRAILER_LEN)
+
+    def protect_rtcp(self, packet: bytes) -> bytes:
+        return self._process(
+            srtp_lib.srtp_protect_rtcp, packet, pylibsrtp.SRTP_MAX_SRTCP_TRAILER_LEN
+        )
+
+    def unprotect(self, packet: bytes) -> bytes:
+        return self._process(srtp_lib.srtp_unprotect, packet, 0)
+
+
+class _SrtpCache:
+    """The SrtpContext of whichever Session a DTLS transport holds now (rekeyed on restart)."""
+
+    __slots__ = ("context",)
+
+    def __init__(self) -> None:
+        self.context: SrtpContext | None = None
+
+    def of(self, session: pylibsrtp.Session) -> SrtpContext:
+        context = self.context
+        if context is None or context.session is not session:
+            context = self.context = SrtpContext(session)
+        return context
 
 
 # --- RTP in: a publisher's connection -------------------------------------------------------
@@ -169,24 +237,62 @@ def rtp_output(dtls: RTCDtlsTransport) -> RtpOutput:
 
     aiortc's own path is four nested coroutines per packet; fan-out to many subscribers
     spends most of its time there, so the SFU protects with the transport's SRTP context
-    and writes to the nominated ICE pair's socket directly. Returns False when the
-    transport cannot send (not connected yet, or closed).
+    and writes to the nominated ICE pair's socket directly (through asyncio's transport
+    only while that has a backlog, so order is kept). Returns False when the transport
+    cannot send (not connected yet, or closed).
     """
     connection = dtls.transport._connection
+    srtp = _SrtpCache()
+    route = _Route()
 
     def send(data: bytes) -> bool:
         if dtls._state is not DtlsState.CONNECTED:
             return False
         pair = connection._nominated.get(1)
-        if pair is None or pair.protocol.transport is None:
+        if pair is None:
             return False
-        srtp = dtls._tx_srtp
+        if pair is not route.pair and not route.follow(pair):
+            return False
+        transport = route.transport
+        if transport.is_closing():
+            return False
+        context = srtp.of(dtls._tx_srtp)
         # the test aiortc itself uses: RTCP types 192..208 sit where RTP has M + PT
-        protected = srtp.protect_rtcp(data) if 192 <= data[1] <= 208 else srtp.protect(data)
-        pair.protocol.transport.sendto(protected, pair.remote_addr)
+        protected = context.protect_rtcp(data) if 191 < data[1] < 209 else context.protect(data)
+        if transport.get_write_buffer_size():
+            transport.sendto(protected, route.address)
+            return True
+        try:
+            route.socket.sendto(protected, route.address)
+        except (BlockingIOError, InterruptedError):
+            transport.sendto(protected, route.address)  # asyncio queues it until writable
+        except OSError as exc:  # what asyncio's own send would do with it
+            pair.protocol.error_received(exc)
         return True
 
     return send
+
+
+class _Route:
+    """The nominated ICE pair's socket and remote address, looked up once per pair."""
+
+    __slots__ = ("address", "pair", "socket", "transport")
+
+    def __init__(self) -> None:
+        self.pair: Any = None
+        self.transport: Any = None
+        self.socket: Any = None
+        self.address: tuple[Any, ...] = ()
+
+    def follow(self, pair: Any) -> bool:
+        transport = pair.protocol.transport
+        if transport is None:
+            return False
+        self.pair = pair
+        self.transport = transport
+        self.socket = transport._sock
+        self.address = pair.remote_addr
+        return True
 
 
 def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
@@ -245,6 +351,7 @@ def _receive_directly(protocol: Any, dtls: RTCDtlsTransport, handler: RtpHandler
     transport = protocol.transport
     sock = transport._sock
     max_size = transport.max_size
+    srtp = _SrtpCache()
 
     def dispatch(data: bytes, addr: tuple[Any, ...]) -> None:
         session = dtls._rx_srtp
@@ -257,9 +364,9 @@ def _receive_directly(protocol: Any, dtls: RTCDtlsTransport, handler: RtpHandler
             and not 191 < data[1] < 209
         ):
             try:
-                plain = session.unprotect(data)
-            except pylibsrtp.Error:
-                return  # not authentic or replayed: dropped, as aiortc would
+                plain = srtp.of(session).unprotect(data)
+            except (pylibsrtp.Error, ValueError):
+                return  # not authentic, replayed or oversized: dropped, as aiortc would
             handler(plain, int(time.time() * 1000))
             return
         original(data, addr)

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import aioice.ice
+import pylibsrtp
 import pytest
 from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.rtcdtlstransport import RtpRouter
@@ -33,6 +34,8 @@ def source(function: Callable[..., object]) -> str:
     return inspect.getsource(function)
 
 
+DATAGRAM_TRANSPORT = asyncio.selector_events._SelectorDatagramTransport  # type: ignore[attr-defined]
+"""asyncio's UDP transport, whose socket the SFU reads and writes itself."""
 CONNECT = getattr(RTCPeerConnection, "_RTCPeerConnection__connect", None)
 """The private coroutine that starts senders and receivers once DTLS is up."""
 
@@ -88,11 +91,13 @@ HOOKS: dict[str, Callable[[], bool]] = {
         in source(aioice.ice.Connection.get_component_candidates)
         and "self._rx_srtp.unprotect(data)" in source(RTCDtlsTransport._recv_next)
     ),
-    "receive_rtp_directly: asyncio reads one datagram per readiness from _sock": lambda: (
-        "self._sock.recvfrom(self.max_size)"
-        in source(
-            asyncio.selector_events._SelectorDatagramTransport._read_ready  # type: ignore[attr-defined]
-        )
+    "receive_rtp_directly, rtp_output: asyncio datagram transports use _sock directly": lambda: (
+        "self._sock.recvfrom(self.max_size)" in source(DATAGRAM_TRANSPORT._read_ready)
+        and "self._sock.sendto(data, addr)" in source(DATAGRAM_TRANSPORT.sendto)
+    ),
+    "SrtpContext: a pylibsrtp Session keeps its libsrtp context in _srtp": lambda: (
+        "self._srtp = ffi.gc(srtp" in source(pylibsrtp.Session.__init__)
+        and "func(self._srtp[0], self._cdata, len_p)" in source(pylibsrtp.Session._Session__process)  # type: ignore[attr-defined]
     ),
     "filter_sent_rtp: everything sent goes through DTLS _send_rtp(data)": lambda: (
         params(RTCDtlsTransport._send_rtp) == ["self", "data"]
@@ -176,3 +181,30 @@ async def test_receive_rtp_directly_drains_a_burst_in_one_wakeup() -> None:
     finally:
         await offerer.close()
         await answerer.close()
+
+
+def srtp_pair() -> tuple[pylibsrtp.Session, pylibsrtp.Session]:
+    key = bytes(range(30))
+    outbound = pylibsrtp.Policy(key=key, ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND)
+    inbound = pylibsrtp.Policy(key=key, ssrc_type=pylibsrtp.Policy.SSRC_ANY_INBOUND)
+    return pylibsrtp.Session(outbound), pylibsrtp.Session(inbound)
+
+
+def test_srtp_context_interoperates_with_pylibsrtp() -> None:
+    sender, receiver = srtp_pair()
+    fast_sender = bridge.SrtpContext(sender)
+    rtp = [b"\x80\x60" + seq.to_bytes(2, "big") + bytes(8) + bytes([seq]) * 900 for seq in range(3)]
+    rtcp = b"\x80\xc8\x00\x06" + bytes(24)  # an empty sender report
+    assert [receiver.unprotect(fast_sender.protect(p)) for p in rtp] == rtp
+    assert receiver.unprotect_rtcp(fast_sender.protect_rtcp(rtcp)) == rtcp
+
+    sender, receiver = srtp_pair()
+    fast_receiver = bridge.SrtpContext(receiver)
+    protected = [sender.protect(p) for p in rtp]
+    assert [fast_receiver.unprotect(p) for p in protected] == rtp
+    with pytest.raises(pylibsrtp.Error):
+        fast_receiver.unprotect(protected[0])  # a replay
+    with pytest.raises(pylibsrtp.Error):
+        fast_receiver.unprotect(protected[1][:-1] + bytes([protected[1][-1] ^ 1]))  # forged
+    with pytest.raises(ValueError, match="too long"):
+        fast_sender.protect(rtp[0] + bytes(1500))
