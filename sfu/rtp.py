@@ -55,16 +55,17 @@ def parse_rtp(data: bytes) -> RtpView:
         extensions = data[start:offset]
     if len(data) < offset:
         raise ValueError("RTP header longer than the packet")
+    # positional: keyword arguments cost measurably once per packet
     return RtpView(
-        marker=bool(second & 0x80),
-        payload_type=second & 0x7F,
-        sequence_number=seq,
-        timestamp=ts,
-        ssrc=ssrc,
-        padding=bool(first & 0x20),
-        extensions=extensions,
-        payload=data[offset:],
-        extension_profile=profile,
+        second > 0x7F,  # marker
+        second & 0x7F,  # payload type
+        seq,
+        ts,
+        ssrc,
+        first & 0x20 != 0,  # padding
+        extensions,
+        data[offset:],  # payload
+        profile,  # extension profile
     )
 
 
@@ -140,7 +141,15 @@ class FrameInfo:
     """VP8 Y bit: switching up to this layer is safe from this frame on."""
 
 
-NO_FRAME_INFO = FrameInfo(keyframe=False, temporal_layer=0, layer_sync=False)
+_FRAME_INFOS = {
+    (keyframe, layer, sync): FrameInfo(keyframe, layer, sync)
+    for keyframe in (False, True)
+    for layer in range(4)
+    for sync in (False, True)
+}
+"""Every possible value, made once: the forwarding path looks one up per video packet
+instead of building a frozen object."""
+NO_FRAME_INFO = _FRAME_INFOS[False, 0, False]
 
 
 def vp8_frame_info(payload: bytes) -> FrameInfo:
@@ -177,7 +186,7 @@ def vp8_frame_info(payload: bytes) -> FrameInfo:
         and len(payload) > pos
         and not payload[pos] & 0x01  # P bit clear: key frame
     )
-    return FrameInfo(keyframe=keyframe, temporal_layer=tid, layer_sync=layer_sync)
+    return _FRAME_INFOS[keyframe, tid, layer_sync]
 
 
 _H264_IDR = 5
@@ -204,4 +213,4 @@ def h264_frame_info(payload: bytes) -> FrameInfo:
             pos += 2 + size
     elif nal_type == _H264_FU_A and len(payload) > 1:
         keyframe = bool(payload[1] & 0x80) and payload[1] & 0x1F in (_H264_IDR, _H264_SPS)
-    return FrameInfo(keyframe=keyframe, temporal_layer=0, layer_sync=False)
+    return _FRAME_INFOS[keyframe, 0, False]
