@@ -1,11 +1,14 @@
-"""Every portal error created in these tests must speak Russian and English properly."""
+"""Shared by the portal's integration tests: a movable clock, and every portal error
+created in these tests must speak Russian and English properly."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 import pytest
 
+from portal.adapters.clock import Clock
 from portal.errors import PortalError
 from tests.unit.portal.bilingual import recording_portal_errors
 
@@ -14,3 +17,21 @@ from tests.unit.portal.bilingual import recording_portal_errors
 def portal_errors(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[PortalError]]:
     with recording_portal_errors(monkeypatch) as created:
         yield created
+
+
+class MovableClock(Clock):
+    """Real time plus an offset the test moves forward."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta()
+
+    def now(self) -> datetime:
+        return super().now() + self.offset
+
+    def advance(self, delta: timedelta) -> None:
+        self.offset += delta
+
+
+@pytest.fixture
+def clock() -> MovableClock:
+    return MovableClock()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,31 +13,13 @@ from aiohttp.test_utils import TestClient
 
 from config import Settings
 from portal import migrate
-from portal.adapters.clock import Clock
 from portal.adapters.db import Database
 from portal.adapters.mail import list_outbox
 from portal.adapters.orm import User
 from portal.services.accounts import create_admin
 from portal.web.context import CLOCK, DATABASE
 from reception.app import create_app
-
-
-class MovableClock(Clock):
-    """Real time plus an offset the test moves forward."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def now(self) -> datetime:
-        return super().now() + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        self.offset += delta
-
-
-@pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
+from tests.integration.portal.conftest import MovableClock
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +16,6 @@ from aiohttp.test_utils import TestClient
 
 from config import Settings
 from portal import migrate
-from portal.adapters.clock import Clock
 from portal.adapters.db import Database
 from portal.adapters.mail import Mailer, list_outbox
 from portal.adapters.orm import User
@@ -28,28 +27,11 @@ from portal.services.appeals import AppealsDeps
 from portal.services.reference import Kind
 from portal.web.context import CLOCK, DATABASE
 from reception.app import create_app
+from tests.integration.portal.conftest import MovableClock
 
 PASSWORD = "Secret123"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
-
-
-class MovableClock(Clock):
-    """Real time plus an offset the test moves forward."""
-
-    def __init__(self) -> None:
-        self.offset = timedelta()
-
-    def now(self) -> datetime:
-        return super().now() + self.offset
-
-    def advance(self, delta: timedelta) -> None:
-        self.offset += delta
-
-
-@pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
 
 
 async def add_user(

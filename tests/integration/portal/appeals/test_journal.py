@@ -17,7 +17,8 @@ from portal.services import appeals
 from portal.services import appeals_processing as work
 from portal.services.appeals import AppealsDeps
 from portal.services.appeals_journal import Journal, JournalQuery, Sort, journal_page
-from tests.integration.portal.appeals.conftest import MovableClock, add_reference, add_user
+from tests.integration.portal.appeals.conftest import add_reference, add_user
+from tests.integration.portal.conftest import MovableClock
 
 pytestmark = pytest.mark.timeout(60)
 
