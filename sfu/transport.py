@@ -43,6 +43,11 @@ class WebRtcTransport(ABC):
         @self.pc.on("connectionstatechange")
         def _state_changed() -> None:
             state = self.pc.connectionState
+            if state == "closed" and not self.closed:
+                # The remote side ended DTLS (a browser's pc.close()) and aiortc closed the
+                # connection by itself: for the room this is a lost media path, as a failure.
+                self._log.info("connection closed by the remote side")
+                state = "failed"
             self._log.info("connection %s", state)
             self._on_state(self.participant_id, self.role, state)
 

@@ -91,3 +91,22 @@ async def test_bad_input_gets_a_named_error_and_loses_nothing(
     router.set_on_air("other", True)
     listener = await clients.subscriber("listener")
     await wait_until(lambda: listener.frames_of("other", "video") >= 5, timeout=10)
+
+
+async def test_a_connection_the_client_closes_is_reported_as_failed(settings: Settings) -> None:
+    """A browser's pc.close() must not leave the participant "connected" with no media."""
+    router = Router(settings.rtc, name="remote-close")
+    clients = Clients(settings.rtc, router)
+    states: list[tuple[str, str, str]] = []
+    router.on_connection_state(lambda *event: states.append(event))
+    try:
+        speaker = await clients.publisher("speaker")
+        await wait_until(lambda: ("speaker", "publisher", "connected") in states, timeout=10)
+        await speaker.pc.close()
+        await wait_until(lambda: ("speaker", "publisher", "failed") in states, timeout=10)
+        await router.remove_participant("speaker")  # the server's own close adds nothing
+        assert states.count(("speaker", "publisher", "failed")) == 1
+        assert ("speaker", "publisher", "closed") not in states
+    finally:
+        await router.close()
+        await clients.close()
