@@ -142,6 +142,20 @@ class ReceivedTrack:
     def since(self, moment: float) -> bool:
         return self.last_at > moment
 
+    async def consume(self, track: MediaStreamTrack) -> None:
+        """Decode the track until it ends, counting frames and sampling video luma."""
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                now = time.monotonic()
+                self.frames += 1
+                self.first_at = self.first_at or now
+                self.last_at = now
+                if isinstance(frame, av.VideoFrame):
+                    plane = frame.planes[0]
+                    self.luma = bytes(plane)[plane.line_size * (frame.height // 2) + 8]
+                    self.lumas.append(self.luma)
+
 
 class ClientSubscriber:
     """Answers the SFU's offers and decodes every track it gets, by mid."""
@@ -196,22 +210,9 @@ class ClientSubscriber:
     def _on_track(self, track: MediaStreamTrack) -> None:
         mid = next(t.mid for t in self.pc.getTransceivers() if t.receiver.track is track)
         received = self.tracks[str(mid)] = ReceivedTrack(track.kind)
-        task = asyncio.get_running_loop().create_task(self._consume(track, received))
+        task = asyncio.get_running_loop().create_task(received.consume(track))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    async def _consume(self, track: MediaStreamTrack, received: ReceivedTrack) -> None:
-        with contextlib.suppress(MediaStreamError):
-            while True:
-                frame = await track.recv()
-                now = time.monotonic()
-                received.frames += 1
-                received.first_at = received.first_at or now
-                received.last_at = now
-                if isinstance(frame, av.VideoFrame):
-                    plane = frame.planes[0]
-                    received.luma = bytes(plane)[plane.line_size * (frame.height // 2) + 8]
-                    received.lumas.append(received.luma)
 
     def track_of(self, publisher_id: str, kind: str) -> ReceivedTrack | None:
         for mid, owner in self.owners.items():

@@ -4,13 +4,9 @@ a publisher connection (the client offers) and a subscriber connection (the serv
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import time
 from typing import Any
 
-import av
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
-from aiortc.mediastreams import MediaStreamError
 
 from config.settings import RtcSettings
 from sfu.peer import new_peer_connection
@@ -67,21 +63,9 @@ class MediaPeer:
         assert self.subscriber is not None
         mid = next(t.mid for t in self.subscriber.getTransceivers() if t.receiver.track is track)
         received = self.tracks[str(mid)] = ReceivedTrack(track.kind)
-        task = asyncio.get_running_loop().create_task(self._consume(track, received))
+        task = asyncio.get_running_loop().create_task(received.consume(track))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-
-    async def _consume(self, track: MediaStreamTrack, received: ReceivedTrack) -> None:
-        with contextlib.suppress(MediaStreamError):
-            while True:
-                frame = await track.recv()
-                now = time.monotonic()
-                received.frames += 1
-                received.first_at = received.first_at or now
-                received.last_at = now
-                if isinstance(frame, av.VideoFrame):
-                    plane = frame.planes[0]
-                    received.luma = bytes(plane)[plane.line_size * (frame.height // 2) + 8]
 
     def frames_of(self, publisher_id: str, kind: str = "video") -> int:
         return sum(
