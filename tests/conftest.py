@@ -81,8 +81,8 @@ async def sqlite_db(settings: Settings) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def live_server(settings: Settings) -> AsyncIterator[str]:
-    """The whole node on 127.0.0.1 with a random port; yields its base URL."""
+async def live_node(settings: Settings) -> AsyncIterator[tuple[str, web.Application]]:
+    """The whole node on 127.0.0.1 with a random port: its base URL and its application."""
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
@@ -90,8 +90,14 @@ async def live_server(settings: Settings) -> AsyncIterator[str]:
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     port = runner.addresses[0][1]
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", app
     await runner.cleanup()
+
+
+@pytest.fixture
+def live_server(live_node: tuple[str, web.Application]) -> str:
+    """The base URL of `live_node`."""
+    return live_node[0]
 
 
 @pytest.fixture

@@ -12,39 +12,18 @@ import asyncio
 import base64
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
 import pytest
 from aiohttp import web
 
-from config import Settings
-from portal import migrate
-from reception.app import create_app
 from signaling.setup import SIGNALING
 from tests.e2e.conference.conftest import Person, control
 from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
-
-
-@pytest.fixture
-async def node(settings: Settings) -> AsyncIterator[tuple[str, web.Application]]:
-    """The whole node, as `live_server` runs it, with its application at hand."""
-    await asyncio.to_thread(migrate.upgrade, settings.database_url)
-    app = create_app(settings)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    yield f"http://127.0.0.1:{runner.addresses[0][1]}", app
-    await runner.cleanup()
-
-
-@pytest.fixture
-def live_server(node: tuple[str, web.Application]) -> str:
-    return node[0]
 
 
 def reception_of(link: str) -> str:
@@ -79,7 +58,7 @@ async def presence_is(person: Person, participant_id: str, value: str) -> bool:
 
 async def test_broken_media_path_rejoins_keeping_floor_and_mutes(
     open_person: Callable[..., Any],
-    node: tuple[str, web.Application],
+    live_node: tuple[str, web.Application],
     demo_links: dict[str, str],
 ) -> None:
     moderator = await open_person("moderator")
@@ -95,7 +74,7 @@ async def test_broken_media_path_rejoins_keeping_floor_and_mutes(
     await citizen.page.wait_for_selector("#toggle-mic.by-moderator:disabled")
     await listener.wait_frames("citizen-1")
 
-    conference = node[1][SIGNALING].registry.get(reception_of(demo_links["citizen-1"]))
+    conference = live_node[1][SIGNALING].registry.get(reception_of(demo_links["citizen-1"]))
     assert conference is not None
     router = conference.router
     assert router is not None
