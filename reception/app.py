@@ -14,6 +14,8 @@ from portal.web import setup_portal
 from reception.health import healthz, readyz
 from reception.metrics import Metrics
 from reception.middleware import observe
+from sfu import Router
+from sfu.metrics import SfuCollector
 from sfu.peer import apply_network_settings
 from signaling.setup import setup_signaling
 
@@ -39,7 +41,11 @@ def create_app(settings: Settings) -> web.Application:
     if "portal" in roles:
         setup_portal(app, settings, db)
     if "media" in roles:
-        setup_signaling(app, settings, STATIC_DIR)
+        registry = setup_signaling(app, settings, STATIC_DIR).registry
+        # The registry is this app's own, so the collector lives and dies with the app.
+        SfuCollector(
+            metrics.registry, lambda: [r for r in registry.routers() if isinstance(r, Router)]
+        )
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ import logging
 from signaling.channel import Channel
 from signaling.conference import Conference
 from signaling.directory import Reception, ReceptionDirectory, ReceptionState
-from signaling.media import RouterFactory
+from signaling.media import MediaRouter, RouterFactory
 from signaling.options import SignalingOptions
 from signaling.protocol.errors import ErrorCode, SignalingError
 from signaling.protocol.roles import Permission, Role, can
@@ -40,6 +40,10 @@ class ConferenceRegistry:
 
     def get(self, reception_id: str) -> Conference | None:
         return self._conferences.get(reception_id)
+
+    def routers(self) -> list[MediaRouter]:
+        """The media routers of the receptions live on this node (for /metrics)."""
+        return [c.router for c in self._conferences.values() if c.router is not None]
 
     async def admit(
         self, claims: JoinClaims, browser: str, device: str
