@@ -236,6 +236,24 @@ def compare(sfu: list[dict[str, Any]], baseline: list[dict[str, Any]]) -> dict[s
     }
 
 
+def next_probe(baseline: list[dict[str, Any]]) -> int | None:
+    """The N to measure next so the baseline's largest sustained N is known exactly.
+
+    The grid (say 1,10,25,50) brackets the baseline's limit but rarely hits it: when it
+    sustains 1 and not 10, its limit is somewhere in 1..9, and the ratio belongs there.
+    Bisect between the largest sustained N and the smallest N it failed (None when the
+    bracket is closed, or when the baseline never failed or never sustained).
+    """
+    sustained: list[int] = [b["subscribers"] for b in baseline if b["fps_min"] >= SUSTAINED_FPS]
+    failed: list[int] = [b["subscribers"] for b in baseline if b["fps_min"] < SUSTAINED_FPS]
+    if not sustained or not failed:
+        return None
+    low, high = max(sustained), min(failed)
+    if high - low <= 1:
+        return None
+    return (low + high) // 2
+
+
 def describe(ratio: dict[str, Any] | None) -> str:
     if ratio is None:
         return f"the baseline sustained no N at >= {SUSTAINED_FPS} fps: no ratio"
@@ -274,6 +292,14 @@ def main(argv: list[str] | None = None) -> None:
             baseline.append(run_round(compared, n, args.seconds))
             if baseline[-1]["fps_min"] < SUSTAINED_FPS:
                 compared = None
+    if args.baseline:
+        while (probe := next_probe(baseline)) is not None:
+            for mode, rounds in (("sfu", records), (args.baseline, baseline)):
+                note = "finding the baseline's limit"
+                print(f"{mode}: {probe} subscribers ({note})...", file=log, flush=True)
+                rounds.append(run_round(mode, probe, args.seconds))
+        records.sort(key=lambda r: r["subscribers"])
+        baseline.sort(key=lambda r: r["subscribers"])
     ratio = compare(records, baseline) if baseline else None
     if args.json:
         document = {
