@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import uvloop
 from aiohttp import web
 
 from config import ConfigError, Settings, load_settings
@@ -118,6 +119,7 @@ def _run(settings: Settings) -> int:
     print(f"Interactive Reception on {settings.public_url}", file=sys.stderr, flush=True)
     web.run_app(
         app,
+        loop=uvloop.new_event_loop(),  # the SFU's fixed cost is the loop's (sfu/README.md)
         host=settings.server.host,
         port=settings.server.port,
         shutdown_timeout=settings.server.shutdown_timeout_s,

@@ -237,9 +237,9 @@ def rtp_output(dtls: RTCDtlsTransport) -> RtpOutput:
 
     aiortc's own path is four nested coroutines per packet; fan-out to many subscribers
     spends most of its time there, so the SFU protects with the transport's SRTP context
-    and writes to the nominated ICE pair's socket directly (through asyncio's transport
-    only while that has a backlog, so order is kept). Returns False when the transport
-    cannot send (not connected yet, or closed).
+    and hands the packet to the nominated ICE pair's datagram transport at once (which
+    under uvloop tries the send in C and queues only what the socket refuses). Returns
+    False when the transport cannot send (not connected yet, or closed).
     """
     connection = dtls.transport._connection
     srtp = _SrtpCache()
@@ -259,29 +259,20 @@ def rtp_output(dtls: RTCDtlsTransport) -> RtpOutput:
         context = srtp.of(dtls._tx_srtp)
         # the test aiortc itself uses: RTCP types 192..208 sit where RTP has M + PT
         protected = context.protect_rtcp(data) if 191 < data[1] < 209 else context.protect(data)
-        if transport.get_write_buffer_size():
-            transport.sendto(protected, route.address)
-            return True
-        try:
-            route.socket.sendto(protected, route.address)
-        except (BlockingIOError, InterruptedError):
-            transport.sendto(protected, route.address)  # asyncio queues it until writable
-        except OSError as exc:  # what asyncio's own send would do with it
-            pair.protocol.error_received(exc)
+        transport.sendto(protected, route.address)
         return True
 
     return send
 
 
 class _Route:
-    """The nominated ICE pair's socket and remote address, looked up once per pair."""
+    """The nominated ICE pair's datagram transport and remote address, looked up once."""
 
-    __slots__ = ("address", "pair", "socket", "transport")
+    __slots__ = ("address", "pair", "transport")
 
     def __init__(self) -> None:
         self.pair: Any = None
         self.transport: Any = None
-        self.socket: Any = None
         self.address: tuple[Any, ...] = ()
 
     def follow(self, pair: Any) -> bool:
@@ -290,7 +281,6 @@ class _Route:
             return False
         self.pair = pair
         self.transport = transport
-        self.socket = transport._sock
         self.address = pair.remote_addr
         return True
 
@@ -333,27 +323,16 @@ def receive_rtp_directly(dtls: RTCDtlsTransport, handler: RtpHandler) -> None:
     most of the SFU's fixed cost. STUN, DTLS and RTCP keep aiortc's path. Call once the ICE
     candidates are gathered (after setLocalDescription); packets arriving before the SRTP
     keys exist also keep aiortc's path, which `intercept_rtp` covers.
-
-    A video frame arrives as a burst of datagrams, and asyncio reads one per turn of the
-    event loop (a poll, a callback handle, a context switch into it); the socket is
-    drained here instead, up to DRAIN_LIMIT datagrams per wake-up.
     """
     for protocol in dtls.transport._connection._protocols:
         _receive_directly(protocol, dtls, handler)
 
 
-DRAIN_LIMIT = 64
-"""Datagrams read per readiness event at most, so one busy socket cannot starve the loop."""
-
-
 def _receive_directly(protocol: Any, dtls: RTCDtlsTransport, handler: RtpHandler) -> None:
     original = protocol.datagram_received
-    transport = protocol.transport
-    sock = transport._sock
-    max_size = transport.max_size
     srtp = _SrtpCache()
 
-    def dispatch(data: bytes, addr: tuple[Any, ...]) -> None:
+    def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
         session = dtls._rx_srtp
         # SRTP only: version 2 (first byte 128..191), not RTCP (types 192..208 where RTP has
         # M + PT)
@@ -370,20 +349,6 @@ def _receive_directly(protocol: Any, dtls: RTCDtlsTransport, handler: RtpHandler
             handler(plain, int(time.time() * 1000))
             return
         original(data, addr)
-
-    def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
-        dispatch(data, addr)
-        for _ in range(DRAIN_LIMIT):
-            if transport.is_closing():
-                return
-            try:
-                data, addr = sock.recvfrom(max_size)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError as exc:  # what asyncio's own read would do with it
-                protocol.error_received(exc)
-                return
-            dispatch(data, addr)
 
     protocol.datagram_received = datagram_received
 
