@@ -12,11 +12,20 @@ demultiplexing.
 
 from __future__ import annotations
 
+import asyncio
+import errno
+import ipaddress
+import logging
+import random
+import socket
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
+import aioice
+import aioice.candidate
 import aioice.ice
+import aioice.turn
 import pylibsrtp
 from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender
 from aiortc.rtcdtlstransport import State as DtlsState
@@ -24,6 +33,8 @@ from aiortc.rtcrtpparameters import RTCRtpReceiveParameters, RTCRtpSendParameter
 from aiortc.rtp import AnyRtcpPacket
 from pylibsrtp._binding import ffi as srtp_ffi
 from pylibsrtp._binding import lib as srtp_lib
+
+log = logging.getLogger(__name__)
 
 _original_get_host_addresses: Callable[[bool, bool], list[str]] = aioice.ice.get_host_addresses
 _allowed_hosts: tuple[str, ...] = ()
@@ -49,6 +60,98 @@ def restrict_host_addresses(addresses: Sequence[str]) -> None:
     global _allowed_hosts
     _allowed_hosts = tuple(addresses)
     aioice.ice.get_host_addresses = _restricted_host_addresses
+
+
+# --- ICE: host candidates inside the configured UDP port range ----------------------------
+
+AIOICE_COMPONENT_CANDIDATES = aioice.ice.Connection.get_component_candidates
+"""aioice's own gathering, kept for what the port range leaves to it (and the hook test)."""
+_port_range: tuple[int, int] | None = None
+
+
+def restrict_ports(low: int | None, high: int | None) -> None:
+    """Bind every connection's host candidates inside [low, high] (None: any free port).
+
+    Behind a firewall or Docker's port publishing only that range reaches the server, and
+    aioice always binds port 0; process-wide like the host addresses.
+    """
+    global _port_range
+    _port_range = None if low is None or high is None else (low, high)
+    aioice.ice.Connection.get_component_candidates = _component_candidates  # type: ignore[method-assign]
+
+
+async def _component_candidates(
+    self: aioice.ice.Connection,
+    component: int,
+    addresses: list[str],
+    timeout: int = 5,  # noqa: ASYNC109 (aioice's signature)
+) -> list[aioice.Candidate]:
+    """aioice's gathering, with host sockets bound inside the port range.
+
+    Host and server-reflexive candidates are made here as aioice makes them; relayed ones
+    (TURN, whose local port does not matter) are left to aioice, asked for no host ones.
+    """
+    if _port_range is None:
+        return await AIOICE_COMPONENT_CANDIDATES(self, component, addresses, timeout)
+    candidates: list[aioice.Candidate] = []
+    protocols: list[aioice.ice.StunProtocol] = []
+    for address in addresses:
+        try:
+            protocol = await _bind_in_range(self, address, *_port_range)
+        except OSError as exc:
+            log.error("no ICE host candidate on %s: %s", address, exc)
+            continue
+        host, port = protocol.transport.get_extra_info("sockname")[:2]
+        protocol.local_candidate = aioice.Candidate(
+            foundation=aioice.candidate.candidate_foundation("host", "udp", host),
+            component=component,
+            transport="udp",
+            priority=aioice.candidate.candidate_priority(component, "host"),
+            host=host,
+            port=port,
+            type="host",
+        )
+        candidates.append(protocol.local_candidate)
+        protocols.append(protocol)
+    self._protocols += protocols
+    if self.stun_server:
+        stun_server = self.stun_server
+        queries = [
+            asyncio.create_task(aioice.ice.server_reflexive_candidate(protocol, stun_server))
+            for protocol in protocols
+            if ipaddress.ip_address(protocol.local_candidate.host).version == 4
+        ]
+        if queries:
+            done, pending = await asyncio.wait(queries, timeout=timeout)
+            for task in pending:
+                task.cancel()
+            candidates += [t.result()[0] for t in done if t.exception() is None]
+    return candidates + await AIOICE_COMPONENT_CANDIDATES(self, component, [], timeout)
+
+
+async def _bind_in_range(
+    connection: aioice.ice.Connection, address: str, low: int, high: int
+) -> aioice.ice.StunProtocol:
+    """A STUN protocol on the first free port of the range, tried from a random one."""
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    ports = list(range(low, high + 1))
+    start = random.randrange(len(ports))
+    for port in ports[start:] + ports[:start]:
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            sock.bind((address, port))
+        except OSError as exc:
+            sock.close()
+            if exc.errno == errno.EADDRINUSE:
+                continue
+            raise
+        sock.setblocking(False)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, aioice.turn.UDP_SOCKET_BUFFER_SIZE)
+        _, protocol = await asyncio.get_running_loop().create_datagram_endpoint(
+            lambda: aioice.ice.StunProtocol(connection), sock=sock
+        )
+        return protocol
+    raise OSError(errno.EADDRINUSE, f"every UDP port in {low}-{high} is taken")
 
 
 def gathered_host_addresses(use_ipv4: bool = True, use_ipv6: bool = True) -> list[str]:

@@ -10,7 +10,7 @@ from aiortc import RTCConfiguration, RTCIceServer, RTCPeerConnection
 from aiortc.rtcconfiguration import RTCBundlePolicy
 
 from config.settings import RtcSettings
-from sfu.aiortc_bridge import restrict_host_addresses
+from sfu.aiortc_bridge import restrict_host_addresses, restrict_ports
 
 
 def rtc_configuration(settings: RtcSettings) -> RTCConfiguration:
@@ -34,8 +34,9 @@ def rtc_configuration(settings: RtcSettings) -> RTCConfiguration:
 
 
 def apply_network_settings(settings: RtcSettings) -> None:
-    """Apply the process-wide ICE address restriction from the settings."""
+    """Apply the process-wide ICE address and port restrictions from the settings."""
     restrict_host_addresses(settings.host_addresses)
+    restrict_ports(settings.udp_port_min, settings.udp_port_max)
 
 
 def new_peer_connection(settings: RtcSettings) -> RTCPeerConnection:

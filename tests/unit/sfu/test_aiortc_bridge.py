@@ -83,8 +83,7 @@ HOOKS: dict[str, Callable[[], bool]] = {
     "receive_rtp_directly: aioice protocols of _connection._protocols get datagrams; "
     "DTLS decrypts SRTP with _rx_srtp": lambda: (
         params(aioice.ice.StunProtocol.datagram_received) == ["self", "data", "addr"]
-        and "self._protocols += host_protocols"
-        in source(aioice.ice.Connection.get_component_candidates)
+        and "self._protocols += host_protocols" in source(bridge.AIOICE_COMPONENT_CANDIDATES)
         and "self._rx_srtp.unprotect(data)" in source(RTCDtlsTransport._recv_next)
     ),
     "SrtpContext: a pylibsrtp Session keeps its libsrtp context in _srtp": lambda: (
@@ -97,6 +96,15 @@ HOOKS: dict[str, Callable[[], bool]] = {
     ),
     "on_keyframe_request: PLI/FIR reach sender._send_keyframe()": lambda: (
         "self._send_keyframe()" in source(RTCRtpSender._handle_rtcp_packet)
+    ),
+    "restrict_ports: aioice gathers host sockets in get_component_candidates; "
+    "srflx through server_reflexive_candidate": lambda: (
+        params(bridge.AIOICE_COMPONENT_CANDIDATES) == ["self", "component", "addresses", "timeout"]
+        and "self.get_component_candidates(" in source(aioice.ice.Connection.gather_candidates)
+        and "lambda: StunProtocol(self), local_addr=(address, 0)"
+        in source(bridge.AIOICE_COMPONENT_CANDIDATES)
+        and params(aioice.ice.server_reflexive_candidate) == ["protocol", "stun_server"]
+        and params(aioice.ice.StunProtocol.__init__) == ["self", "receiver"]
     ),
     "restrict_host_addresses: aioice gathers through get_host_addresses": lambda: (
         "get_host_addresses(" in inspect.getsource(aioice.ice.Connection.gather_candidates)
