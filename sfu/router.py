@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 from collections.abc import Callable, Iterator
@@ -19,6 +20,8 @@ from sfu.types import MediaKind, Role
 log = logging.getLogger(__name__)
 
 MAX_GAIN_DB = 20.0
+TICK_S = 1.0
+"""Reports, bitrates, caps and key-frame retries run on this period."""
 T = TypeVar("T")
 ConnectionListener = Callable[[str, str, str], None]
 
@@ -52,7 +55,28 @@ class Router:
         self._speaker_listeners: list[SpeakerListener] = []
         self._state_listeners: list[ConnectionListener] = []
         self._speakers = ActiveSpeakerDetector(self._speaker_changed)
+        self._ticker: asyncio.Task[None] | None = None
         self._log = logging.LoggerAdapter(log, {"reception": name})
+
+    def _start_ticking(self) -> None:
+        if self._ticker is None:
+            self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+
+    async def _tick_forever(self) -> None:
+        """Every transport's once-a-second work in one wake-up of the loop.
+
+        A timer per transport would wake the loop once more per participant and second;
+        on a server whose fixed cost is its wake-ups that is most of what the timers cost.
+        """
+        while True:
+            await asyncio.sleep(TICK_S)
+            for transport in [*self.publishers.values(), *self.subscribers.values()]:
+                if transport.closed:
+                    continue
+                try:
+                    transport.tick()
+                except Exception:  # a report must never stop the reports that follow
+                    self._log.exception("periodic work of %s failed", transport.participant_id)
 
     # --- transports ---------------------------------------------------------------------------
 
@@ -60,6 +84,7 @@ class Router:
         self._ensure_open()
         if participant_id in self.publishers:
             raise DuplicateTransport(f"{participant_id} already publishes")
+        self._start_ticking()
         transport = PublisherTransport(
             self.settings, participant_id, self._connection_state, self._producer_added
         )
@@ -71,6 +96,7 @@ class Router:
         self._ensure_open()
         if participant_id in self.subscribers:
             raise DuplicateTransport(f"{participant_id} already subscribes")
+        self._start_ticking()
         transport = SubscriberTransport(
             self.settings, participant_id, self._connection_state, self._may_receive
         )
@@ -103,6 +129,10 @@ class Router:
         if self.closed:
             return
         self.closed = True
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
         transports = [*self.publishers.values(), *self.subscribers.values()]
         self.publishers.clear()
         self.subscribers.clear()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -17,14 +15,12 @@ from sfu.types import Role
 
 log = logging.getLogger(__name__)
 
-TICK_S = 1.0
-"""Reports, bitrates, caps and key-frame retries run on this period."""
-
 ConnectionStateListener = Callable[[str, Role, str], None]
 
 
 class WebRtcTransport(ABC):
-    """Owns the peer connection and a once-a-second task; `close()` is idempotent."""
+    """Owns the peer connection; its router calls `tick()` once a second; `close()` is
+    idempotent."""
 
     role: Role
 
@@ -35,7 +31,6 @@ class WebRtcTransport(ABC):
         self.pc: RTCPeerConnection = new_peer_connection(settings)
         self.closed = False
         self._on_state = on_state
-        self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
         self._log = logging.LoggerAdapter(
             log, {"participant": participant_id, "role": self.role.value}
         )
@@ -59,14 +54,6 @@ class WebRtcTransport(ABC):
         if self.closed:
             raise TransportClosed(f"{self.role.value} transport of {self.participant_id} is closed")
 
-    async def _tick_forever(self) -> None:
-        while True:
-            await asyncio.sleep(TICK_S)
-            try:
-                self.tick()
-            except Exception:  # a report must never stop the reports that follow
-                self._log.exception("periodic work failed")
-
     @abstractmethod
     def tick(self) -> None:
         """Once a second: reports, bitrates, caps."""
@@ -79,8 +66,5 @@ class WebRtcTransport(ABC):
         if self.closed:
             return
         self.closed = True
-        self._ticker.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._ticker
         self._close_media()
         await self.pc.close()

@@ -58,6 +58,24 @@ async def test_router_close_cascades_and_leaves_nothing_behind(settings: Setting
     await wait_until(lambda: open_sockets() <= sockets_before, timeout=10, message="sockets")
 
 
+async def test_one_timer_serves_every_transport_of_a_router(settings: Settings) -> None:
+    """Reports and caps of all participants run in one wake-up a second, not one each."""
+    tasks_before = other_tasks()
+    router = Router(settings.rtc, name="ticking")
+    try:
+        await router.add_publisher("speaker")
+        for listener in ("a", "b", "c"):
+            await router.add_subscriber(listener)
+        assert len(other_tasks() - tasks_before) == 1
+        ticked: list[str] = []
+        for transport in [*router.publishers.values(), *router.subscribers.values()]:
+            transport.tick = lambda t=transport: ticked.append(t.participant_id)  # type: ignore[method-assign]
+        await wait_until(lambda: len(ticked) >= 4, timeout=3, message="a tick")
+        assert sorted(ticked[:4]) == ["a", "b", "c", "speaker"]
+    finally:
+        await router.close()
+
+
 async def test_removing_a_participant_closes_its_transports(
     router: Router, clients: Clients
 ) -> None:
