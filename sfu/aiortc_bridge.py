@@ -145,11 +145,15 @@ async def _bind_in_range(
             if exc.errno == errno.EADDRINUSE:
                 continue
             raise
-        sock.setblocking(False)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, aioice.turn.UDP_SOCKET_BUFFER_SIZE)
-        _, protocol = await asyncio.get_running_loop().create_datagram_endpoint(
-            lambda: aioice.ice.StunProtocol(connection), sock=sock
-        )
+        try:
+            sock.setblocking(False)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, aioice.turn.UDP_SOCKET_BUFFER_SIZE)
+            _, protocol = await asyncio.get_running_loop().create_datagram_endpoint(
+                lambda: aioice.ice.StunProtocol(connection), sock=sock
+            )
+        except BaseException:
+            sock.close()
+            raise
         return protocol
     raise OSError(errno.EADDRINUSE, f"every UDP port in {low}-{high} is taken")
 
