@@ -19,6 +19,8 @@ from sfu.transport import ConnectionStateListener, WebRtcTransport
 from sfu.types import MediaKind, Role
 
 ProducerListener = Callable[[Producer], None]
+RECEIVING = ("recvonly", "sendrecv")
+"""Answer directions of an m-line the publisher still sends on."""
 
 
 class PublisherTransport(WebRtcTransport):
@@ -32,17 +34,20 @@ class PublisherTransport(WebRtcTransport):
         participant_id: str,
         on_state: ConnectionStateListener,
         on_producer: ProducerListener,
+        on_producer_closed: ProducerListener,
     ) -> None:
         super().__init__(settings, participant_id, on_state)
         self.producers: dict[str, Producer] = {}
         """By the m-line's mid."""
         self._on_producer = on_producer
+        self._on_producer_closed = on_producer_closed
         self._by_ssrc: dict[int, Producer] = {}
         self._by_payload_type: dict[int, Producer] = {}
         self._prepared: set[RTCRtpTransceiver] = set()
         self._intercepted: set[int] = set()
         self._direct: set[int] = set()
-        self._rtcp_handles: list[tuple[RTCDtlsTransport, bridge.RtcpHandle]] = []
+        self._rtcp_handles: dict[str, tuple[RTCDtlsTransport, bridge.RtcpHandle]] = {}
+        """By the m-line's mid, as producers."""
         self.malformed_packets = 0
         self.send_limit_bps: int | None = None
 
@@ -68,11 +73,27 @@ class PublisherTransport(WebRtcTransport):
                 bridge.intercept_rtp(dtls, self._on_rtp)
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         for transceiver in self.pc.getTransceivers():
+            mid = str(transceiver.mid)
+            if mid in self.producers and transceiver.currentDirection not in RECEIVING:
+                self._stop_producer(mid)
             dtls = transceiver.receiver.transport
             if id(dtls) not in self._direct:
                 self._direct.add(id(dtls))
                 bridge.receive_rtp_directly(dtls, self._on_rtp)
         return str(self.pc.localDescription.sdp)
+
+    def _stop_producer(self, mid: str) -> None:
+        """The publisher stopped sending on this m-line (a renegotiation, not a departure)."""
+        producer = self.producers.pop(mid)
+        for table in (self._by_ssrc, self._by_payload_type):
+            for key in [key for key, routed in table.items() if routed is producer]:
+                del table[key]
+        handle = self._rtcp_handles.pop(mid, None)
+        if handle is not None:
+            bridge.unregister_rtcp_receiver(*handle)
+        producer.close()
+        self._log.info("producer %s: the publisher stopped its %s", producer.id, producer.kind)
+        self._on_producer_closed(producer)
 
     def _start_producer(
         self, transceiver: RTCRtpTransceiver, parameters: RTCRtpReceiveParameters
@@ -104,7 +125,7 @@ class PublisherTransport(WebRtcTransport):
             if payload_type is not None:
                 self._by_payload_type[payload_type] = producer
         handle = bridge.register_rtcp_receiver(dtls, _SenderReports(self), parameters)
-        self._rtcp_handles.append((dtls, handle))
+        self._rtcp_handles[mid] = (dtls, handle)
         self._log.info("producer %s: %s %s", producer.id, producer.kind, codec.mime_type)
         self._on_producer(producer)
 
@@ -121,7 +142,7 @@ class PublisherTransport(WebRtcTransport):
             if producer is None:
                 return
             self._by_ssrc[view.ssrc] = producer  # an SSRC the SDP did not announce
-            for dtls, handle in self._rtcp_handles:
+            for dtls, handle in self._rtcp_handles.values():
                 bridge.learn_ssrc(dtls, handle, view.ssrc)
         producer.on_rtp(view, arrival_ms / 1000)
 
@@ -144,7 +165,7 @@ class PublisherTransport(WebRtcTransport):
             producer.tick()
 
     def _close_media(self) -> None:
-        for dtls, handle in self._rtcp_handles:
+        for dtls, handle in self._rtcp_handles.values():
             bridge.unregister_rtcp_receiver(dtls, handle)
         self._rtcp_handles.clear()
         for producer in self.producers.values():

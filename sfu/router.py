@@ -86,7 +86,11 @@ class Router:
             raise DuplicateTransport(f"{participant_id} already publishes")
         self._start_ticking()
         transport = PublisherTransport(
-            self.settings, participant_id, self._connection_state, self._producer_added
+            self.settings,
+            participant_id,
+            self._connection_state,
+            self._producer_added,
+            self._producer_closed,
         )
         transport.set_send_limit(self._send_limits.get(participant_id))
         self.publishers[participant_id] = transport
@@ -151,6 +155,13 @@ class Router:
             producer.on_level(self._level)
         for transport in self.subscribers.values():
             transport.add_producer(producer)
+
+    def _producer_closed(self, producer: Producer) -> None:
+        """A publisher stopped one track: its m-line leaves every subscriber's next offer."""
+        for transport in self.subscribers.values():
+            transport.remove_producer(producer)
+        if producer.kind is MediaKind.AUDIO:
+            self._speakers.forget(producer.participant_id)
 
     # --- rules --------------------------------------------------------------------------------
 

@@ -6,10 +6,11 @@ import asyncio
 import time
 
 import pytest
+from aiortc import RTCSessionDescription
 
 from sfu import MediaKind, Router
 from tests.helpers import wait_until
-from tests.integration.sfu.peers import Clients, ClientSubscriber
+from tests.integration.sfu.peers import ClientPublisher, Clients, ClientSubscriber
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -135,3 +136,51 @@ async def test_room_state_set_before_joining_applies_on_join(
     router.hold_subscriber("late", False)
     router.pause_producer("speaker", MediaKind.VIDEO, False)
     await wait_until(lambda: frames(late, "speaker") >= 5, timeout=5)
+
+
+async def renegotiate(router: Router, publisher: ClientPublisher) -> None:
+    await publisher.pc.setLocalDescription(await publisher.pc.createOffer())
+    answer = await router.publishers[publisher.participant_id].accept_offer(
+        publisher.pc.localDescription.sdp
+    )
+    await publisher.pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+
+
+async def test_a_track_the_publisher_stops_leaves_every_subscriber_and_may_return(
+    router: Router, clients: Clients
+) -> None:
+    speaker = await clients.publisher("speaker", luma=90)
+    router.set_on_air("speaker", True)
+    listener = await clients.subscriber("listener")
+    await wait_until(lambda: frames(listener, "speaker") >= 5, timeout=10)
+    camera = next(t for t in speaker.pc.getTransceivers() if t.kind == "video")
+
+    camera.direction = "inactive"  # the client stops its camera and renegotiates
+    await renegotiate(router, speaker)
+    assert {p.kind for p in router.producers()} == {MediaKind.AUDIO}
+    subscriber = router.subscribers["listener"]
+    await wait_until(
+        lambda: {c.kind for c in subscriber.consumers.values()} == {MediaKind.AUDIO},
+        timeout=5,
+        message="the video consumer to go",
+    )
+    audio = listener.frames_of("speaker", "audio")
+    await wait_until(lambda: listener.frames_of("speaker", "audio") > audio + 10, timeout=5)
+
+    camera.direction = "sendonly"  # and turns it back on
+    await renegotiate(router, speaker)
+    await wait_until(
+        lambda: {p.kind for p in router.producers()} == {MediaKind.AUDIO, MediaKind.VIDEO},
+        timeout=5,
+        message="a new video producer",
+    )
+    await wait_until(
+        lambda: (
+            listener.frames_of("speaker", "video") >= 5
+            and any(
+                c.kind is MediaKind.VIDEO and c.frames >= 5 for c in subscriber.consumers.values()
+            )
+        ),
+        timeout=10,
+        message="video again",
+    )
