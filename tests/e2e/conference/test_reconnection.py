@@ -38,7 +38,7 @@ def break_path(pc: Any) -> None:
     """Nothing reaches this server-side connection and nothing leaves it any more."""
     connection = pc.getTransceivers()[0].receiver.transport.transport._connection
     for protocol in connection._protocols:
-        protocol.transport.pause_reading()
+        protocol.datagram_received = lambda data, addr: None
         protocol.send_stun = lambda message, addr: None
 
         async def send_nothing(data: bytes, addr: tuple[str, int]) -> None:
