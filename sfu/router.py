@@ -71,8 +71,6 @@ class Router:
         while True:
             await asyncio.sleep(TICK_S)
             for transport in [*self.publishers.values(), *self.subscribers.values()]:
-                if transport.closed:
-                    continue
                 try:
                     transport.tick()
                 except Exception:  # a report must never stop the reports that follow
@@ -117,8 +115,7 @@ class Router:
         subscriber = self.subscribers.pop(participant_id, None)
         if publisher is not None:
             for producer in publisher.producers.values():
-                for transport in self.subscribers.values():
-                    transport.remove_producer(producer)
+                self._producer_closed(producer)
             await publisher.close()
         if subscriber is not None:
             await subscriber.close()
