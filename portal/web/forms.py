@@ -13,6 +13,7 @@ from multidict import MultiDictProxy
 from portal.text import Text
 from portal.web.context import settings_of
 from portal.web.i18n import language_of
+from portal.web.redirects import local_target
 from portal.web.session import mark_changed, session_of
 
 FormData = MultiDictProxy[str | bytes | bytearray | web.FileField]
@@ -35,10 +36,8 @@ def checked(form: FormData, name: str) -> bool:
 
 
 def safe_next(value: str | None, fallback: str = "/") -> str:
-    """Only a local path: never an open redirect to another site."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return fallback
+    """Only a local path: never an open redirect to another site (portal.web.redirects)."""
+    return local_target(value, fallback)
 
 
 def absolute(request: web.Request, path: str) -> str:

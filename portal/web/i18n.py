@@ -15,6 +15,7 @@ from aiohttp import web
 from portal.text import DEFAULT_LANGUAGE, LANGUAGES, Text
 from portal.web import locale
 from portal.web.auth import is_api
+from portal.web.redirects import local_referer
 
 COOKIE = "lang"
 
@@ -87,9 +88,6 @@ async def switch_language(request: web.Request) -> web.Response:
     code = request.match_info["code"]
     if code not in LANGUAGES:
         raise web.HTTPNotFound(text="unknown language")
-    back = request.headers.get("Referer", "/")
-    if not back.startswith(("/", str(request.url.origin()))):
-        back = "/"
-    response = web.HTTPSeeOther(back)
+    response = web.HTTPSeeOther(local_referer(request.headers.get("Referer"), request.host))
     response.set_cookie(COOKIE, code, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
     raise response
