@@ -26,27 +26,42 @@ from reception.app import create_app
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="reception", description=__doc__)
-    parser.add_argument(
-        "--config", type=Path, help="YAML settings file (default: $RECEPTION_CONFIG)"
-    )
-    parser.add_argument("--data-dir", type=Path, help="override data_dir")
+    _common_options(parser, None)
+    # The same options after the command; SUPPRESS keeps a value given before it.
+    common = argparse.ArgumentParser(add_help=False)
+    _common_options(common, argparse.SUPPRESS)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="start the all-in-one server")
+    run = sub.add_parser("run", parents=[common], help="start the all-in-one server")
     run.add_argument("--host", help="override server.host")
     run.add_argument("--port", type=int, help="override server.port")
 
-    sub.add_parser("migrate", help="bring the database schema up to date")
+    sub.add_parser("migrate", parents=[common], help="bring the database schema up to date")
 
-    admin = sub.add_parser("create-admin", help="create an administrator account")
+    admin = sub.add_parser("create-admin", parents=[common], help="create an administrator account")
     admin.add_argument("--login", required=True)
     admin.add_argument("--email")
     admin.add_argument(
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
 
-    sub.add_parser("check-config", help="validate the settings and print them (secrets hidden)")
+    sub.add_parser(
+        "check-config",
+        parents=[common],
+        help="validate the settings and print them (secrets hidden)",
+    )
     return parser
+
+
+def _common_options(parser: argparse.ArgumentParser, default: object) -> None:
+    """`--config` and `--data-dir`, accepted before and after the command."""
+    parser.add_argument(
+        "--config",
+        type=Path,
+        default=default,
+        help="YAML settings file (default: $RECEPTION_CONFIG)",
+    )
+    parser.add_argument("--data-dir", type=Path, default=default, help="override data_dir")
 
 
 def _settings(args: argparse.Namespace) -> Settings:

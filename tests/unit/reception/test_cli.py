@@ -121,3 +121,20 @@ def test_run_serves_and_stops_on_sigterm(tmp_path: Path) -> None:
     assert proc.returncode == 0, out
     assert '"node stopped"' in out
     assert (tmp_path / "reception.db").exists()
+
+
+@pytest.mark.parametrize("command", ["check-config", "migrate", "run", "create-admin"])
+def test_common_options_are_accepted_after_the_command_too(command: str) -> None:
+    """The README promises `--config` and `--data-dir` for every command; either side works."""
+    from reception.cli import _parser
+
+    extra = ["--login", "root"] if command == "create-admin" else []
+    after = _parser().parse_args([command, *extra, "--data-dir", "d1", "--config", "c.yaml"])
+    before = _parser().parse_args(["--data-dir", "d1", "--config", "c.yaml", command, *extra])
+    neither = _parser().parse_args([command, *extra])
+    assert (after.data_dir, after.config) == (before.data_dir, before.config)
+    assert after.data_dir == Path("d1")
+    assert after.config == Path("c.yaml")
+    assert (neither.data_dir, neither.config) == (None, None)
+    mixed = _parser().parse_args(["--data-dir", "d0", command, *extra, "--config", "c.yaml"])
+    assert (mixed.data_dir, mixed.config) == (Path("d0"), Path("c.yaml"))
