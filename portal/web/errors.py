@@ -1,8 +1,9 @@
 """The one place where portal errors become HTTP answers.
 
 Under /api/ every error is `{"error": {"code", "message"}}` JSON (HTTP errors of the
-router too, so an API client never parses an HTML page); elsewhere an error page. A
-portal error's message (and its form fields') is worded in the request's language.
+router too, so an API client never parses an HTML page); elsewhere the error page. A
+portal error's message (and its form fields'), and aiohttp's own errors ("Not Found",
+"Method Not Allowed", "Request Entity Too Large"), are worded in the request's language.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from portal.errors import FormErrors, PortalError, TooManyAttempts
+from portal.text import Text
 from portal.web.auth import is_api
 from portal.web.i18n import language_of
 
@@ -33,6 +35,55 @@ def _page(request: web.Request, status: int, message: str) -> web.Response:
     return aiohttp_jinja2.render_template(
         "error.html", request, {"status": status, "message": message}, status=status
     )
+
+
+_HTTP_TEXTS = {
+    400: Text("Неверный запрос.", "Bad request."),
+    401: Text("Нужно войти в систему.", "Sign in first."),
+    403: Text("Доступ запрещен.", "Access denied."),
+    404: Text("Страница не найдена.", "Page not found."),
+    405: Text("Этот адрес не принимает такой запрос.", "This address does not accept this method."),
+    406: Text("Ответ в запрошенном формате недоступен.", "No answer in the requested format."),
+    408: Text("Запрос не был получен вовремя.", "The request did not arrive in time."),
+    409: Text("Конфликт с текущим состоянием.", "Conflict with the current state."),
+    411: Text("Не указана длина запроса.", "The request length is missing."),
+    413: Text(
+        "Слишком большой запрос. Уменьшите размер файлов или текста.",
+        "The request is too large. Send smaller files or less text.",
+    ),
+    414: Text("Слишком длинный адрес.", "The address is too long."),
+    415: Text("Неподдерживаемый тип содержимого.", "Unsupported content type."),
+    422: Text("Неверные данные запроса.", "Invalid request data."),
+    429: Text("Слишком много запросов. Попробуйте позже.", "Too many requests. Try again later."),
+    431: Text("Слишком большие заголовки запроса.", "The request headers are too large."),
+    500: Text(
+        "Внутренняя ошибка сервера. Попробуйте позже.",
+        "Internal server error. Try again later.",
+    ),
+}
+_KEPT_HEADERS = ("Allow", "Retry-After", "WWW-Authenticate")
+
+
+def http_text(status: int) -> Text:
+    """The product's wording of an HTTP error status, never aiohttp's English default."""
+    if status in _HTTP_TEXTS:
+        return _HTTP_TEXTS[status]
+    return _HTTP_TEXTS[500] if status >= 500 else _HTTP_TEXTS[400]
+
+
+def _http_error(request: web.Request, exc: web.HTTPException) -> web.Response:
+    """aiohttp's own errors (no route, wrong method, body over the limit, a handler's
+    HTTPBadRequest) answered like the portal's: a page or the documented JSON."""
+    message = http_text(exc.status).in_language(language_of(request))
+    if is_api(request):
+        code = exc.reason.lower().replace(" ", "_").replace("-", "_") or "http_error"
+        response = _json_error(code, message, exc.status)
+    else:
+        response = _page(request, exc.status, message)
+    for name in _KEPT_HEADERS:
+        if name in exc.headers:
+            response.headers[name] = exc.headers[name]
+    return response
 
 
 @web.middleware
@@ -60,9 +111,8 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        if is_api(request):
-            code = exc.reason.lower().replace(" ", "_")
-            return _json_error(code, exc.text or exc.reason, exc.status)
-        if exc.status in (403, 404, 405):
-            return _page(request, exc.status, exc.reason)
-        raise
+        return _http_error(request, exc)
+    except Exception:
+        # Still a bug to fix, but the visitor gets the product's page, not a stack trace.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return _http_error(request, web.HTTPInternalServerError())
