@@ -11,6 +11,7 @@ from aiohttp import web
 from config.settings import Settings
 from portal.adapters.db import Database
 from portal.web import setup_portal
+from portal.web.headers import setup_security_headers
 from reception.health import healthz, readyz
 from reception.metrics import Metrics
 from reception.middleware import observe
@@ -31,6 +32,7 @@ def create_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[observe(metrics)], client_max_size=1024**2)
     db = Database(settings.database_url, echo=settings.database.echo)
     app[METRICS] = metrics
+    setup_security_headers(app, [settings.oidc.issuer or ""] if settings.oidc.enabled else [])
 
     apply_network_settings(settings.rtc)
     app.router.add_get("/healthz", healthz, name="healthz")
