@@ -191,6 +191,44 @@ class SignalingSettings(Section):
     """This node's name in the reception -> node map; default host name and process id."""
 
 
+class MetricsSettings(Section):
+    """Who may read /metrics. `listen` ("host:port") serves it there alone, off the public
+    application; otherwise `token` requires `Authorization: Bearer <token>` on the public
+    one. With neither, only the embedded mode serves it publicly; production does not."""
+
+    listen: str | None = None
+    token: SecretStr | None = None
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is not None:
+            _split_address(value)
+        return value
+
+    @field_validator("token")
+    @classmethod
+    def _token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters long")
+        return value
+
+    @property
+    def address(self) -> tuple[str, int] | None:
+        return _split_address(self.listen) if self.listen else None
+
+
+def _split_address(value: str) -> tuple[str, int]:
+    host, sep, port = value.rpartition(":")
+    if host.startswith("["):
+        if not host.endswith("]"):
+            raise ValueError(f"{value!r} is not host:port")
+        host = host[1:-1]
+    if not sep or not host or not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ValueError(f"{value!r} is not host:port (port 1-65535)")
+    return host, int(port)
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "text"] = "json"
@@ -211,6 +249,7 @@ class Settings(Section):
     oidc: OidcSettings = OidcSettings()
     signaling: SignalingSettings = SignalingSettings()
     logging: LoggingSettings = LoggingSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
     @property
     def database_url(self) -> str:

@@ -13,7 +13,7 @@ from portal.adapters.db import Database
 from portal.web import setup_portal
 from portal.web.headers import setup_security_headers
 from reception.health import healthz, readyz
-from reception.metrics import Metrics
+from reception.metrics import Metrics, expose_metrics
 from reception.middleware import observe
 from sfu import Router
 from sfu.metrics import SfuCollector
@@ -37,7 +37,7 @@ def create_app(settings: Settings) -> web.Application:
     apply_network_settings(settings.rtc)
     app.router.add_get("/healthz", healthz, name="healthz")
     app.router.add_get("/readyz", readyz(settings, db), name="readyz")
-    app.router.add_get("/metrics", _metrics_handler, name="metrics")
+    expose_metrics(app, metrics, settings)
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
     roles = set(settings.server.roles)
     if "portal" in roles:
@@ -61,8 +61,3 @@ def create_app(settings: Settings) -> web.Application:
 
     app.cleanup_ctx.append(lifecycle)
     return app
-
-
-async def _metrics_handler(request: web.Request) -> web.Response:
-    body = request.app[METRICS].render()
-    return web.Response(body=body, headers={"Content-Type": "text/plain; version=0.0.4"})

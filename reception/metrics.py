@@ -1,7 +1,17 @@
-"""Prometheus metrics: one registry per application so several apps can live in a process."""
+"""Prometheus metrics: one registry per application so several apps can live in a process.
+
+/metrics names routes, rooms and load: by default (production) it is not on the public
+application. An operator serves it on its own address (`metrics.listen`), behind a bearer
+token (`metrics.token`), or, in the embedded mode, openly on the node's own address.
+"""
 
 from __future__ import annotations
 
+import hmac
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -11,6 +21,11 @@ from prometheus_client import (
     generate_latest,
 )
 from prometheus_client.registry import Collector
+
+from config.settings import Mode, Settings
+
+log = logging.getLogger(__name__)
+CONTENT_TYPE = "text/plain; version=0.0.4"
 
 
 class Metrics:
@@ -40,3 +55,45 @@ class Metrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+def _handler(
+    metrics: Metrics, token: str | None
+) -> Callable[[web.Request], Awaitable[web.Response]]:
+    expected = f"Bearer {token}".encode() if token else None
+
+    async def metrics_handler(request: web.Request) -> web.Response:
+        if expected is not None:
+            given = request.headers.get("Authorization", "").encode("utf-8", "replace")
+            if not hmac.compare_digest(given, expected):
+                raise web.HTTPUnauthorized(headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
+        return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+
+    return metrics_handler
+
+
+def expose_metrics(app: web.Application, metrics: Metrics, settings: Settings) -> None:
+    """Mount /metrics where the settings say: its own address, the public app behind a
+    token, openly in the embedded mode, or nowhere public."""
+    config = settings.metrics
+    address = config.address
+    token = config.token.get_secret_value() if config.token else None
+    if address is None:
+        if token is not None or settings.mode is Mode.EMBEDDED:
+            app.router.add_get("/metrics", _handler(metrics, token), name="metrics")
+        else:
+            log.info("/metrics is not served: set metrics.listen or metrics.token")
+        return
+    host, port = address
+
+    async def metrics_site(_app: web.Application) -> AsyncIterator[None]:
+        own = web.Application()
+        own.router.add_get("/metrics", _handler(metrics, token))
+        runner = web.AppRunner(own, handle_signals=False, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        log.info("metrics on %s:%d", host, port)
+        yield
+        await runner.cleanup()
+
+    app.cleanup_ctx.append(metrics_site)
