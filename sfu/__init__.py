@@ -3,19 +3,23 @@
 from sfu.errors import (
     DuplicateTransport,
     InvalidDescription,
+    InvalidState,
     RouterClosed,
     SfuError,
     TransportClosed,
 )
 from sfu.publisher import PublisherTransport
-from sfu.router import Router, gain_linear
-from sfu.subscriber import SubscriberTransport
-from sfu.types import MediaKind, SubscriberOffer, TrackInfo
+from sfu.router import Router
+from sfu.subscriber import Negotiation, SubscriberTransport
+from sfu.types import ForwardingState, MediaKind, SubscriberOffer, TrackInfo
 
 __all__ = [
     "DuplicateTransport",
+    "ForwardingState",
     "InvalidDescription",
+    "InvalidState",
     "MediaKind",
+    "Negotiation",
     "PublisherTransport",
     "Router",
     "RouterClosed",
@@ -24,5 +28,4 @@ __all__ = [
     "SubscriberTransport",
     "TrackInfo",
     "TransportClosed",
-    "gain_linear",
 ]

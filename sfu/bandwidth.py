@@ -3,51 +3,70 @@
 VP8 sent with temporal scalability (L1T3) lets the SFU halve and quarter the frame rate by
 dropping upper layers without breaking decoding; below what the base layer needs the
 subscriber gets audio only. Unlayered video is all or nothing.
+
+A pure decision on plain figures: the subscriber transport applies it to its consumers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
-from sfu.consumer import ALL_LAYERS, Consumer
-from sfu.types import MediaKind
+from sfu.rtp import ALL_LAYERS
 
 ENABLE_MARGIN = 1.15
 """Video that was cut comes back only with this much headroom, so it does not flap."""
+CUT = -1
+"""The layer given to video that does not fit at all."""
+
+
+@dataclass(frozen=True, slots=True)
+class VideoTrack:
+    key: str
+    """How stats name the track (its mid)."""
+    layer_bitrates: Sequence[int]
+    """Bitrate of each temporal layer present, lowest first."""
+    cut: bool
+    """The cap cut it last time: it needs headroom to come back."""
+
+
+@dataclass(slots=True)
+class Allocation:
+    layers: dict[str, int] = field(default_factory=dict)
+    """Per video track key: the highest temporal layer to forward, ALL_LAYERS or CUT."""
+    enforced: dict[str, object] = field(default_factory=lambda: {"video": "full"})
+    """What is enforced, for stats."""
 
 
 def allocate_receive_budget(
-    limit_bps: int | None, consumers: Sequence[Consumer]
-) -> dict[str, object]:
-    """Set each video consumer's allowed layer; return what is enforced, for stats."""
-    video = [c for c in consumers if c.kind is MediaKind.VIDEO]
+    limit_bps: int | None, audio_bps: int, video: Sequence[VideoTrack]
+) -> Allocation:
+    """Give the budget left after audio to the video tracks' layers, lowest layers first."""
     if limit_bps is None:
-        for consumer in video:
-            consumer.video_allowed_by_cap = True
-            consumer.set_target_layer(ALL_LAYERS)
-        return {"video": "full"}
-    audio_bps = sum(c.producer.received.bitrate_bps for c in consumers if c.kind is MediaKind.AUDIO)
+        return Allocation({track.key: ALL_LAYERS for track in video})
     budget = limit_bps - audio_bps
-    level = {c: -1 for c in video}
-    rates = {c: c.producer.layer_bitrates() for c in video}
+    level = {track.key: CUT for track in video}
     for layer in range(ALL_LAYERS + 1):
-        for consumer in video:
-            if layer >= len(rates[consumer]) or level[consumer] != layer - 1:
+        for track in video:
+            rates = track.layer_bitrates
+            if layer >= len(rates) or level[track.key] != layer - 1:
                 continue
-            cost = rates[consumer][layer]
-            if layer == 0 and not consumer.video_allowed_by_cap:
+            cost = rates[layer]
+            if layer == 0 and track.cut:
                 cost = int(cost * ENABLE_MARGIN)
             if cost <= budget:
-                budget -= rates[consumer][layer]
-                level[consumer] = layer
+                budget -= rates[layer]
+                level[track.key] = layer
+    allocation = Allocation()
     per_track: dict[str, object] = {}
-    for consumer in video:
-        top = len(rates[consumer]) - 1
-        chosen = level[consumer]
-        consumer.video_allowed_by_cap = chosen >= 0
-        consumer.set_target_layer(ALL_LAYERS if chosen == top else chosen)
-        key = consumer.mid or consumer.producer.id
-        per_track[key] = "off" if chosen < 0 else ("full" if chosen == top else f"layers<={chosen}")
+    for track in video:
+        top = len(track.layer_bitrates) - 1
+        chosen = level[track.key]
+        allocation.layers[track.key] = ALL_LAYERS if chosen == top else chosen
+        per_track[track.key] = (
+            "off" if chosen < 0 else ("full" if chosen == top else f"layers<={chosen}")
+        )
     states = set(per_track.values())
     summary = "full" if states <= {"full"} else ("audio_only" if states == {"off"} else "reduced")
-    return {"video": summary, "tracks": per_track, "audio_kbps": audio_bps // 1000}
+    allocation.enforced = {"video": summary, "tracks": per_track, "audio_kbps": audio_bps // 1000}
+    return allocation

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import logging
 import time
 
@@ -9,8 +10,9 @@ from sfu import rtcp
 from sfu.aiortc_bridge import RtpOutput
 from sfu.codec import NegotiatedCodec
 from sfu.counters import TrafficCounter
+from sfu.errors import InvalidState
 from sfu.producer import Producer
-from sfu.rtp import FrameInfo, RtpView, audio_level_extension, write_header
+from sfu.rtp import ALL_LAYERS, FrameInfo, RtpView, audio_level_extension, write_header
 from sfu.sequence import SequenceRewriter
 from sfu.types import MediaKind
 
@@ -19,7 +21,6 @@ log = logging.getLogger(__name__)
 HISTORY_SIZE = 512
 """Video packets kept for retransmission: about five seconds at 1 Mbit/s."""
 KEYFRAME_RETRY_S = 1.0
-ALL_LAYERS = 3
 RTT_ALPHA = 0.85
 SR_KEPT = 4
 
@@ -30,8 +31,20 @@ class Consumer:
     Sequence numbers and timestamps are continuous per consumer; video starts (and resumes)
     only at a key frame; lost packets are resent from a history of what was sent, as RTX
     when the subscriber negotiated it; temporal layers above the allowed one are dropped at
-    frame boundaries.
+    frame boundaries. Whether packets flow at all is `state`, which its subscriber
+    transport decides from the router's rules and the receive cap.
     """
+
+    class State(enum.StrEnum):
+        UNBOUND = "unbound"
+        """The subscriber's m-line is not negotiated yet: nothing can be sent."""
+        WITHHELD = "withheld"
+        """The rules do not give this track to this subscriber now (off air, held, muted
+        publishers stay FORWARDING: their producer pauses for everyone)."""
+        CUT = "cut"
+        """Video the subscriber's receive cap leaves no room for."""
+        FORWARDING = "forwarding"
+        CLOSED = "closed"
 
     def __init__(
         self,
@@ -55,14 +68,12 @@ class Consumer:
             [None] * HISTORY_SIZE if self.kind is MediaKind.VIDEO else []
         )
         self._rtx_seq = 0
-        self.allowed = False
-        """The room's rules say this subscriber gets this track now."""
-        self.video_allowed_by_cap = True
+        self.state = Consumer.State.UNBOUND
         self.target_layer = ALL_LAYERS
         self._layer = ALL_LAYERS
         self._last_in_ts: int | None = None
         self._waiting_since: float | None = None
-        self.closed = False
+        self._log = logging.LoggerAdapter(log, {"participant": subscriber_id, "track": producer.id})
         self.sent = TrafficCounter()
         self.frames = 0
         self.dropped_by_cap = 0
@@ -78,31 +89,41 @@ class Consumer:
         producer.attach(self)
 
     @property
-    def negotiated(self) -> bool:
-        return self.codec is not None and self._output is not None
-
-    @property
-    def active(self) -> bool:
-        return (
-            self.negotiated
-            and self.allowed
-            and not self.closed
-            and (self.kind is MediaKind.AUDIO or self.video_allowed_by_cap)
-        )
+    def forwarding(self) -> bool:
+        return self.state is Consumer.State.FORWARDING
 
     def bind(self, codec: NegotiatedCodec, audio_level_id: int, output: RtpOutput) -> None:
-        """The subscriber's m-line is negotiated: payload types and extension ids are known."""
+        """The subscriber's m-line is negotiated: payload types and extension ids are known.
+
+        The consumer is WITHHELD until its transport decides otherwise."""
         self.codec = codec
         self._audio_level_id = audio_level_id
         self._output = output
-        self.refresh()
+        if self.state is Consumer.State.UNBOUND:
+            self._set_state(Consumer.State.WITHHELD)
 
-    def refresh(self) -> None:
-        """Re-evaluate whether packets flow; (re)starting video asks for a key frame."""
-        was_active = self.producer.is_active(self)
-        now_active = self.active
-        self.producer.set_active(self, now_active)
-        if now_active and not was_active:
+    def set_state(self, state: Consumer.State) -> None:
+        """Move to WITHHELD, CUT or FORWARDING; only a bound, open consumer moves."""
+        if self.state in (Consumer.State.UNBOUND, Consumer.State.CLOSED) or state in (
+            Consumer.State.UNBOUND,
+            Consumer.State.CLOSED,
+        ):
+            raise InvalidState(f"consumer of {self.producer.id}: {self.state} -> {state}")
+        self._set_state(state)
+
+    def _set_state(self, state: Consumer.State) -> None:
+        """The one place the state moves: packets start (at a key frame) or stop here."""
+        old = self.state
+        if state is old:
+            return
+        self.state = state
+        self._log.debug("consumer %s -> %s", old, state)
+        forwarding = state is Consumer.State.FORWARDING
+        if state is Consumer.State.CLOSED:
+            self.producer.detach(self)
+        else:
+            self.producer.set_active(self, forwarding)
+        if forwarding:
             self.resync()
 
     def resync(self) -> None:
@@ -243,7 +264,11 @@ class Consumer:
         """Once a second: bitrate, the sender report, and a key frame we still wait for."""
         self.sent.tick()
         waiting = self._waiting_since
-        if waiting is not None and self.active and time.monotonic() - waiting > KEYFRAME_RETRY_S:
+        if (
+            waiting is not None
+            and self.forwarding
+            and time.monotonic() - waiting > KEYFRAME_RETRY_S
+        ):
             self._waiting_since = time.monotonic()
             self.producer.request_keyframe()
         report = self._sender_report()
@@ -270,10 +295,7 @@ class Consumer:
         return rtcp.sender_report(self.ssrc, ntp, rtp_ts, self.sent.packets, self.sent.bytes)
 
     def close(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
-        self.producer.detach(self)
+        self._set_state(Consumer.State.CLOSED)
 
     def stats(self) -> dict[str, object]:
         return {
@@ -281,8 +303,8 @@ class Consumer:
             "publisher": self.producer.participant_id,
             "kind": self.kind.value,
             "mid": self.mid,
-            "forwarding": self.active,
-            "allowed": self.allowed,
+            "state": self.state.value,
+            "forwarding": self.forwarding,
             "waiting_for_keyframe": self._waiting_since is not None,
             "bitrate_kbps": self.sent.bitrate_bps // 1000,
             "packets": self.sent.packets,
@@ -297,6 +319,5 @@ class Consumer:
             "keyframe_requests": self.keyframe_requests_received,
             "temporal_layer": None if self.kind is MediaKind.AUDIO else self._layer,
             "dropped_by_cap": self.dropped_by_cap,
-            "video_allowed_by_cap": self.video_allowed_by_cap,
             "remb_kbps": None if self.remb_bps is None else self.remb_bps // 1000,
         }

@@ -23,3 +23,9 @@ class InvalidDescription(SfuError):
     """The SDP given by a client cannot be applied (bad syntax, no usable codec, wrong state)."""
 
     code = "invalid_sdp"
+
+
+class InvalidState(SfuError):
+    """A request the object's current state does not allow (an answer nobody asked for)."""
+
+    code = "invalid_state"

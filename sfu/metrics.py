@@ -104,7 +104,7 @@ class SfuCollector(Collector):
                 capped_count += subscriber.enforced.get("video", "full") != "full"
                 for consumer in subscriber.consumers.values():
                     totals = by_kind.setdefault(consumer.kind.value, _KindTotals())
-                    totals.forwarding += consumer.active
+                    totals.forwarding += consumer.forwarding
                     totals.sent_bytes += consumer.sent.bytes
                     nack_count += consumer.nacks_received
                     resend_count += consumer.retransmitted

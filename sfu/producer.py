@@ -7,18 +7,22 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from sfu import rtcp
 from sfu.aiortc_bridge import RtpOutput
 from sfu.codec import NegotiatedCodec
 from sfu.counters import ReceiveStatistics, TrafficCounter
-from sfu.rtp import NO_FRAME_INFO, RtpView, audio_level, h264_frame_info, vp8_frame_info
+from sfu.rtp import (
+    NO_FRAME_INFO,
+    FrameInfo,
+    RtpView,
+    audio_level,
+    h264_frame_info,
+    vp8_frame_info,
+)
 from sfu.sequence import SEQ_MOD
 from sfu.types import MediaKind
-
-if TYPE_CHECKING:
-    from sfu.consumer import Consumer
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +36,26 @@ LAYER_WINDOW_S = 1.0
 
 _ids = itertools.count(1)
 LevelListener = Callable[["Producer", int, bool], None]
+
+
+class Sink(Protocol):
+    """What a producer needs of whoever takes its packets (a consumer, later a recorder).
+
+    The producer knows only this, so the consumer may know the producer without the two
+    modules importing each other.
+    """
+
+    def forward(self, view: RtpView, info: FrameInfo, level_byte: int) -> None:
+        """Send one packet on; called only while the sink is active."""
+
+    def skip(self) -> None:
+        """A packet was dropped upstream (padding): keep the numbering gapless."""
+
+    def resync(self) -> None:
+        """The stream restarts (a new source, a resume): start again at a key frame."""
+
+    def close(self) -> None:
+        """The producer is gone."""
 
 
 class Producer:
@@ -66,8 +90,8 @@ class Producer:
         )
         self.paused = False
         self.closed = False
-        self.consumers: set[Consumer] = set()
-        self._active: list[Consumer] = []
+        self.sinks: set[Sink] = set()
+        self._active: list[Sink] = []
         self._level_listeners: list[LevelListener] = []
         self.received = TrafficCounter()
         self.statistics = ReceiveStatistics(codec.clock_rate)
@@ -130,11 +154,14 @@ class Producer:
                 level_byte = (0x80 if found[0] else 0) | found[1]
                 self.level = found[1]
                 for listener in self._level_listeners:
-                    listener(self, found[1], found[0])
+                    try:
+                        listener(self, found[1], found[0])
+                    except Exception:  # the packet must still reach the consumers
+                        self._log.exception("audio level listener failed")
         if self.paused:
             return
-        for consumer in self._active:
-            consumer.forward(view, info, level_byte)
+        for sink in self._active:
+            sink.forward(view, info, level_byte)
 
     def _on_padding_only(self, view: RtpView, arrival_s: float) -> None:
         """Bandwidth probes carry no media: never forwarded, but on the media SSRC they use
@@ -145,8 +172,8 @@ class Producer:
         if self.kind is MediaKind.VIDEO:
             self._track_loss(view.sequence_number)
         if not self.paused:
-            for consumer in self._active:
-                consumer.skip()
+            for sink in self._active:
+                sink.skip()
 
     def _switch_source(self, ssrc: int) -> None:
         if self.media_ssrc is not None:
@@ -155,8 +182,8 @@ class Producer:
         self.statistics = ReceiveStatistics(self.codec.clock_rate)
         self._missing.clear()
         self._highest_seq = None
-        for consumer in self.consumers:
-            consumer.resync()
+        for sink in self.sinks:
+            sink.resync()
         self.request_keyframe()
 
     def _track_loss(self, seq: int) -> None:
@@ -219,28 +246,26 @@ class Producer:
             return
         self.paused = paused
         if not paused:
-            for consumer in self._active:
-                consumer.resync()
+            for sink in self._active:
+                sink.resync()
             self.request_keyframe()
 
     def on_level(self, listener: LevelListener) -> None:
         self._level_listeners.append(listener)
 
-    def attach(self, consumer: Consumer) -> None:
-        self.consumers.add(consumer)
+    def attach(self, sink: Sink) -> None:
+        self.sinks.add(sink)
 
-    def detach(self, consumer: Consumer) -> None:
-        self.consumers.discard(consumer)
-        self.set_active(consumer, False)
+    def detach(self, sink: Sink) -> None:
+        self.sinks.discard(sink)
+        self.set_active(sink, False)
 
-    def set_active(self, consumer: Consumer, active: bool) -> None:
-        if active and consumer not in self._active:
-            self._active.append(consumer)
-        elif not active and consumer in self._active:
-            self._active.remove(consumer)
-
-    def is_active(self, consumer: Consumer) -> bool:
-        return consumer in self._active
+    def set_active(self, sink: Sink, active: bool) -> None:
+        """Whether packets go to this sink; an attached sink starts inactive."""
+        if active and sink not in self._active:
+            self._active.append(sink)
+        elif not active and sink in self._active:
+            self._active.remove(sink)
 
     @property
     def active_consumers(self) -> int:
@@ -292,8 +317,8 @@ class Producer:
         for timer in (self._pli_pending, self._nack_timer):
             if timer is not None:
                 timer.cancel()
-        for consumer in list(self.consumers):
-            consumer.close()
+        for sink in list(self.sinks):
+            sink.close()
         self._level_listeners.clear()
 
     def stats(self) -> dict[str, object]:

@@ -151,9 +151,6 @@ class PublisherTransport(WebRtcTransport):
         if producer is not None:
             producer.on_sender_report(packet)
 
-    def producer(self, kind: MediaKind) -> Producer | None:
-        return next((p for p in self.producers.values() if p.kind is kind), None)
-
     def set_send_limit(self, bps: int | None) -> None:
         self.send_limit_bps = bps
         for producer in self.producers.values():

@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
-from collections.abc import Callable, Iterator
-from typing import TypeVar
+from collections.abc import Callable, Iterable, Iterator
 
 from config.settings import RtcSettings
 from sfu.errors import DuplicateTransport, RouterClosed
@@ -15,22 +13,23 @@ from sfu.producer import Producer
 from sfu.publisher import PublisherTransport
 from sfu.speaker import ActiveSpeakerDetector, SpeakerListener
 from sfu.subscriber import SubscriberTransport
-from sfu.types import MediaKind, Role
+from sfu.types import ForwardingState, MediaKind, Role
 
 log = logging.getLogger(__name__)
 
-MAX_GAIN_DB = 20.0
 TICK_S = 1.0
 """Reports, bitrates, caps and key-frame retries run on this period."""
-T = TypeVar("T")
+IDLE = ForwardingState()
+"""A participant's state until the signaling layer says otherwise."""
 ConnectionListener = Callable[[str, str, str], None]
 
 
 class Router:
-    """Forwarding rules from room state, applied without renegotiation.
+    """Forwarding rules from one `ForwardingState` per participant, applied without
+    renegotiation.
 
-    Room state may be set before a participant's transports exist (a mute, a hold, a
-    limit); it applies when they appear and is forgotten when the participant is removed.
+    A state may be applied before a participant's transports exist (a mute, a hold, a
+    limit); it holds when they appear and is forgotten when the participant is removed.
 
     On-air producers go to every subscriber; off-air producers only to subscribers allowed
     to preview (the moderator), optionally narrowed to one publisher. A held subscriber gets
@@ -44,14 +43,7 @@ class Router:
         self.closed = False
         self.publishers: dict[str, PublisherTransport] = {}
         self.subscribers: dict[str, SubscriberTransport] = {}
-        self._on_air: set[str] = set()
-        self._preview: set[str] = set()
-        self._previewed: dict[str, str] = {}
-        self._paused: set[tuple[str, MediaKind]] = set()
-        self._held: set[str] = set()
-        self._receive_limits: dict[str, int] = {}
-        self._send_limits: dict[str, int] = {}
-        self._gains: dict[str, float] = {}
+        self._states: dict[str, ForwardingState] = {}
         self._speaker_listeners: list[SpeakerListener] = []
         self._state_listeners: list[ConnectionListener] = []
         self._speakers = ActiveSpeakerDetector(self._speaker_changed)
@@ -90,7 +82,7 @@ class Router:
             self._producer_added,
             self._producer_closed,
         )
-        transport.set_send_limit(self._send_limits.get(participant_id))
+        transport.set_send_limit(_bps(self.state_of(participant_id).send_limit_kbps))
         self.publishers[participant_id] = transport
         return transport
 
@@ -103,8 +95,7 @@ class Router:
             self.settings, participant_id, self._connection_state, self._may_receive
         )
         self.subscribers[participant_id] = transport
-        transport.held = participant_id in self._held
-        transport.set_receive_limit(self._receive_limits.get(participant_id))
+        transport.set_receive_limit(_bps(self.state_of(participant_id).receive_limit_kbps))
         for producer in self.producers():
             transport.add_producer(producer)
         return transport
@@ -120,11 +111,7 @@ class Router:
         if subscriber is not None:
             await subscriber.close()
         self._speakers.forget(participant_id)
-        for state in (self._on_air, self._preview, self._held):
-            state.discard(participant_id)
-        for setting in (self._previewed, self._gains, self._receive_limits, self._send_limits):
-            setting.pop(participant_id, None)
-        self._paused = {key for key in self._paused if key[0] != participant_id}
+        self._states.pop(participant_id, None)
 
     async def close(self) -> None:
         if self.closed:
@@ -147,7 +134,7 @@ class Router:
             yield from transport.producers.values()
 
     def _producer_added(self, producer: Producer) -> None:
-        producer.set_paused((producer.participant_id, producer.kind) in self._paused)
+        producer.set_paused(producer.kind in self.state_of(producer.participant_id).paused)
         if producer.kind is MediaKind.AUDIO:
             producer.on_level(self._level)
         for transport in self.subscribers.values():
@@ -162,84 +149,54 @@ class Router:
 
     # --- rules --------------------------------------------------------------------------------
 
+    def state_of(self, participant_id: str) -> ForwardingState:
+        return self._states.get(participant_id, IDLE)
+
+    def apply(self, participant_id: str, state: ForwardingState) -> None:
+        """Make forwarding follow the participant's new state.
+
+        Only what differs from the previous state is touched, and the consumers are swept
+        at most once: every subscriber's when the participant went on or off air, its own
+        when its hold or preview changed, none for a mute or a limit.
+        """
+        previous = self.state_of(participant_id)
+        if state == previous:
+            return
+        self._states[participant_id] = state
+        publisher = self.publishers.get(participant_id)
+        subscriber = self.subscribers.get(participant_id)
+        if publisher is not None:
+            if state.paused != previous.paused:
+                for producer in publisher.producers.values():
+                    producer.set_paused(producer.kind in state.paused)
+            if state.send_limit_kbps != previous.send_limit_kbps:
+                publisher.set_send_limit(_bps(state.send_limit_kbps))
+        if subscriber is not None and state.receive_limit_kbps != previous.receive_limit_kbps:
+            subscriber.set_receive_limit(_bps(state.receive_limit_kbps))
+        if previous.on_air and not state.on_air:
+            self._speakers.forget(participant_id)
+        if state.on_air != previous.on_air:
+            self._apply_rules(self.subscribers.values())
+        elif subscriber is not None and (state.held, state.preview, state.previewed) != (
+            previous.held,
+            previous.preview,
+            previous.previewed,
+        ):
+            self._apply_rules([subscriber])
+
     def _may_receive(self, subscriber_id: str, producer: Producer) -> bool:
         publisher_id = producer.participant_id
         if publisher_id == subscriber_id:
             return False
-        if publisher_id in self._on_air:
-            return True
-        if subscriber_id not in self._preview:
+        subscriber = self.state_of(subscriber_id)
+        if subscriber.held:
             return False
-        narrowed = self._previewed.get(subscriber_id)
-        return narrowed is None or narrowed == publisher_id
+        return self.state_of(publisher_id).on_air or subscriber.receives_off_air(publisher_id)
 
-    def _apply_rules(self) -> None:
-        for transport in self.subscribers.values():
+    def _apply_rules(self, subscribers: Iterable[SubscriberTransport]) -> None:
+        """The one sweep: these subscribers re-decide each of their consumers."""
+        for transport in subscribers:
             transport.apply_rules()
-
-    def set_on_air(self, participant_id: str, on_air: bool) -> None:
-        """Start or stop forwarding this participant to everyone (a key frame follows)."""
-        _toggle(self._on_air, participant_id, on_air)
-        if not on_air:
-            self._speakers.forget(participant_id)
-        self._apply_rules()
-
-    def is_on_air(self, participant_id: str) -> bool:
-        return participant_id in self._on_air
-
-    def set_preview(self, subscriber_id: str, allowed: bool) -> None:
-        _toggle(self._preview, subscriber_id, allowed)
-        self._apply_rules()
-
-    def set_previewed(self, subscriber_id: str, publisher_id: str | None) -> None:
-        if publisher_id is None:
-            self._previewed.pop(subscriber_id, None)
-        else:
-            self._previewed[subscriber_id] = publisher_id
-        self._apply_rules()
-
-    def pause_producer(self, participant_id: str, kind: MediaKind, paused: bool) -> None:
-        """The moderator's mute: the publisher keeps sending, nobody receives it."""
-        key = (participant_id, MediaKind(kind))
-        _toggle(self._paused, key, paused)
-        publisher = self.publishers.get(participant_id)
-        producer = publisher.producer(key[1]) if publisher else None
-        if producer is not None:
-            producer.set_paused(paused)
-
-    def hold_subscriber(self, participant_id: str, held: bool) -> None:
-        """'Temporarily disconnect': the subscriber receives nothing while held."""
-        _toggle(self._held, participant_id, held)
-        subscriber = self.subscribers.get(participant_id)
-        if subscriber is not None:
-            subscriber.set_held(held)
-
-    def set_receive_limit(self, participant_id: str, kbps: int | None) -> None:
-        bps = _bps(kbps)
-        _store(self._receive_limits, participant_id, bps)
-        subscriber = self.subscribers.get(participant_id)
-        if subscriber is not None:
-            subscriber.set_receive_limit(bps)
-
-    def set_send_limit(self, participant_id: str, kbps: int | None) -> None:
-        bps = _bps(kbps)
-        _store(self._send_limits, participant_id, bps)
-        publisher = self.publishers.get(participant_id)
-        if publisher is not None:
-            publisher.set_send_limit(bps)
-
-    def set_gain(self, participant_id: str, gain_db: float) -> None:
-        """The moderator's level for a microphone, applied by every receiver and the recorder.
-
-        Clients and the recorder multiply by gain_linear(); the SFU itself never decodes
-        (see the SFU notes in the README for the measurement behind this choice).
-        """
-        if not math.isfinite(gain_db) or abs(gain_db) > MAX_GAIN_DB:
-            raise ValueError(f"gain must be within ±{MAX_GAIN_DB} dB, got {gain_db}")
-        self._gains[participant_id] = gain_db
-
-    def gain_db(self, participant_id: str) -> float:
-        return self._gains.get(participant_id, 0.0)
 
     # --- events -------------------------------------------------------------------------------
 
@@ -254,16 +211,22 @@ class Router:
         return self._speakers.active
 
     def _level(self, producer: Producer, level: int, voice: bool) -> None:
-        if producer.participant_id in self._on_air and not producer.paused:
+        if self.state_of(producer.participant_id).on_air and not producer.paused:
             self._speakers.add_level(producer.participant_id, level)
 
     def _speaker_changed(self, participant_id: str | None) -> None:
         for listener in list(self._speaker_listeners):
-            listener(participant_id)
+            try:
+                listener(participant_id)
+            except Exception:  # one failing listener must not keep the others uninformed
+                self._log.exception("active speaker listener failed")
 
     def _connection_state(self, participant_id: str, role: Role, state: str) -> None:
         for listener in list(self._state_listeners):
-            listener(participant_id, role.value, state)
+            try:
+                listener(participant_id, role.value, state)
+            except Exception:
+                self._log.exception("connection state listener failed")
 
     # --- stats --------------------------------------------------------------------------------
 
@@ -271,11 +234,12 @@ class Router:
         participants: dict[str, dict[str, object]] = {}
         for pid, publisher in self.publishers.items():
             entry = participants.setdefault(pid, {})
-            entry["on_air"] = pid in self._on_air
-            entry["gain_db"] = self.gain_db(pid)
+            entry["on_air"] = self.state_of(pid).on_air
             entry["publisher"] = publisher.stats()
         for pid, subscriber in self.subscribers.items():
-            participants.setdefault(pid, {})["subscriber"] = subscriber.stats()
+            entry = participants.setdefault(pid, {})
+            entry["held"] = self.state_of(pid).held
+            entry["subscriber"] = subscriber.stats()
         return {
             "router": self.name,
             "active_speaker": self.active_speaker,
@@ -289,27 +253,5 @@ class Router:
             raise RouterClosed(f"router {self.name} is closed")
 
 
-def _toggle(members: set[T], member: T, present: bool) -> None:
-    if present:
-        members.add(member)
-    else:
-        members.discard(member)
-
-
-def _store(settings: dict[str, int], key: str, value: int | None) -> None:
-    if value is None:
-        settings.pop(key, None)
-    else:
-        settings[key] = value
-
-
 def _bps(kbps: int | None) -> int | None:
-    if kbps is None:
-        return None
-    if kbps <= 0:
-        raise ValueError(f"a bandwidth limit must be positive, got {kbps} kbit/s")
-    return kbps * 1000
-
-
-def gain_linear(gain_db: float) -> float:
-    return float(10 ** (gain_db / 20))
+    return None if kbps is None else kbps * 1000

@@ -32,10 +32,6 @@ class RtpView:
     extension_profile: int
 
 
-def is_rtcp(data: bytes) -> bool:
-    return len(data) >= 2 and 192 <= data[1] <= 208
-
-
 def parse_rtp(data: bytes) -> RtpView:
     """Parse the fixed header, CSRCs and extension block; raise ValueError if malformed."""
     if len(data) < 12:
@@ -128,6 +124,9 @@ def write_header(
 
 # --- codec payloads: key frames and temporal layers, read without decoding ---
 
+ALL_LAYERS = 3
+"""The highest VP8 temporal layer id: forwarding up to it forwards everything."""
+
 
 @dataclass(frozen=True, slots=True)
 class FrameInfo:
@@ -144,7 +143,7 @@ class FrameInfo:
 _FRAME_INFOS = {
     (keyframe, layer, sync): FrameInfo(keyframe, layer, sync)
     for keyframe in (False, True)
-    for layer in range(4)
+    for layer in range(ALL_LAYERS + 1)
     for sync in (False, True)
 }
 """Every possible value, made once: the forwarding path looks one up per video packet

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 
@@ -12,16 +13,30 @@ from aiortc.rtcrtpparameters import RTCRtpSendParameters
 from config.settings import RtcSettings
 from sfu import aiortc_bridge as bridge
 from sfu import rtcp
-from sfu.bandwidth import allocate_receive_budget
+from sfu.bandwidth import CUT, VideoTrack, allocate_receive_budget
 from sfu.codec import AUDIO_LEVEL_URI, extension_id, negotiated_codec, preferences_for
 from sfu.consumer import Consumer
-from sfu.errors import InvalidDescription
+from sfu.errors import InvalidDescription, InvalidState
 from sfu.producer import Producer
 from sfu.sequence import SequenceRewriter
 from sfu.transport import ConnectionStateListener, WebRtcTransport
 from sfu.types import MediaKind, Role, SubscriberOffer, TrackInfo
 
 ForwardingRule = Callable[[str, Producer], bool]
+"""Whether the subscriber (by id) may receive the producer now: the router's rules."""
+
+
+class Negotiation(enum.StrEnum):
+    """Where the server-offered connection stands; one offer is out at a time."""
+
+    STABLE = "stable"
+    """The client's answer matches the producers, or nothing was offered yet."""
+    OFFER_DUE = "offer_due"
+    """Producers came or went: an offer should be made (the listener was told)."""
+    AWAITING_ANSWER = "awaiting_answer"
+    """An offer is being made or waits for the client's answer."""
+    STALE = "stale"
+    """Producers changed while an offer awaited its answer: offer again after it."""
 
 
 @dataclass(eq=False)
@@ -61,17 +76,28 @@ class SubscriberTransport(WebRtcTransport):
         self._wanted: dict[str, Producer] = {}
         self.consumers: dict[str, Consumer] = {}
         """By producer id."""
-        self.held = False
+        self._cut: set[str] = set()
+        """Producer ids whose video the receive cap cut at its last decision."""
         self.receive_limit_bps: int | None = None
         self.enforced: dict[str, object] = {"video": "full"}
         self._negotiation_listener: Callable[[], None] | None = None
-        self._offer_pending = False
-        self._needs_negotiation = False
+        self.negotiation = Negotiation.STABLE
 
     # --- negotiation --------------------------------------------------------------------------
 
     def on_negotiation_needed(self, callback: Callable[[], None]) -> None:
+        """`callback` is told each time an offer becomes due; it should call create_offer()."""
         self._negotiation_listener = callback
+
+    def _set_negotiation(self, state: Negotiation) -> None:
+        """The one place the negotiation state moves; an offer falling due is announced."""
+        old = self.negotiation
+        if state is old:
+            return
+        self.negotiation = state
+        self._log.info("negotiation %s -> %s", old, state)
+        if state is Negotiation.OFFER_DUE and self._negotiation_listener is not None:
+            self._negotiation_listener()
 
     def add_producer(self, producer: Producer) -> None:
         if producer.participant_id == self.participant_id or producer.id in self._wanted:
@@ -83,6 +109,7 @@ class SubscriberTransport(WebRtcTransport):
         if self._wanted.pop(producer.id, None) is None:
             return
         consumer = self.consumers.pop(producer.id, None)
+        self._cut.discard(producer.id)
         if consumer is not None:
             consumer.close()
             for slot in self._slots:
@@ -94,19 +121,28 @@ class SubscriberTransport(WebRtcTransport):
     def _negotiation_needed(self) -> None:
         if self.closed:
             return
-        if self._offer_pending:
-            self._needs_negotiation = True
-        elif self._negotiation_listener is not None:
-            self._negotiation_listener()
+        if self.negotiation is Negotiation.STABLE:
+            self._set_negotiation(Negotiation.OFFER_DUE)
+        elif self.negotiation is Negotiation.AWAITING_ANSWER:
+            self._set_negotiation(Negotiation.STALE)
 
     async def create_offer(self) -> SubscriberOffer:
-        """An offer with one send-only m-line per producer this subscriber may receive."""
+        """An offer with one send-only m-line per producer this subscriber may receive.
+
+        Refused while another offer awaits its answer (InvalidState)."""
         self._ensure_open()
-        for producer in self._wanted.values():
-            if producer.id not in self.consumers and not producer.closed:
-                self._add_consumer(producer)
-        await self.pc.setLocalDescription(await self.pc.createOffer())
-        self._offer_pending = True
+        if self.negotiation in (Negotiation.AWAITING_ANSWER, Negotiation.STALE):
+            raise InvalidState("an offer is already waiting for an answer")
+        self._set_negotiation(Negotiation.AWAITING_ANSWER)
+        try:
+            for producer in self._wanted.values():
+                if producer.id not in self.consumers and not producer.closed:
+                    self._add_consumer(producer)
+            await self.pc.setLocalDescription(await self.pc.createOffer())
+        except BaseException:
+            if not self.closed:
+                self._set_negotiation(Negotiation.STABLE)
+            raise
         tracks = [
             TrackInfo(str(slot.transceiver.mid), slot.consumer.producer.participant_id, slot.kind)
             for slot in self._slots
@@ -115,15 +151,19 @@ class SubscriberTransport(WebRtcTransport):
         return SubscriberOffer(sdp=str(self.pc.localDescription.sdp), tracks=tracks)
 
     async def accept_answer(self, answer_sdp: str) -> None:
+        """Apply the client's answer; a rejected one starts over with a fresh offer."""
         self._ensure_open()
+        if self.negotiation not in (Negotiation.AWAITING_ANSWER, Negotiation.STALE):
+            raise InvalidState("no offer is waiting for an answer")
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
         except (ValueError, AssertionError, KeyError) as exc:
+            self._set_negotiation(Negotiation.OFFER_DUE)
             raise InvalidDescription(f"answer cannot be applied: {exc}") from exc
-        self._offer_pending = False
-        if self._needs_negotiation:
-            self._needs_negotiation = False
-            self._negotiation_needed()
+        if self.negotiation is Negotiation.STALE:
+            self._set_negotiation(Negotiation.OFFER_DUE)
+        else:
+            self._set_negotiation(Negotiation.STABLE)
 
     def _add_consumer(self, producer: Producer) -> None:
         slot = next(
@@ -152,7 +192,6 @@ class SubscriberTransport(WebRtcTransport):
             slot.rewriter.reanchor()
         ssrc, rtx_ssrc = bridge.sender_ssrcs(slot.transceiver.sender)
         consumer = Consumer(producer, self.participant_id, ssrc, rtx_ssrc, slot.rewriter)
-        consumer.allowed = self._rule(self.participant_id, producer) and not self.held
         slot.consumer = consumer
         self.consumers[producer.id] = consumer
         if slot.parameters is not None:  # a reused m-line: already negotiated
@@ -179,31 +218,55 @@ class SubscriberTransport(WebRtcTransport):
             extension_id(slot.parameters, AUDIO_LEVEL_URI),
             bridge.rtp_output(slot.transceiver.sender.transport),
         )
+        consumer.set_state(self._decide(consumer))
 
     # --- forwarding state ---------------------------------------------------------------------
 
-    def apply_rules(self) -> None:
-        for consumer in self.consumers.values():
-            consumer.allowed = not self.held and self._rule(self.participant_id, consumer.producer)
-            consumer.refresh()
+    def _decide(self, consumer: Consumer) -> Consumer.State:
+        """The rules first, then the receive cap's last word on video."""
+        if not self._rule(self.participant_id, consumer.producer):
+            return Consumer.State.WITHHELD
+        if consumer.kind is MediaKind.VIDEO and consumer.producer.id in self._cut:
+            return Consumer.State.CUT
+        return Consumer.State.FORWARDING
 
-    def set_held(self, held: bool) -> None:
-        self.held = held
-        self.apply_rules()
+    def apply_rules(self) -> None:
+        """The router's rules changed: re-decide every negotiated consumer."""
+        for consumer in self._bound():
+            consumer.set_state(self._decide(consumer))
 
     def set_receive_limit(self, bps: int | None) -> None:
         self.receive_limit_bps = bps
         self._apply_cap()
 
     def _apply_cap(self) -> None:
-        allowed = [c for c in self.consumers.values() if c.allowed and c.negotiated]
-        self.enforced = allocate_receive_budget(self.receive_limit_bps, allowed)
-        for consumer in self.consumers.values():
-            consumer.refresh()
+        """Fit the consumers the rules allow into the receive limit (audio first)."""
+        allowed = [c for c in self._bound() if c.state is not Consumer.State.WITHHELD]
+        video = {str(c.mid): c for c in allowed if c.kind is MediaKind.VIDEO}
+        allocation = allocate_receive_budget(
+            self.receive_limit_bps,
+            sum(c.producer.received.bitrate_bps for c in allowed if c.kind is MediaKind.AUDIO),
+            [
+                VideoTrack(mid, c.producer.layer_bitrates(), c.state is Consumer.State.CUT)
+                for mid, c in video.items()
+            ],
+        )
+        self.enforced = allocation.enforced
+        for mid, layer in allocation.layers.items():
+            consumer = video[mid]
+            consumer.set_target_layer(layer)
+            if layer == CUT:
+                self._cut.add(consumer.producer.id)
+            else:
+                self._cut.discard(consumer.producer.id)
+            consumer.set_state(self._decide(consumer))
 
-    def consumers_of(self, producers: Iterable[Producer]) -> list[Consumer]:
-        ids = {p.id for p in producers}
-        return [c for c in self.consumers.values() if c.producer.id in ids]
+    def _bound(self) -> list[Consumer]:
+        return [
+            c
+            for c in self.consumers.values()
+            if c.state not in (Consumer.State.UNBOUND, Consumer.State.CLOSED)
+        ]
 
     def tick(self) -> None:
         for consumer in self.consumers.values():
@@ -224,7 +287,7 @@ class SubscriberTransport(WebRtcTransport):
     def stats(self) -> dict[str, object]:
         return {
             "state": self.connection_state,
-            "held": self.held,
+            "negotiation": self.negotiation.value,
             "receive_limit_kbps": (
                 None if self.receive_limit_bps is None else self.receive_limit_bps // 1000
             ),

@@ -11,6 +11,8 @@ import logging
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+import sfu
+from sfu import ForwardingState, Negotiation, SfuError
 from signaling.channel import Channel
 from signaling.directory import Reception, ReceptionDirectory, ReceptionState
 from signaling.media import MediaRouter, PublisherLike, SubscriberLike
@@ -25,17 +27,6 @@ from signaling.room import Participant, Presence, Room
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-class _Subscription:
-    """The server-offered connection of one participant; one offer in flight at a time."""
-
-    def __init__(self, transport: SubscriberLike) -> None:
-        self.transport = transport
-        self.in_flight = False
-        """An offer is being made or waits for the client's answer."""
-        self.stale = False
-        """Producers changed meanwhile: offer again after the answer."""
 
 
 class Conference:
@@ -55,7 +46,7 @@ class Conference:
         self._router = router
         self._options = options
         self._publishers: dict[str, PublisherLike] = {}
-        self._subscriptions: dict[str, _Subscription] = {}
+        self._subscriptions: dict[str, SubscriberLike] = {}
         self._grace: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self.closed = False
@@ -85,7 +76,7 @@ class Conference:
         else:
             self._cancel_grace(participant.id)
             await self._drop_media(participant.id)
-            participant.presence = Presence.CONNECTED
+            self._set_presence(participant, Presence.CONNECTED)
         participant.browser, participant.device = browser, device
         await self._changed(participant)
         return participant
@@ -95,7 +86,7 @@ class Conference:
         participant = self.room.get(participant_id)
         if participant is None or self.closed:
             return
-        participant.presence = Presence.RECONNECTING
+        self._set_presence(participant, Presence.RECONNECTING)
         await self._drop_media(participant_id)
         await self._changed(participant)
         self._cancel_grace(participant_id)
@@ -167,69 +158,51 @@ class Conference:
     async def subscribe(self, participant_id: str) -> dict[str, Any]:
         participant = self._present(participant_id)
         router = self._media()
-        subscription = self._subscriptions.get(participant_id)
-        if subscription is None:
+        transport = self._subscriptions.get(participant_id)
+        if transport is None:
             transport = await self._media_call(router.add_subscriber(participant_id))
-            subscription = _Subscription(transport)
-            self._subscriptions[participant_id] = subscription
+            self._subscriptions[participant_id] = transport
             transport.on_negotiation_needed(lambda: self._renegotiate_soon(participant_id))
-        elif subscription.in_flight:
-            raise SignalingError(ErrorCode.FORBIDDEN, "an offer is already waiting for an answer")
+        elif transport.negotiation is not Negotiation.STABLE:
+            raise SignalingError(
+                ErrorCode.INVALID_STATE, "an offer is already waiting for an answer"
+            )
         self._sync(participant)
         if not any(other != participant_id for other in self._publishers):
             # Nothing to receive yet. Browsers refuse an offer without media sections (its
             # BUNDLE group names no m-line), so the first offer waits for a publisher and
             # comes as a `subscriber_offer` event.
             return {"sdp": None, "tracks": []}
-        subscription.in_flight = True
-        try:
-            return await self._offer(subscription)
-        except SignalingError:
-            subscription.in_flight = False
-            raise
+        return await self._offer(transport)
 
     async def subscribe_answer(self, participant_id: str, answer_sdp: str) -> None:
+        """A rejected answer makes the transport offer afresh (`subscriber_offer`)."""
         self._present(participant_id)
-        subscription = self._subscriptions.get(participant_id)
-        if subscription is None or not subscription.in_flight:
-            raise SignalingError(ErrorCode.FORBIDDEN, "no subscriber offer awaits an answer")
-        try:
-            await self._media_call(subscription.transport.accept_answer(answer_sdp))
-        except SignalingError:
-            subscription.stale = True  # start over with a fresh offer
-            raise
-        finally:
-            subscription.in_flight = False
-            if subscription.stale:
-                self._renegotiate_soon(participant_id)
+        transport = self._subscriptions.get(participant_id)
+        if transport is None:
+            raise SignalingError(ErrorCode.INVALID_STATE, "no subscriber offer awaits an answer")
+        await self._media_call(transport.accept_answer(answer_sdp))
 
-    async def _offer(self, subscription: _Subscription) -> dict[str, Any]:
-        subscription.stale = False
-        offer = await self._media_call(subscription.transport.create_offer())
+    async def _offer(self, transport: SubscriberLike) -> dict[str, Any]:
+        offer = await self._media_call(transport.create_offer())
         tracks = [
-            {"mid": t.mid, "participant_id": t.participant_id, "kind": str(t.kind)}
+            {"mid": t.mid, "participant_id": t.participant_id, "kind": t.kind.value}
             for t in offer.tracks
         ]
         return {"sdp": offer.sdp, "tracks": tracks}
 
     def _renegotiate_soon(self, participant_id: str) -> None:
-        """Producers came or went: offer again, or once the offer in flight is answered."""
-        subscription = self._subscriptions.get(participant_id)
-        if subscription is None or self.closed:
-            return
-        if subscription.in_flight:
-            subscription.stale = True
-            return
-        subscription.in_flight = True
-        self._spawn(self._send_offer(participant_id, subscription))
+        """The transport has an offer due (producers came or went, an answer was refused)."""
+        if participant_id in self._subscriptions and not self.closed:
+            self._spawn(self._send_offer(participant_id))
 
-    async def _send_offer(self, participant_id: str, subscription: _Subscription) -> None:
-        if self._subscriptions.get(participant_id) is not subscription:
-            return
+    async def _send_offer(self, participant_id: str) -> None:
+        transport = self._subscriptions.get(participant_id)
+        if transport is None or transport.negotiation is not Negotiation.OFFER_DUE:
+            return  # gone, or the client's own `subscribe` took the offer
         try:
-            offer = await self._offer(subscription)
-        except SignalingError:
-            subscription.in_flight = False
+            offer = await self._offer(transport)
+        except (SignalingError, SfuError):
             log.warning("renegotiation failed", extra={"participant": participant_id})
             return
         await self._channel.send(
@@ -237,11 +210,10 @@ class Conference:
         )
 
     async def _drop_media(self, participant_id: str) -> None:
-        had = self._publishers.pop(participant_id, None) or self._subscriptions.pop(
-            participant_id, None
-        )
+        """Close the participant's transports; the router forgets its forwarding state."""
+        self._publishers.pop(participant_id, None)
         self._subscriptions.pop(participant_id, None)
-        if had is not None and self._router is not None:
+        if self._router is not None:
             await self._router.remove_participant(participant_id)
 
     # -- the participant's own controls ---------------------------------------------------
@@ -301,14 +273,17 @@ class Conference:
         return self._router
 
     async def _media_call(self, call: Coroutine[Any, Any, T]) -> T:
+        """SFU errors keep their own code (the namespace sends it); whatever else the media
+        stack throws is a `media_failed` refusal, not an internal error."""
         try:
             return await call
-        except SignalingError:
+        except (SignalingError, SfuError):
             raise
         except Exception as exc:
-            log.warning("media call failed: %s", exc, extra={"reception": self.reception_id})
-            code = getattr(exc, "code", "media_failed")
-            raise SignalingError(ErrorCode.MEDIA_FAILED, f"media: {code}") from exc
+            log.warning("media call failed: %r", exc, extra={"reception": self.reception_id})
+            raise SignalingError(
+                ErrorCode.MEDIA_FAILED, "the media server could not do this"
+            ) from exc
 
     def _sync_by_id(self, participant_id: str) -> None:
         participant = self.room.get(participant_id)
@@ -316,23 +291,37 @@ class Conference:
             self._sync(participant)
 
     def _sync(self, participant: Participant) -> None:
-        """Push the participant's whole forwarding state to the router (idempotent)."""
-        router = self._router
-        if router is None:
+        """Hand the participant's forwarding state to the router, which acts only on what
+        changed (the gain is not in it: it travels in the participant record to the
+        receivers, which apply it)."""
+        if self._router is None:
             return
-        pid = participant.id
-        if pid in self._publishers:
-            router.set_on_air(pid, participant.on_air)
-            for kind in MediaKind:
-                router.pause_producer(pid, kind, participant.paused(kind))
-            router.set_send_limit(pid, participant.bandwidth_kbps)
-            router.set_gain(pid, participant.gain_db)
-        if pid in self._subscriptions:
-            router.hold_subscriber(pid, participant.held)
-            router.set_receive_limit(pid, participant.bandwidth_kbps)
-            previewed = self.room.previews.get(pid)
-            router.set_preview(pid, previewed is not None)
-            router.set_previewed(pid, previewed)
+        previewed = self.room.previews.get(participant.id)
+        self._router.apply(
+            participant.id,
+            ForwardingState(
+                on_air=participant.on_air,
+                paused=frozenset(
+                    sfu.MediaKind(kind.value) for kind in MediaKind if participant.paused(kind)
+                ),
+                held=participant.held,
+                preview=previewed is not None,
+                previewed=previewed,
+                send_limit_kbps=participant.bandwidth_kbps,
+                receive_limit_kbps=participant.bandwidth_kbps,
+            ),
+        )
+
+    def _set_presence(self, participant: Participant, presence: Presence) -> None:
+        """The one place presence moves, logged."""
+        if presence is not participant.presence:
+            log.info(
+                "presence %s -> %s",
+                participant.presence,
+                presence,
+                extra={"reception": self.reception_id, "participant": participant.id},
+            )
+            participant.presence = presence
 
     async def _changed(self, participant: Participant) -> None:
         await self._channel.broadcast(

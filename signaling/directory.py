@@ -40,7 +40,10 @@ _MOVES: dict[ReceptionState, frozenset[ReceptionState]] = {
 
 
 class StateError(Exception):
-    code = "invalid_reception_state"
+    """A reception state move the table forbids, or a reception nobody opened; the
+    namespace sends `code` to the client."""
+
+    code = "invalid_state"
 
 
 @dataclass(frozen=True, slots=True)

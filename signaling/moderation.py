@@ -132,7 +132,7 @@ class ModeratorService:
         if request.participant_id is not None:
             target = self._target(actor, request.participant_id, publisher=True)
             if target.on_air:
-                raise SignalingError(ErrorCode.FORBIDDEN, "the participant is already on air")
+                raise SignalingError(ErrorCode.INVALID_STATE, "the participant is already on air")
         self._room.previews[actor.id] = request.participant_id
         self._record(actor, "preview", self._room.get(request.participant_id or ""))
         return Outcome()
@@ -147,10 +147,7 @@ class ModeratorService:
     def end_conference(self, actor: Participant) -> Outcome:
         self._authorize(actor)
         self._record(actor, "end_conference", None)
-        evict = [
-            (p.id, CloseReason.RECEPTION_ENDED) for p in list(self._room.participants.values())
-        ]
-        return Outcome(evict=evict, end=True)
+        return Outcome(end=True)
 
     def _authorize(self, actor: Participant) -> None:
         if not can(actor.role, Permission.MODERATE):

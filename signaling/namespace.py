@@ -1,9 +1,10 @@
 """The /reception socket.io namespace: one `on_<event>` handler per client event.
 
 Every event is acknowledged `{ok: true, ...}` or `{ok: false, error: {code, message}}`;
-`trigger_event` is the one place where errors become acknowledgements, and it runs each
-connection's events one at a time, in arrival order (python-socketio would otherwise run
-them concurrently).
+`trigger_event` is the one place where errors become acknowledgements (the SFU's and the
+directory's named errors keep their codes; only the unforeseen is `internal`), and it runs
+each connection's events one at a time, in arrival order (python-socketio would otherwise
+run them concurrently).
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ from typing import Any
 
 import socketio
 
+from sfu import SfuError
 from signaling.channel import Channel
 from signaling.conference import Conference
+from signaling.directory import StateError
 from signaling.protocol.errors import CloseReason, ErrorCode, SignalingError
 from signaling.protocol.payloads import (
     BandwidthLimit,
@@ -77,6 +80,18 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._sids: dict[tuple[str, str], str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self.closed = False
+
+    async def close(self) -> None:
+        """Cancel the disconnects still pending, then close every conference (idempotent)."""
+        if self.closed:
+            return
+        self.closed = True
+        tasks = list(self._tasks)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self.registry.close()
 
     # -- dispatch -------------------------------------------------------------------------
 
@@ -99,6 +114,9 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return {"ok": True, **(result or {})}
         except SignalingError as error:
             return error.to_wire()
+        except (SfuError, StateError) as error:
+            log.info("event %s refused: %s", str(event)[:40], error)
+            return SignalingError(ErrorCode(error.code), str(error)).to_wire()
         except Exception:
             log.exception("event %s failed", str(event)[:40])
             return SignalingError(ErrorCode.INTERNAL, "the server could not do this").to_wire()

@@ -73,7 +73,7 @@ def setup_signaling(
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         yield
-        await namespace.registry.close()
+        await namespace.close()
         await sio.shutdown()
 
     app.cleanup_ctx.append(lifecycle)

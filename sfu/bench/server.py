@@ -20,7 +20,7 @@ from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaRelay
 
 from config.settings import RtcSettings
-from sfu import Router, SubscriberTransport
+from sfu import ForwardingState, Router, SubscriberTransport
 from sfu.peer import new_peer_connection
 
 PUBLISHER = "publisher"
@@ -34,7 +34,7 @@ class SfuBackend:
 
     async def publish(self, sdp: str) -> str:
         transport = await self.router.add_publisher(PUBLISHER)
-        self.router.set_on_air(PUBLISHER, True)
+        self.router.apply(PUBLISHER, ForwardingState(on_air=True))
         return await transport.accept_offer(sdp)
 
     async def subscribe(self, subscriber_id: str) -> str:

@@ -25,9 +25,18 @@ class ErrorCode(enum.StrEnum):
     NOT_JOINED = "not_joined"
     ALREADY_JOINED = "already_joined"
     FORBIDDEN = "forbidden"
+    """The role may not do this."""
+    INVALID_STATE = "invalid_state"
+    """Not now: the request does not fit the current state (an answer nobody asked for)."""
     NOT_FOUND = "not_found"
     MUTED_BY_MODERATOR = "muted_by_moderator"
+    # The media server's own refusals, with the SFU's codes.
+    INVALID_SDP = "invalid_sdp"
+    DUPLICATE_TRANSPORT = "duplicate_transport"
+    TRANSPORT_CLOSED = "transport_closed"
+    ROUTER_CLOSED = "router_closed"
     MEDIA_FAILED = "media_failed"
+    """The media server failed in a way it has no code for."""
     INTERNAL = "internal"
 
 

@@ -15,7 +15,7 @@ import pytest
 from aiohttp import web
 
 from config import Settings
-from sfu import MediaKind, Router
+from sfu import ForwardingState, MediaKind, Router
 from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
@@ -80,7 +80,7 @@ async def sfu_page_server(settings: Settings) -> AsyncIterator[tuple[str, Router
     async def publish(request: web.Request) -> web.Response:
         body = json.loads(await request.text())
         transport = await router.add_publisher("chromium-publisher")
-        router.set_on_air("chromium-publisher", True)
+        router.apply("chromium-publisher", ForwardingState(on_air=True))
         return web.json_response({"sdp": await transport.accept_offer(body["sdp"])})
 
     async def subscribe(request: web.Request) -> web.Response:
@@ -152,7 +152,7 @@ async def test_chromium_to_chromium_through_the_sfu(
     audio = next(p for p in router.producers() if p.kind is MediaKind.AUDIO)
     # room for audio, the base layer and half of the middle one: upper layers must go
     cap_bps = audio.received.bitrate_bps + layers[0] + layers[1] // 2
-    router.set_receive_limit("chromium-subscriber", cap_bps // 1000)
+    router.apply("chromium-subscriber", ForwardingState(receive_limit_kbps=cap_bps // 1000))
     await wait_until(
         lambda: router.subscribers["chromium-subscriber"].enforced.get("video") == "reduced",
         timeout=10,

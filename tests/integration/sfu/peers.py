@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import fractions
 import math
 import os
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import av
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
@@ -23,6 +25,12 @@ from sfu.peer import new_peer_connection
 VIDEO_RATE = 90000
 AUDIO_RATE = 48000
 AUDIO_SAMPLES = 960
+
+
+def change(router: Router, participant_id: str, **fields: Any) -> None:
+    """Apply the participant's forwarding state with these fields changed, as the signaling
+    layer does after a room change."""
+    router.apply(participant_id, dataclasses.replace(router.state_of(participant_id), **fields))
 
 
 class PatternTrack(MediaStreamTrack):

@@ -1,12 +1,12 @@
-"""RFC 6464 levels from real publishers drive active-speaker events; gain is room state."""
+"""RFC 6464 levels from real publishers drive active-speaker events."""
 
 from __future__ import annotations
 
 import pytest
 
-from sfu import Router, gain_linear
+from sfu import Router
 from tests.helpers import wait_until
-from tests.integration.sfu.peers import Clients
+from tests.integration.sfu.peers import Clients, change
 
 pytestmark = pytest.mark.timeout(40)
 
@@ -20,8 +20,8 @@ async def test_active_speaker_follows_the_loud_on_air_publisher(
     boris = await clients.publisher("boris")
     carol = await clients.publisher("carol")  # loud, but not on air: never the speaker
     alice.audio.amplitude, boris.audio.amplitude, carol.audio.amplitude = 0.5, 0.0, 0.9
-    router.set_on_air("alice", True)
-    router.set_on_air("boris", True)
+    change(router, "alice", on_air=True)
+    change(router, "boris", on_air=True)
     await clients.subscriber("listener")
     await wait_until(lambda: events[-1:] == ["alice"], timeout=10, message="alice speaking")
     alice.audio.amplitude, boris.audio.amplitude = 0.0, 0.5
@@ -33,13 +33,3 @@ async def test_active_speaker_follows_the_loud_on_air_publisher(
     audio = next(p for p in levels.values() if p["kind"] == "audio")
     assert audio["audio_level_dbov"] is not None
     assert audio["audio_level_dbov"] > -10  # carol's loud tone, read from the extension
-
-
-async def test_gain_is_kept_per_speaker_and_reported(router: Router, clients: Clients) -> None:
-    await clients.publisher("alice")
-    router.set_gain("alice", -6.0)
-    assert router.gain_db("alice") == -6.0
-    assert gain_linear(-6.0) == pytest.approx(0.501, abs=0.001)
-    assert router.stats()["participants"]["alice"]["gain_db"] == -6.0
-    with pytest.raises(ValueError, match="gain"):
-        router.set_gain("alice", 40)

@@ -9,7 +9,7 @@ import pytest
 
 from sfu import Router
 from tests.helpers import wait_until
-from tests.integration.sfu.peers import Clients
+from tests.integration.sfu.peers import Clients, change
 
 pytestmark = pytest.mark.timeout(40)
 
@@ -22,7 +22,7 @@ async def test_on_air_publisher_reaches_subscriber_audio_and_video(
     router: Router, clients: Clients
 ) -> None:
     await clients.publisher("alice", luma=200)
-    router.set_on_air("alice", True)
+    change(router, "alice", on_air=True)
     bob = await clients.subscriber("bob")
     await wait_until(lambda: bob.frames_of("alice", "video") >= 30, timeout=10, message="video")
     await wait_until(lambda: bob.frames_of("alice", "audio") >= 50, timeout=5, message="audio")
@@ -44,7 +44,7 @@ async def test_late_subscriber_starts_at_a_requested_key_frame(
     router: Router, clients: Clients
 ) -> None:
     await clients.publisher("alice")
-    router.set_on_air("alice", True)
+    change(router, "alice", on_air=True)
     first = await clients.subscriber("bob")
     await wait_until(lambda: first.frames_of("alice", "video") >= 10, timeout=10)
     producer = next(p for p in router.producers() if p.kind == "video")
@@ -66,7 +66,7 @@ async def test_h264_is_forwarded_when_the_publisher_offers_it(
     router: Router, clients: Clients
 ) -> None:
     await clients.publisher("alice", luma=120, video_codec="video/H264")
-    router.set_on_air("alice", True)
+    change(router, "alice", on_air=True)
     bob = await clients.subscriber("bob")
     await wait_until(lambda: bob.frames_of("alice", "video") >= 20, timeout=15, message="H.264")
     producer = next(p for p in router.producers() if p.kind == "video")

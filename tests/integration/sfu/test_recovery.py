@@ -12,7 +12,7 @@ from aiortc import RTCPeerConnection
 from sfu import MediaKind, Router
 from sfu.aiortc_bridge import filter_rtp, filter_sent_rtp
 from tests.helpers import wait_until
-from tests.integration.sfu.peers import Clients
+from tests.integration.sfu.peers import Clients, change
 
 pytestmark = pytest.mark.timeout(40)
 
@@ -37,7 +37,7 @@ async def test_loss_towards_a_subscriber_is_repaired_from_the_consumer_history(
     router: Router, clients: Clients
 ) -> None:
     await clients.publisher("speaker")
-    router.set_on_air("speaker", True)
+    change(router, "speaker", on_air=True)
     lossy = await clients.subscriber("lossy")
     await wait_until(lambda: lossy.frames_of("speaker", "video") >= 3, timeout=10)
     dtls = lossy.pc.getTransceivers()[0].receiver.transport
@@ -57,7 +57,7 @@ async def test_loss_from_the_publisher_is_asked_for_again_upstream(
     router: Router, clients: Clients
 ) -> None:
     speaker = await clients.publisher("speaker")
-    router.set_on_air("speaker", True)
+    change(router, "speaker", on_air=True)
     listener = await clients.subscriber("listener")
     await wait_until(lambda: listener.frames_of("speaker", "video") >= 3, timeout=10)
     dtls = speaker.pc.getTransceivers()[0].sender.transport
@@ -73,7 +73,7 @@ async def test_subscribers_get_sender_reports_for_lip_sync(
     router: Router, clients: Clients
 ) -> None:
     await clients.publisher("speaker")
-    router.set_on_air("speaker", True)
+    change(router, "speaker", on_air=True)
     listener = await clients.subscriber("listener")
 
     async def reported_kinds() -> set[str]:

@@ -10,7 +10,7 @@ from aiortc import RTCSessionDescription
 
 from sfu import MediaKind, Router
 from tests.helpers import wait_until
-from tests.integration.sfu.peers import ClientPublisher, Clients, ClientSubscriber
+from tests.integration.sfu.peers import ClientPublisher, Clients, ClientSubscriber, change
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -32,7 +32,7 @@ async def test_on_air_switch_reaches_listeners_fast_without_renegotiation(
 ) -> None:
     await clients.publisher("alice", luma=60)
     await clients.publisher("boris", luma=200)
-    router.set_on_air("alice", True)
+    change(router, "alice", on_air=True)
     listener = await clients.subscriber("listener")
     await wait_until(lambda: frames(listener, "alice") >= 10, timeout=10)
     assert frames(listener, "boris") == 0
@@ -45,8 +45,8 @@ async def test_on_air_switch_reaches_listeners_fast_without_renegotiation(
     assert listener.transport is not None
     listener.transport.on_negotiation_needed(count_offer)
     switched = time.monotonic()
-    router.set_on_air("alice", False)
-    router.set_on_air("boris", True)
+    change(router, "alice", on_air=False)
+    change(router, "boris", on_air=True)
     await wait_until(lambda: frames(listener, "boris") >= 1, timeout=2)
     track = listener.track_of("boris", "video")
     assert track is not None
@@ -65,39 +65,39 @@ async def test_preview_only_for_the_moderator_and_narrowing(
     await clients.publisher("citizen2", luma=120)
     moderator = await clients.subscriber("moderator")
     listener = await clients.subscriber("listener")
-    router.set_preview("moderator", True)
+    change(router, "moderator", preview=True)
     await wait_until(lambda: frames(moderator, "citizen1") >= 5, timeout=10)
     await wait_until(lambda: frames(moderator, "citizen2") >= 5, timeout=10)
     assert frames(listener, "citizen1") == frames(listener, "citizen2") == 0
-    router.set_previewed("moderator", "citizen2")
+    change(router, "moderator", previewed="citizen2")
     assert await still(moderator, "citizen1", "video") == 0
     assert await still(moderator, "citizen2", "video") > 5
-    router.set_preview("moderator", False)
+    change(router, "moderator", preview=False)
     assert await still(moderator, "citizen2", "video") == 0
     assert frames(listener, "citizen1") == frames(listener, "citizen2") == 0
 
 
 async def test_hold_and_mute_are_separate_states(router: Router, clients: Clients) -> None:
     await clients.publisher("speaker")
-    router.set_on_air("speaker", True)
+    change(router, "speaker", on_air=True)
     held = await clients.subscriber("held")
     other = await clients.subscriber("other")
     await wait_until(lambda: frames(held, "speaker") >= 5 and frames(other, "speaker") >= 5)
 
-    router.hold_subscriber("held", True)
+    change(router, "held", held=True)
     assert await still(held, "speaker", "audio") == 0
     assert await still(held, "speaker", "video") == 0
     assert await still(other, "speaker", "video") > 5
 
-    router.pause_producer("speaker", MediaKind.AUDIO, True)  # muted by the moderator
+    change(router, "speaker", paused=frozenset({MediaKind.AUDIO}))  # muted by the moderator
     assert await still(other, "speaker", "audio") == 0
     assert await still(other, "speaker", "video") > 5
 
-    router.hold_subscriber("held", False)  # released, but the speaker is still muted
+    change(router, "held", held=False)  # released, but the speaker is still muted
     assert await still(held, "speaker", "audio") == 0
     assert await still(held, "speaker", "video") > 5
 
-    router.pause_producer("speaker", MediaKind.AUDIO, False)
+    change(router, "speaker", paused=frozenset())
     assert await still(held, "speaker", "audio") > 10
     assert await still(other, "speaker", "audio") > 10
 
@@ -106,14 +106,14 @@ async def test_leaving_publisher_renegotiates_and_its_m_line_is_reused(
     router: Router, clients: Clients
 ) -> None:
     first = await clients.publisher("first", luma=60)
-    router.set_on_air("first", True)
+    change(router, "first", on_air=True)
     listener = await clients.subscriber("listener")
     await wait_until(lambda: frames(listener, "first") >= 5, timeout=10)
     mids = set(listener.owners)
     await router.remove_participant("first")
     await first.close()
     await clients.publisher("second", luma=200)
-    router.set_on_air("second", True)
+    change(router, "second", on_air=True)
     await wait_until(lambda: set(listener.owners.values()) == {"second"}, timeout=10)
     assert set(listener.owners) == mids  # same m-lines, now carrying the new publisher
     video = listener.track_of("second", "video")
@@ -124,17 +124,17 @@ async def test_leaving_publisher_renegotiates_and_its_m_line_is_reused(
 async def test_room_state_set_before_joining_applies_on_join(
     router: Router, clients: Clients
 ) -> None:
-    router.hold_subscriber("late", True)
-    router.pause_producer("speaker", MediaKind.VIDEO, True)
+    change(router, "late", held=True)
+    change(router, "speaker", paused=frozenset({MediaKind.VIDEO}))
     await clients.publisher("speaker")
-    router.set_on_air("speaker", True)
+    change(router, "speaker", on_air=True)
     late = await clients.subscriber("late")
     other = await clients.subscriber("other")
     await wait_until(lambda: frames(other, "speaker", "audio") >= 20, timeout=10)
     assert frames(other, "speaker") == 0  # video paused before it was even published
     assert frames(late, "speaker", "audio") == 0  # held before joining
-    router.hold_subscriber("late", False)
-    router.pause_producer("speaker", MediaKind.VIDEO, False)
+    change(router, "late", held=False)
+    change(router, "speaker", paused=frozenset())
     await wait_until(lambda: frames(late, "speaker") >= 5, timeout=5)
 
 
@@ -150,7 +150,7 @@ async def test_a_track_the_publisher_stops_leaves_every_subscriber_and_may_retur
     router: Router, clients: Clients
 ) -> None:
     speaker = await clients.publisher("speaker", luma=90)
-    router.set_on_air("speaker", True)
+    change(router, "speaker", on_air=True)
     listener = await clients.subscriber("listener")
     await wait_until(lambda: frames(listener, "speaker") >= 5, timeout=10)
     camera = next(t for t in speaker.pc.getTransceivers() if t.kind == "video")

@@ -8,7 +8,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from sfu import Router
 from sfu.metrics import SfuCollector
 from tests.helpers import wait_until
-from tests.integration.sfu.peers import Clients
+from tests.integration.sfu.peers import Clients, change
 
 pytestmark = pytest.mark.timeout(40)
 
@@ -17,9 +17,9 @@ async def test_stats_report_traffic_quality_and_enforced_caps(
     router: Router, clients: Clients
 ) -> None:
     await clients.publisher("speaker")
-    router.set_on_air("speaker", True)
+    change(router, "speaker", on_air=True)
     listener = await clients.subscriber("listener")
-    router.set_receive_limit("listener", 5000)
+    change(router, "listener", receive_limit_kbps=5000)
     await wait_until(lambda: listener.frames_of("speaker", "video") >= 30, timeout=10)
 
     def video_consumer() -> dict[str, object]:
@@ -50,7 +50,7 @@ async def test_prometheus_collector_sums_live_routers(router: Router, clients: C
     registry = CollectorRegistry()
     collector = SfuCollector(registry, lambda: [router])
     await clients.publisher("speaker")
-    router.set_on_air("speaker", True)
+    change(router, "speaker", on_air=True)
     listener = await clients.subscriber("listener")
     await wait_until(lambda: listener.frames_of("speaker", "video") >= 10, timeout=10)
     labels = {"reception": "test-reception", "kind": "video"}

@@ -138,8 +138,9 @@ async def test_level_limits_audio_mute_and_the_end_reach_the_router(
     await moderator.client.call("set_floor", {"participant_id": "a", "on_air": True})
     await wait_until(lambda: b.frames_of("a", "audio") >= 5, timeout=15, message="A heard")
 
+    # The level travels to every receiver in A's record (the SFU forwards Opus untouched).
     await moderator.client.call("set_mic_level", {"participant_id": "a", "gain_db": -6})
-    assert router.gain_db("a") == -6
+    await b.client.wait_for("participant", lambda p: p["id"] == "a" and p["gain_db"] == -6)
     await moderator.client.call("limit_bandwidth", {"participant_id": "b", "kbps": 256})
     stats = router.stats()["participants"]["b"]
     assert stats["subscriber"]["receive_limit_kbps"] == 256
@@ -158,3 +159,53 @@ async def test_level_limits_audio_mute_and_the_end_reach_the_router(
     await moderator.client.call("end_conference")
     await b.client.wait_for("closed")
     assert router.closed
+
+
+async def test_each_moderator_command_sweeps_the_forwarding_rules_at_most_once(
+    node: Node, peer: PeerFactory
+) -> None:
+    """One command changes one participant's forwarding state: the router re-evaluates its
+    subscribers' consumers once when that matters to forwarding, and not at all otherwise."""
+    await node.open()
+    moderator = await peer("mod", Role.MODERATOR)
+    host = await peer("host", Role.HOST)
+    a = await peer("a", Role.CITIZEN)
+    b = await peer("b", Role.CITIZEN)
+    for publisher, luma in ((moderator, 30), (host, 60), (a, 200)):
+        await publisher.publish(luma=luma)
+    for subscriber in (moderator, a, b):
+        await subscriber.subscribe()
+    await wait_until(lambda: b.frames_of("host") >= 3, timeout=15, message="host at B")
+    conference = node.namespace.registry.get("r1")
+    assert conference is not None
+    router: Any = conference.router
+    sweep = router._apply_rules
+    sweeps = 0
+
+    def counted(*args: Any) -> None:
+        nonlocal sweeps
+        sweeps += 1
+        sweep(*args)
+
+    commands: list[tuple[str, dict[str, Any], int]] = [
+        ("preview", {"participant_id": "a"}, 1),
+        ("preview", {"participant_id": None}, 1),
+        ("set_floor", {"participant_id": "a", "on_air": True}, 1),
+        ("mute", {"participant_id": "a", "kind": "video", "muted": True}, 0),
+        ("hold", {"participant_id": "b", "held": True}, 1),
+        ("limit_bandwidth", {"participant_id": "b", "kbps": 300}, 0),
+        ("set_mic_level", {"participant_id": "a", "gain_db": -6}, 0),
+        ("set_layout", {"layout": "grid"}, 0),
+        ("set_floor", {"participant_id": "a", "on_air": True}, 0),
+    ]
+    counts: list[tuple[str, dict[str, Any], int]] = []
+    router._apply_rules = counted
+    try:
+        for event, payload, _ in commands:
+            sweeps = 0
+            ack = await moderator.client.call(event, payload)
+            assert ack["ok"], ack
+            counts.append((event, payload, sweeps))
+    finally:
+        del router._apply_rules
+    assert counts == commands

@@ -7,9 +7,10 @@ import itertools
 import pytest
 
 from sfu.codec import NegotiatedCodec
-from sfu.consumer import ALL_LAYERS, Consumer
+from sfu.consumer import Consumer
+from sfu.errors import InvalidState
 from sfu.producer import Producer
-from sfu.rtp import parse_rtp, write_header
+from sfu.rtp import ALL_LAYERS, parse_rtp, write_header
 from sfu.sequence import SEQ_MOD, SequenceRewriter
 from sfu.types import MediaKind
 
@@ -60,8 +61,8 @@ async def make_pair() -> tuple[Producer, Consumer, Wire, list[bytes]]:
     )
     consumer = Consumer(producer, "sub", 9999, 8888, SequenceRewriter(90000))
     wire = Wire()
-    consumer.allowed = True
     consumer.bind(SUB_VP8, 0, wire)
+    consumer.set_state(Consumer.State.FORWARDING)
     return producer, consumer, wire, feedback
 
 
@@ -137,3 +138,23 @@ async def test_padding_only_probes_are_not_forwarded_and_leave_no_gap() -> None:
     assert steps == [1, 2, 1]  # the probe's number is closed up, the lost packet's is not
     assert producer.media_ssrc == 555
     producer.close()
+
+
+async def test_state_moves_start_and_stop_forwarding_and_wrong_moves_are_refused() -> None:
+    producer, consumer, wire, _ = await make_pair()
+    send_frames(producer, 0, 2, key_at={0})
+    sent = len(wire.rtp())
+    assert sent == 4
+    consumer.set_state(Consumer.State.WITHHELD)
+    send_frames(producer, 2, 2, key_at={2})
+    assert len(wire.rtp()) == sent
+    consumer.set_state(Consumer.State.FORWARDING)
+    send_frames(producer, 4, 2, key_at={4})
+    assert len(wire.rtp()) == sent + 4
+    with pytest.raises(InvalidState):
+        consumer.set_state(Consumer.State.UNBOUND)
+    consumer.close()
+    assert consumer.state is Consumer.State.CLOSED
+    assert consumer not in producer.sinks
+    with pytest.raises(InvalidState):
+        consumer.set_state(Consumer.State.FORWARDING)
