@@ -4,7 +4,9 @@ from __future__ import annotations
 
 
 class SfuError(Exception):
-    code = "sfu_error"
+    """A media failure with no more specific name."""
+
+    code = "media_failed"
 
 
 class RouterClosed(SfuError):

@@ -48,6 +48,8 @@ from signaling.server import NAMESPACE
 log = logging.getLogger(__name__)
 
 Ack = dict[str, Any]
+MESSAGE_LENGTH = 200
+"""A named error's message may quote a parser; the client needs its gist."""
 _LIFECYCLE = ("connect", "disconnect")
 
 
@@ -116,7 +118,7 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             return error.to_wire()
         except (SfuError, StateError) as error:
             log.info("event %s refused: %s", str(event)[:40], error)
-            return SignalingError(ErrorCode(error.code), str(error)).to_wire()
+            return SignalingError(ErrorCode(error.code), str(error)[:MESSAGE_LENGTH]).to_wire()
         except Exception:
             log.exception("event %s failed", str(event)[:40])
             return SignalingError(ErrorCode.INTERNAL, "the server could not do this").to_wire()

@@ -103,3 +103,24 @@ async def test_oversize_message_closes_only_that_connection(
     assert (await moderator.call("set_layout", {"layout": "grid"}))["ok"]
     newcomer = await make_client(node)
     assert (await newcomer.join(node.token("b")))["ok"]
+
+
+async def test_wrong_state_and_refused_sdp_have_their_own_codes(
+    node: Node, make_client: ClientFactory
+) -> None:
+    await node.open()
+    moderator, citizen = await make_client(node), await make_client(node)
+    assert (await moderator.join(node.token("mod", Role.MODERATOR)))["ok"]
+    assert (await citizen.join(node.token("a")))["ok"]
+
+    def code(ack: dict[str, Any]) -> str:
+        assert ack["ok"] is False, ack
+        assert len(ack["error"]["message"]) < 300
+        return str(ack["error"]["code"])
+
+    # The SFU's own refusal reaches the client under its own code, not as media_failed.
+    assert code(await citizen.call("publish", {"sdp": "v=0\r\nnot an offer\r\n"})) == "invalid_sdp"
+    assert code(await citizen.call("subscribe_answer", {"sdp": "v=0\r\n"})) == "invalid_state"
+    assert (await citizen.call("subscribe"))["ok"]  # nothing published yet: no offer made
+    assert code(await citizen.call("subscribe_answer", {"sdp": "v=0\r\n"})) == "invalid_state"
+    assert citizen.sio.connected
