@@ -137,6 +137,17 @@ class Attachment(Base):
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
 
+class Blob(Base):
+    """A stored file's claim on the disk. Touched whenever an upload stores or attaches the
+    content; the collector deletes a file only together with its row, when no attachment
+    uses it and nobody has touched it for a grace period (migration 0006)."""
+
+    __tablename__ = "blobs"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    touched_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
 class StatusChange(Base):
     """One row of the timeline: when, who, from, to, comment."""
 

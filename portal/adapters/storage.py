@@ -5,6 +5,10 @@ bytes, so two uploads of one document share one file and no name can escape the 
 The type comes from the first bytes (and, for text, from every byte), never from the name,
 so an executable renamed `.pdf` is refused. The size budget is checked per chunk, so an
 oversized upload is cut off after `budget` bytes instead of being buffered.
+
+Because content is shared, this adapter never decides that a file may go: the caller's
+`hold` claims the content before the file is put in place, and only the collector
+(portal.services.appeals_blobs) removes files, under that claim's rules.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ import codecs
 import enum
 import hashlib
 import os
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -39,8 +44,9 @@ CONTENT_TYPES: dict[FileKind, str] = {
     FileKind.RTF: "application/rtf",
     FileKind.JPEG: "image/jpeg",
     FileKind.PNG: "image/png",
-    FileKind.TXT: "text/plain; charset=utf-8",
+    FileKind.TXT: "text/plain",
 }
+"""Text has no charset here: it is told from the bytes when served (`content_type`)."""
 
 EXTENSIONS: dict[FileKind, str] = {
     FileKind.PDF: ".pdf",
@@ -109,6 +115,27 @@ class _TextProbe:
             self.binary = True
 
 
+def text_charset(data: bytes) -> str:
+    """Text documents are accepted in UTF-8 or CP1251 (Windows Notepad in Russia)."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "windows-1251"
+    return "utf-8"
+
+
+def content_type(kind: FileKind, data: bytes) -> str:
+    """The Content-Type to serve a stored file with: text says its real charset, so a
+    CP1251 document is never shown as garbled UTF-8."""
+    if kind is FileKind.TXT:
+        return f"{CONTENT_TYPES[kind]}; charset={text_charset(data)}"
+    return CONTENT_TYPES[kind]
+
+
+Hold = Callable[[StoredBlob], Awaitable[None]]
+"""Claims a blob's content before its file is put in place (see BlobStore.put_stream)."""
+
+
 def sniff(head: bytes) -> FileKind | None:
     """The binary kind its first bytes announce, or None (maybe text, maybe junk)."""
     for signature, kind in _SIGNATURES:
@@ -129,9 +156,14 @@ class BlobStore:
             raise InvalidInput("Неверная ссылка на файл.", en="Malformed file reference.")
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
-    async def put_stream(self, chunks: AsyncIterator[bytes], budget: int) -> StoredBlob:
+    async def put_stream(
+        self, chunks: AsyncIterator[bytes], budget: int, hold: Hold | None = None
+    ) -> StoredBlob:
         """Store one upload; refuse it (leaving nothing behind) when it is empty,
-        not of an accepted kind, or larger than `budget` bytes."""
+        not of an accepted kind, or larger than `budget` bytes.
+
+        `hold` runs once the hash is known and before the file is put in place: a file
+        that already exists may be collected at any moment unless claimed first."""
         await asyncio.to_thread(self._incoming.mkdir, parents=True, exist_ok=True)
         temp = self._incoming / uuid.uuid4().hex
         digest = hashlib.sha256()
@@ -165,22 +197,55 @@ class BlobStore:
                     en="Only PDF, RTF, JPG, JPEG, PNG and TXT files are accepted.",
                 )
             blob = StoredBlob(digest.hexdigest(), size, kind)
+            if hold is not None:
+                await hold(blob)
             await asyncio.to_thread(self._settle, temp, self.path(blob.sha256))
             return blob
         finally:
             await asyncio.to_thread(_discard, handle, temp)
 
-    async def put_bytes(self, data: bytes, budget: int | None = None) -> StoredBlob:
+    async def put_bytes(
+        self, data: bytes, budget: int | None = None, hold: Hold | None = None
+    ) -> StoredBlob:
         async def one() -> AsyncIterator[bytes]:
             yield data
 
-        return await self.put_stream(one(), len(data) if budget is None else budget)
+        return await self.put_stream(one(), len(data) if budget is None else budget, hold)
 
-    async def discard(self, sha256: str) -> None:
-        await asyncio.to_thread(self.path(sha256).unlink, missing_ok=True)
+    def remove(self, sha256: str) -> None:
+        """Blocking, on purpose: the collector calls it inside the transaction that
+        deletes the blob's row, so nobody can claim the content in between."""
+        self.path(sha256).unlink(missing_ok=True)
+
+    def exists(self, sha256: str) -> bool:
+        return self.path(sha256).is_file()
 
     async def read(self, sha256: str) -> bytes:
         return await asyncio.to_thread(self.path(sha256).read_bytes)
+
+    def stored(self) -> Iterator[str]:
+        """Blocking: the hash of every file in place."""
+        for path in self.root.glob("??/??/*"):
+            name = path.name
+            prefix = path.parent.parent.name + path.parent.name
+            if len(name) == 64 and name.startswith(prefix) and path.is_file():
+                yield name
+
+    def drop_stale_parts(self, older_than: float) -> int:
+        """Blocking: delete temporary parts not written to for `older_than` seconds (left
+        by a process that stopped mid-upload; a live upload removes its own)."""
+        if not self._incoming.is_dir():
+            return 0
+        cutoff = time.time() - older_than
+        dropped = 0
+        for temp in self._incoming.iterdir():
+            try:
+                if temp.stat().st_mtime < cutoff:
+                    temp.unlink()
+                    dropped += 1
+            except FileNotFoundError:
+                continue
+        return dropped
 
     @staticmethod
     def _settle(temp: Path, final: Path) -> None:

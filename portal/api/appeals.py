@@ -12,7 +12,7 @@ from portal.services import appeals, appeals_files, appeals_processing, referenc
 from portal.services.appeals_journal import Journal, journal_page
 from portal.services.reference import Kind
 from portal.web.appeals import appeal_id, deps_of, draft_from, file_response
-from portal.web.appeals_uploads import discard_on_refusal, read_multipart
+from portal.web.appeals_uploads import read_multipart
 from portal.web.auth import require_user
 from portal.web.context import CLOCK, database_of
 
@@ -97,8 +97,7 @@ async def file_appeal(request: web.Request) -> AppealDetail:
     user = await require_user(request)
     deps = deps_of(request)
     form = await read_multipart(request, deps)
-    async with discard_on_refusal(deps, form):
-        appeal = await appeals.file_appeal(deps, user, draft_from(form.fields), form.uploads)
+    appeal = await appeals.file_appeal(deps, user, draft_from(form.fields), form.uploads)
     return detail(await appeals.view_appeal(deps, appeal.id, user))
 
 
@@ -340,8 +339,7 @@ async def upload_documents(request: web.Request) -> AppealDetail:
     user = await require_user(request)
     deps = deps_of(request)
     form = await read_multipart(request, deps)
-    async with discard_on_refusal(deps, form):
-        await appeals_processing.add_documents(deps, appeal_id(request), user, form.uploads)
+    await appeals_processing.add_documents(deps, appeal_id(request), user, form.uploads)
     return await _view(request)
 
 

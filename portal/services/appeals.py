@@ -42,6 +42,7 @@ from portal.domain.profile import missing_fields
 from portal.domain.roles import Role
 from portal.domain.status import FINAL, Status
 from portal.errors import Forbidden, InvalidInput, NotFound
+from portal.services.appeals_blobs import claim
 from portal.services.appeals_notify import MailSender, Outgoing, new_appeal_letters
 from portal.services.appeals_status import change_status
 from portal.services.audit import record_access
@@ -160,30 +161,13 @@ async def file_appeal(
                 comment="",
             )
         )
+        await claim(session, deps.store, (u.blob.sha256 for u in uploads), now)
         for upload in uploads:
             session.add(new_attachment(appeal.id, upload, citizen, now, by_staff=False))
         for letter in await new_appeal_letters(session, appeal, deps.link(appeal.id, staff=True)):
             outgoing.add(letter)
     await outgoing.deliver(deps.mailer)
     return appeal
-
-
-async def discard_unused(deps: AppealsDeps, uploads: Sequence[Upload]) -> None:
-    """After a refused form: remove the stored files no attachment refers to, so a
-    refusal leaves nothing behind (content shared with a kept file stays)."""
-    if not uploads:
-        return
-    hashes = {u.blob.sha256 for u in uploads}
-    async with deps.db.session() as session:
-        used = set(
-            (
-                await session.execute(
-                    select(Attachment.sha256).where(Attachment.sha256.in_(hashes))
-                )
-            ).scalars()
-        )
-    for sha256 in hashes - used:
-        await deps.store.discard(sha256)
 
 
 def search_text(number: str, title: str, citizen: User, address: str) -> str:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from portal.adapters import pdf
 from portal.adapters.appeals_orm import Answer, Appeal, Attachment, ExecutingDepartment
 from portal.adapters.orm import User
-from portal.adapters.storage import CONTENT_TYPES, EXTENSIONS, FileKind
+from portal.adapters.storage import EXTENSIONS, FileKind, content_type
 from portal.domain.status import CITIZEN_LABELS, STAFF_LABELS, Status
 from portal.errors import NotFound
 from portal.services.appeals import AppealsDeps, is_appeal_staff, load_appeal
@@ -52,7 +52,7 @@ async def open_file(deps: AppealsDeps, appeal_id: int, file_id: int, viewer: Use
         if staff:
             await record_access(session, viewer, appeal.citizen_id, f"file of {appeal.number}")
     data = await deps.store.read(item.sha256)
-    return FileOut(_download_name(item), CONTENT_TYPES[FileKind(item.kind)], data)
+    return FileOut(_download_name(item), content_type(FileKind(item.kind), data), data)
 
 
 async def _files(deps: AppealsDeps, appeal: Appeal) -> list[Attachment]:
@@ -140,12 +140,12 @@ async def answer_pdf(deps: AppealsDeps, appeal_id: int, viewer: User) -> FileOut
         if answer is None:
             raise NotFound("Ответа на заявку еще нет.", en="The appeal has no answer yet.")
     attached = [f for f in await _files(deps, appeal) if f.by_staff and f.attach_to_answer]
-    embedded = [
-        pdf.EmbeddedFile(
-            _download_name(f), await deps.store.read(f.sha256), CONTENT_TYPES[FileKind(f.kind)]
+    embedded = []
+    for f in attached:
+        data = await deps.store.read(f.sha256)
+        embedded.append(
+            pdf.EmbeddedFile(_download_name(f), data, content_type(FileKind(f.kind), data))
         )
-        for f in attached
-    ]
     document = pdf.Document(
         f"Ответ на заявку № {appeal.number}",
         [

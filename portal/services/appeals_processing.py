@@ -30,6 +30,7 @@ from portal.services.appeals import (
     new_attachment,
     search_text,
 )
+from portal.services.appeals_blobs import claim
 from portal.services.appeals_notify import Outgoing, extension_letter
 from portal.services.appeals_status import change_status
 
@@ -263,6 +264,7 @@ async def add_documents(
     async with deps.db.session() as session, session.begin():
         appeal = await load_appeal(session, appeal_id, staff)
         now = deps.clock.now()
+        await claim(session, deps.store, (u.blob.sha256 for u in uploads), now)
         for upload in uploads:
             session.add(new_attachment(appeal.id, upload, staff, now, by_staff=True))
 

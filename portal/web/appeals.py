@@ -20,7 +20,7 @@ from portal.services.appeals import AppealsDeps
 from portal.services.appeals_journal import Journal, journal_page
 from portal.services.reference import Kind
 from portal.web.access import allow
-from portal.web.appeals_uploads import discard_on_refusal, read_multipart
+from portal.web.appeals_uploads import MultipartForm, read_multipart
 from portal.web.auth import require_user
 from portal.web.context import CLOCK, DATABASE, MAILER, SETTINGS, database_of
 from portal.web.forms import flash
@@ -42,9 +42,10 @@ def deps_of(request: web.Request) -> AppealsDeps:
 
 def file_response(out: appeals_files.FileOut, *, inline: bool = False) -> web.Response:
     disposition = "inline" if inline else "attachment"
-    response = web.Response(body=out.data, content_type=out.content_type.split(";")[0])
-    if out.content_type.startswith("text/"):
-        response.charset = "utf-8"
+    mime, _, charset = out.content_type.partition("; charset=")
+    response = web.Response(body=out.data, content_type=mime)
+    if charset:
+        response.charset = charset
     response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(out.name)}"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
@@ -112,15 +113,14 @@ def draft_from(fields: dict[str, str]) -> AppealDraft:
 async def submit_appeal(request: web.Request) -> web.StreamResponse:
     user = await require_user(request)
     deps = deps_of(request)
-    fields: dict[str, str] = {}
+    form = MultipartForm()
     try:
-        form = await read_multipart(request, deps)
-        fields = form.fields
-        async with discard_on_refusal(deps, form):
-            appeal = await appeals.file_appeal(deps, user, draft_from(fields), form.uploads)
+        await read_multipart(request, deps, form)
+        appeal = await appeals.file_appeal(deps, user, draft_from(form.fields), form.uploads)
     except PortalError as error:
-        # The form comes back with everything typed; only files must be chosen again.
-        context = await _form_context(request, fields)
+        # The form comes back with everything typed (a refused file does not stop the
+        # reading, see read_multipart); only files must be chosen again.
+        context = await _form_context(request, form.fields)
         context["error"] = error.text
         return aiohttp_jinja2.render_template(
             "appeals/new.html", request, context, status=error.status

@@ -20,7 +20,7 @@ from portal.services import appeals, appeals_files, appeals_processing, referenc
 from portal.services.reference import Kind
 from portal.web.access import allow
 from portal.web.appeals import ACCEPT, appeal_id, deps_of, file_response
-from portal.web.appeals_uploads import discard_on_refusal, read_multipart
+from portal.web.appeals_uploads import read_multipart
 from portal.web.auth import require_user
 from portal.web.context import CLOCK, database_of
 from portal.web.forms import flash
@@ -183,8 +183,7 @@ async def upload_documents(request: web.Request) -> web.StreamResponse:
     deps = deps_of(request)
     try:
         form = await read_multipart(request, deps)
-        async with discard_on_refusal(deps, form):
-            await appeals_processing.add_documents(deps, appeal_id(request), user, form.uploads)
+        await appeals_processing.add_documents(deps, appeal_id(request), user, form.uploads)
         flash(request, "Документы загружены.")
     except PortalError as error:
         flash(request, error.text)

@@ -1,26 +1,42 @@
 """Reading a multipart form as a stream: fields into memory (small, capped), files
-straight into the blob store under one byte budget for the whole request.
+straight into the blob store under one byte budget for the whole request; and the
+application's collector of files nothing uses.
 
 The app's `client_max_size` (1 MiB) guards `request.post()`; uploads never go through it:
-`request.multipart()` yields the body chunk by chunk, so a 200 MB upload is refused once
-the budget is spent, without being buffered.
+`request.multipart()` yields the body chunk by chunk, so a 200 MB upload is never
+buffered. A refused file does not end the reading: the rest of the body is read and
+dropped (fields still kept) up to `hard_cap`, because a browser that is still sending
+when the server answers and closes shows a connection-reset page and the citizen loses
+the form. Beyond the hard cap the connection is cut after the 413.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, web
 
 from portal.adapters.storage import CHUNK, BlobStore, UploadTooLarge
 from portal.errors import InvalidInput, PortalError
-from portal.services.appeals import AppealsDeps, Upload, discard_unused
+from portal.services.appeals import AppealsDeps, Upload
+from portal.services.appeals_blobs import PERIOD, collect, store_upload
+from portal.web.context import CLOCK, DATABASE
+
+log = logging.getLogger(__name__)
 
 MAX_FIELD = 64 * 1024
 MAX_PARTS = 60
-DRAIN_LIMIT = 2 * 1024 * 1024
+
+
+def hard_cap(budget: int) -> int:
+    """How much of a refused request is still read so the browser gets the answer: twice
+    the files' budget plus the fields. A bigger body is cut off (the page checks sizes
+    before sending, so only a client that ignores it gets there)."""
+    return 2 * budget + MAX_PARTS * MAX_FIELD
 
 
 @dataclass
@@ -30,10 +46,15 @@ class MultipartForm:
 
 
 async def read_multipart(
-    request: web.Request, deps: AppealsDeps, file_field: str = "files"
+    request: web.Request,
+    deps: AppealsDeps,
+    into: MultipartForm | None = None,
+    file_field: str = "files",
 ) -> MultipartForm:
-    """The form's fields and stored files; on a refusal the files stored so far go."""
-    form = MultipartForm()
+    """The form's fields and stored files. A refused file is raised once the whole body
+    is read, so `into` (when given) holds every field for the form shown again. Files
+    stored before a refusal are left to the collector: their content may be shared."""
+    form = MultipartForm() if into is None else into
     if request.content_type == "application/x-www-form-urlencoded":
         # A form without files (client_max_size bounds it).
         posted = await request.post()
@@ -43,28 +64,35 @@ async def read_multipart(
         raise InvalidInput(
             "Ожидается форма multipart/form-data.", en="Expected multipart/form-data."
         )
-    try:
-        await _read_parts(request, deps.store, deps.max_files_bytes, file_field, form)
-    except PortalError:
-        await discard_unused(deps, form.uploads)
-        raise
+    limits = _Limits(deps.max_files_bytes, hard_cap(deps.max_files_bytes))
+    if request.content_length is not None and request.content_length > limits.cap:
+        request.protocol.force_close()
+        raise limits.too_large()
+    await _read_parts(request, deps, file_field, form, limits)
     return form
 
 
-@asynccontextmanager
-async def discard_on_refusal(deps: AppealsDeps, form: MultipartForm) -> AsyncIterator[None]:
-    """Run the use case that takes the files; if it refuses, the stored files go."""
-    try:
-        yield
-    except PortalError:
-        await discard_unused(deps, form.uploads)
-        raise
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    budget: int
+    cap: int
+
+    def too_large(self) -> UploadTooLarge:
+        mb = f"{self.budget / 1024 / 1024:.3g}"
+        return UploadTooLarge(
+            f"Файлы больше {mb} МБ в сумме.", en=f"The files exceed {mb} MB in total."
+        )
 
 
 async def _read_parts(
-    request: web.Request, store: BlobStore, budget: int, file_field: str, form: MultipartForm
+    request: web.Request,
+    deps: AppealsDeps,
+    file_field: str,
+    form: MultipartForm,
+    limits: _Limits,
 ) -> None:
     reader = await request.multipart()
+    refusal: PortalError | None = None
     parts = 0
     while True:
         part = await reader.next()
@@ -79,34 +107,34 @@ async def _read_parts(
         if parts > MAX_PARTS:
             raise InvalidInput("Слишком много полей и файлов.", en="Too many fields and files.")
         name = part.name or ""
-        if part.filename is not None and name == file_field:
+        if part.filename is not None and name == file_field and refusal is None:
             if not part.filename:
                 await part.release()
                 continue  # an empty file input: the browser sends a nameless empty part
             spent = sum(u.blob.size for u in form.uploads)
             try:
-                blob = await store.put_stream(_chunks(part), budget - spent)
-            except UploadTooLarge:
-                await _finish_or_cut(request)
-                raise
+                blob = await store_upload(
+                    deps.db, deps.store, deps.clock, _chunks(part), limits.budget - spent
+                )
+            except (UploadTooLarge, InvalidInput) as error:
+                refusal = error
+                await _drain(request, part, limits)
+                continue
             form.uploads.append(Upload(part.filename, blob))
         elif part.filename is None:
             form.fields[name] = await _field(part)
         else:
-            await part.release()
+            await _drain(request, part, limits)
+    if refusal is not None:
+        raise refusal
 
 
-async def _finish_or_cut(request: web.Request) -> None:
-    """After a refused upload: a small rest is read and dropped so the client gets the
-    answer on a healthy connection; a large one is cut off (the connection closes after
-    the answer) instead of being drained, whatever its size."""
-    left = DRAIN_LIMIT
-    while left > 0:
-        chunk = await request.content.readany()
-        if not chunk:
-            return
-        left -= len(chunk)
-    request.protocol.force_close()
+async def _drain(request: web.Request, part: BodyPartReader, limits: _Limits) -> None:
+    """Read a part to its end and drop it, unless the request has gone past the cap."""
+    while await part.read_chunk(CHUNK):
+        if request.content.total_bytes > limits.cap:
+            request.protocol.force_close()
+            raise limits.too_large()
 
 
 async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
@@ -128,3 +156,26 @@ async def _field(part: BodyPartReader) -> str:
         raise InvalidInput(
             f"Поле «{part.name}» не в UTF-8.", en=f"Field {part.name!r} is not UTF-8."
         ) from None
+
+
+def blob_collector(store: BlobStore) -> Callable[[web.Application], AsyncIterator[None]]:
+    """The application's one collector of stored files nothing uses: at start-up, then
+    every `PERIOD`, for as long as the application runs."""
+
+    async def run(app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(_collect_forever(app, store))
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    return run
+
+
+async def _collect_forever(app: web.Application, store: BlobStore) -> None:
+    while True:
+        try:
+            await collect(app[DATABASE], store, app[CLOCK].now())
+        except Exception as error:  # the next round tries again
+            log.warning("stored files not collected", extra={"error": type(error).__name__})
+        await asyncio.sleep(PERIOD.total_seconds())
