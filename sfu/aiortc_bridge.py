@@ -158,11 +158,6 @@ async def _bind_in_range(
     raise OSError(errno.EADDRINUSE, f"every UDP port in {low}-{high} is taken")
 
 
-def gathered_host_addresses(use_ipv4: bool = True, use_ipv6: bool = True) -> list[str]:
-    """What aioice will gather on now (used by tests and the network-safety check)."""
-    return list(aioice.ice.get_host_addresses(use_ipv4, use_ipv6))
-
-
 # --- SRTP: libsrtp called without pylibsrtp's per-packet wrapper ---------------------------
 
 SRTP_BUFFER_SIZE = 1500
@@ -392,36 +387,6 @@ class _Route:
         return True
 
 
-def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
-    """Call `callback` when the remote asks this sender for a key frame (PLI or FIR).
-
-    aiortc forwards such requests to its encoder only; a sender fed with pre-encoded
-    packets silently ignores them.
-    """
-    original = sender._send_keyframe
-
-    def send_keyframe() -> None:
-        original()
-        callback()
-
-    sender._send_keyframe = send_keyframe  # type: ignore[method-assign]
-
-
-def filter_rtp(dtls: RTCDtlsTransport, keep: Callable[[bytes], bool]) -> None:
-    """Drop decrypted RTP for which `keep` is false before whoever handles it now.
-
-    Induces loss on one connection (tests and benchmarks of retransmission) without
-    touching the network.
-    """
-    handle = dtls._handle_rtp_data
-
-    async def _handle_rtp_data(data: bytes, arrival_time_ms: int) -> None:
-        if keep(data):
-            await handle(data, arrival_time_ms)
-
-    dtls._handle_rtp_data = _handle_rtp_data  # type: ignore[method-assign]
-
-
 def receive_rtp_directly(dtls: RTCDtlsTransport, handler: RtpHandler) -> None:
     """Decrypt RTP in the socket callback and hand it to `handler` at once.
 
@@ -458,14 +423,3 @@ def _receive_directly(protocol: Any, dtls: RTCDtlsTransport, handler: RtpHandler
         original(data, addr)
 
     protocol.datagram_received = datagram_received
-
-
-def filter_sent_rtp(dtls: RTCDtlsTransport, keep: Callable[[bytes], bool]) -> None:
-    """Drop plain RTP/RTCP this transport would send when `keep` is false (induced loss)."""
-    send = dtls._send_rtp
-
-    async def _send_rtp(data: bytes) -> None:
-        if keep(data):
-            await send(data)
-
-    dtls._send_rtp = _send_rtp  # type: ignore[method-assign]

@@ -19,8 +19,8 @@ from aiortc.mediastreams import MediaStreamError
 
 from config.settings import RtcSettings
 from sfu import Router, SubscriberTransport
-from sfu.aiortc_bridge import filter_rtp
 from sfu.peer import new_peer_connection
+from tests.aiortc_hooks import filter_rtp
 
 VIDEO_RATE = 90000
 AUDIO_RATE = 48000

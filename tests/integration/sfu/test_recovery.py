@@ -10,7 +10,7 @@ import pytest
 from aiortc import RTCPeerConnection
 
 from sfu import MediaKind, Router
-from sfu.aiortc_bridge import filter_rtp, filter_sent_rtp
+from tests.aiortc_hooks import filter_rtp, filter_sent_rtp
 from tests.helpers import wait_until
 from tests.integration.sfu.peers import Clients, change
 

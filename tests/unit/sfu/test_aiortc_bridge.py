@@ -1,4 +1,5 @@
-"""The aiortc internals sfu/aiortc_bridge.py relies on still fit the installed aiortc.
+"""The aiortc internals sfu/aiortc_bridge.py relies on still fit the installed aiortc (and
+the few that only tests and the benchmark use: tests/aiortc_hooks.py, bench/sfu).
 
 Each check is named after the hook it protects, so an aiortc upgrade that breaks one fails
 here with that name instead of silently forwarding nothing.
@@ -42,7 +43,7 @@ def connect_source() -> str:
 
 HOOKS: dict[str, Callable[[], bool]] = {
     "aiortc pinned at 1.16.0": lambda: importlib.metadata.version("aiortc") == "1.16.0",
-    "intercept_rtp: DTLS hands decrypted RTP to self._handle_rtp_data(data, arrival)": lambda: (
+    "intercept_rtp, tests filter_rtp: DTLS hands decrypted RTP to _handle_rtp_data": lambda: (
         params(RTCDtlsTransport._handle_rtp_data) == ["self", "data", "arrival_time_ms"]
         and inspect.iscoroutinefunction(RTCDtlsTransport._handle_rtp_data)
         and "await self._handle_rtp_data(data, arrival_time_ms=arrival_time_ms)"
@@ -90,11 +91,11 @@ HOOKS: dict[str, Callable[[], bool]] = {
         "self._srtp = ffi.gc(srtp" in source(pylibsrtp.Session.__init__)
         and "func(self._srtp[0], self._cdata, len_p)" in source(pylibsrtp.Session._Session__process)  # type: ignore[attr-defined]
     ),
-    "filter_sent_rtp: everything sent goes through DTLS _send_rtp(data)": lambda: (
+    "tests filter_sent_rtp: everything sent goes through DTLS _send_rtp(data)": lambda: (
         params(RTCDtlsTransport._send_rtp) == ["self", "data"]
         and "await self.transport._send_rtp(" in source(RTCRtpSender._run_rtp)
     ),
-    "on_keyframe_request: PLI/FIR reach sender._send_keyframe()": lambda: (
+    "bench on_keyframe_request: PLI/FIR reach sender._send_keyframe()": lambda: (
         "self._send_keyframe()" in source(RTCRtpSender._handle_rtcp_packet)
     ),
     "restrict_ports: aioice gathers host sockets in get_component_candidates; "

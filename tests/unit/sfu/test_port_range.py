@@ -22,8 +22,10 @@ from tests.helpers import wait_until
 @pytest.fixture
 def port_range() -> Iterator[tuple[int, int]]:
     low = random.randrange(20000, 30000, 10)
-    yield low, low + 9
-    restrict_ports(None, None)  # process-wide: later tests bind anywhere again
+    try:
+        yield low, low + 9
+    finally:
+        restrict_ports(None, None)  # process-wide: later tests bind anywhere again
 
 
 def candidate_ports(pc: RTCPeerConnection) -> list[int]:

@@ -14,15 +14,14 @@ import json
 import sys
 import time
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
 import av
-from aiortc import MediaStreamTrack, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCRtpSender, RTCSessionDescription
 
-from config.settings import RtcSettings
-from sfu.aiortc_bridge import on_keyframe_request
-from sfu.bench.media import (
+from bench.sfu.media import (
     AUDIO_TIME_BASE,
     FPS,
     OPUS_FRAME,
@@ -31,6 +30,7 @@ from sfu.bench.media import (
     load,
     packet,
 )
+from config.settings import RtcSettings
 from sfu.peer import new_peer_connection
 
 FRAME_TAG_BYTES = 64
@@ -85,6 +85,21 @@ class AudioPackets(PacedTrack):
         index = await self._next_slot()
         data = self._media.audio[index % len(self._media.audio)]
         return packet(data, index * OPUS_FRAME, AUDIO_TIME_BASE)
+
+
+def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> None:
+    """Call `callback` when the remote asks this sender for a key frame (PLI or FIR).
+
+    aiortc forwards such requests to its encoder only; a sender fed with pre-encoded
+    packets silently ignores them (pinned in tests/unit/sfu/test_aiortc_bridge.py).
+    """
+    original = sender._send_keyframe
+
+    def send_keyframe() -> None:
+        original()
+        callback()
+
+    sender._send_keyframe = send_keyframe  # type: ignore[method-assign]
 
 
 async def publish(server: str, media_dir: Path) -> list[tuple[int, float]]:

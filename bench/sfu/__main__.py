@@ -1,4 +1,4 @@
-"""python -m sfu.bench: what forwarding costs the server, measured on loopback.
+"""python -m bench.sfu: what forwarding costs the server, measured on loopback.
 
 For each N: a fresh server process pinned to one core, one publisher of pre-encoded VP8 +
 Opus and N packet-counting subscribers (plus one that decodes) in other processes pinned to
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import IO, Any
 
-from sfu.bench.media import generate
+from bench.sfu.media import generate
 
 CLIENT_CORE = 1
 SUBSCRIBERS_PER_PROCESS = 10
@@ -65,11 +65,11 @@ def _rss_mb(pid: int) -> float:
 
 
 def run_round(mode: str, subscribers: int, seconds: float) -> dict[str, Any]:
-    server = _spawn("sfu.bench.server", "--mode", mode)
+    server = _spawn("bench.sfu.server", "--mode", mode)
     processes: list[subprocess.Popen[str]] = [server]
     try:
         url = f"http://127.0.0.1:{_expect(server.stdout, 'PORT ')}"
-        publisher = _spawn("sfu.bench.publisher", "--server", url, "--media", str(MEDIA_DIR))
+        publisher = _spawn("bench.sfu.publisher", "--server", url, "--media", str(MEDIA_DIR))
         processes.append(publisher)
         _expect(publisher.stdout, "PUBLISHING")
         workers = []
@@ -78,7 +78,7 @@ def run_round(mode: str, subscribers: int, seconds: float) -> dict[str, Any]:
             decoding = "1" if start == 0 else "0"
             workers.append(
                 _spawn(
-                    "sfu.bench.subscribers",
+                    "bench.sfu.subscribers",
                     "--server",
                     url,
                     "--count",
@@ -266,7 +266,7 @@ def describe(ratio: dict[str, Any] | None) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m sfu.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.sfu", description=__doc__)
     parser.add_argument(
         "--subscribers", default="1,10,25,50", help="comma-separated subscriber counts"
     )
@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> None:
     ratio = compare(records, baseline) if baseline else None
     if args.json:
         document = {
-            "command": " ".join(["python -m sfu.bench", *(argv or sys.argv[1:])]),
+            "command": " ".join(["python -m bench.sfu", *(argv or sys.argv[1:])]),
             "sfu": records,
             "baseline": baseline,
             "comparison": ratio,

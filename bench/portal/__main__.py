@@ -1,4 +1,4 @@
-"""`python -m portal.bench --appeals 100000 [--postgres URL] [--json]`: journal latency.
+"""`python -m bench.portal --appeals 100000 [--postgres URL] [--json]`: journal latency.
 
 Runs on SQLite always, and on PostgreSQL when a URL is given (a throw-away schema is
 created and dropped). Prints p50/p95 per backend, target (API list, journal page) and
@@ -12,13 +12,13 @@ import asyncio
 import json
 import logging
 
-from portal.bench.journal import Result, as_dict, run
+from bench.portal.journal import Result, as_dict, run
 
 TARGET_MS = 100.0
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m portal.bench", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m bench.portal", description=__doc__)
     parser.add_argument("--appeals", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=40, help="requests per scenario")
     parser.add_argument("--postgres", metavar="URL", help="postgresql+asyncpg://… to bench too")

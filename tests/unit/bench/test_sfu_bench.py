@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sfu.bench.__main__ import SUSTAINED_FPS, compare, describe, next_probe
+from bench.sfu.__main__ import SUSTAINED_FPS, compare, describe, next_probe
 
 
 def round_(n: int, fps_min: float, per_stream: float) -> dict[str, Any]:

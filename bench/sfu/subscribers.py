@@ -22,9 +22,9 @@ import aiohttp
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
+from bench.sfu.publisher import FRAME_TAG_BYTES
 from config.settings import RtcSettings
 from sfu.aiortc_bridge import intercept_rtp, take_over_receiver
-from sfu.bench.publisher import FRAME_TAG_BYTES
 from sfu.peer import new_peer_connection
 
 CONNECT_TIMEOUT_S = 30

@@ -22,12 +22,12 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from bench.portal.dataset import OFFICER_LOGIN, OFFICER_PASSWORD, populate
 from config import load_settings
 from config.secrets import with_secrets
 from config.settings import Settings
 from portal import migrate
 from portal.adapters.db import Database
-from portal.bench.dataset import OFFICER_LOGIN, OFFICER_PASSWORD, populate
 from portal.web import setup_portal
 from portal.web.context import DATABASE
 

@@ -1,0 +1,1 @@
+"""Scripts that measure the product and print figures; not shipped, not tests."""

@@ -1,0 +1,1 @@
+"""Benchmarks of the portal (not tests): `python -m bench.portal --help`."""

@@ -1,1 +1,0 @@
-"""Benchmarks of the portal (not tests): `python -m portal.bench --help`."""
