@@ -304,7 +304,7 @@ class Consumer:
             "kind": self.kind.value,
             "mid": self.mid,
             "state": self.state.value,
-            "forwarding": self.forwarding,
+            "forwarding": self.forwarding and not self.producer.paused,
             "waiting_for_keyframe": self._waiting_since is not None,
             "bitrate_kbps": self.sent.bitrate_bps // 1000,
             "packets": self.sent.packets,

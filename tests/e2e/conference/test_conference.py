@@ -6,30 +6,38 @@ Each moderator command is checked from the other side: what another browser deco
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 
+from signaling.setup import SIGNALING
 from tests.e2e.conference.conftest import Person, control
-from tests.helpers import wait_until
+from tests.helpers import arrivals_after_stop, sfu_forwards, wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
 
 
-async def frozen(person: Person, publisher: str, seconds: float = 1.5) -> int:
-    """Frames decoded over a pause long enough for anything in flight to arrive."""
-    await asyncio.sleep(0.5)
-    before = await person.frames_from(publisher)
-    await asyncio.sleep(seconds)
-    return await person.frames_from(publisher) - before
+async def frozen(app: web.Application, person: Person, publisher: str) -> int:
+    """Frames `person` still decodes once the SFU says it stopped forwarding `publisher`."""
+
+    def forwarding() -> bool:
+        return any(
+            sfu_forwards(router.stats(), person.name, publisher, "video")
+            for router in app[SIGNALING].registry.routers()
+        )
+
+    return await arrivals_after_stop(
+        lambda: person.frames_from(publisher), forwarding, window=1.0, timeout=10
+    )
 
 
 async def test_reception_with_host_moderator_and_two_citizens(
-    open_person: Callable[..., Any], artifacts: Path
+    open_person: Callable[..., Any], artifacts: Path, live_node: tuple[str, web.Application]
 ) -> None:
+    app = live_node[1]
     # A citizen before the moderator is told to wait, and gets in once the moderator joins.
     early = await open_person("citizen-1")
     await early.wait_body("refusal", "moderator_absent")
@@ -74,7 +82,7 @@ async def test_reception_with_host_moderator_and_two_citizens(
     # «Отключить видео»: A's video stops at B; A cannot turn it back on.
     await control(moderator, "citizen-1", "mute", kind="video").click()
     await citizen_a.page.wait_for_selector("#toggle-video.by-moderator:disabled")
-    assert await frozen(citizen_b, "citizen-1") == 0
+    assert await frozen(app, citizen_b, "citizen-1") == 0
     await control(moderator, "citizen-1", "mute", kind="video").click()
     before = await citizen_b.frames_from("citizen-1")
     await citizen_b.wait_frames("citizen-1", more_than=before + 5)
@@ -83,7 +91,7 @@ async def test_reception_with_host_moderator_and_two_citizens(
     await control(moderator, "citizen-2", "hold").click()
     await citizen_b.wait_body("held", "true")
     assert "временно отключил" in await citizen_b.page.inner_text("#my-status")
-    assert await frozen(citizen_b, "host") == 0
+    assert await frozen(app, citizen_b, "host") == 0
     await control(moderator, "citizen-2", "hold").click()
     before = await citizen_b.frames_from("host")
     await citizen_b.wait_frames("host", more_than=before + 5)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
 from aiortc import RTCSessionDescription
 
 from sfu import MediaKind, Router
-from tests.helpers import wait_until
+from tests.helpers import arrivals_after_stop, sfu_forwards, wait_until
 from tests.integration.sfu.peers import ClientPublisher, Clients, ClientSubscriber, change
 
 pytestmark = pytest.mark.timeout(60)
@@ -19,12 +18,21 @@ def frames(sub: ClientSubscriber, publisher: str, kind: str = "video") -> int:
     return sub.frames_of(publisher, kind)
 
 
-async def still(sub: ClientSubscriber, publisher: str, kind: str, seconds: float = 0.6) -> int:
-    """Frames received over a pause long enough for anything in flight to arrive."""
-    await asyncio.sleep(0.3)
+async def stopped(router: Router, sub: ClientSubscriber, publisher: str, kind: str) -> int:
+    """Frames that still reach `sub` once the router says it stopped forwarding them."""
+    return await arrivals_after_stop(
+        lambda: frames(sub, publisher, kind),
+        lambda: sfu_forwards(router.stats(), sub.participant_id, publisher, kind),
+    )
+
+
+async def flowing(sub: ClientSubscriber, publisher: str, kind: str, more: int) -> None:
     before = frames(sub, publisher, kind)
-    await asyncio.sleep(seconds)
-    return frames(sub, publisher, kind) - before
+    await wait_until(
+        lambda: frames(sub, publisher, kind) > before + more,
+        timeout=5,
+        message=f"{publisher}'s {kind} at {sub.participant_id}",
+    )
 
 
 async def test_on_air_switch_reaches_listeners_fast_without_renegotiation(
@@ -53,8 +61,8 @@ async def test_on_air_switch_reaches_listeners_fast_without_renegotiation(
     assert track.first_at is not None
     assert track.first_at - switched < 0.5
     assert abs(track.lumas[0] - 200) < 10
-    assert await still(listener, "alice", "video") == 0
-    assert await still(listener, "alice", "audio") == 0
+    assert await stopped(router, listener, "alice", "video") == 0
+    assert await stopped(router, listener, "alice", "audio") == 0
     assert offers == 0
 
 
@@ -70,10 +78,10 @@ async def test_preview_only_for_the_moderator_and_narrowing(
     await wait_until(lambda: frames(moderator, "citizen2") >= 5, timeout=10)
     assert frames(listener, "citizen1") == frames(listener, "citizen2") == 0
     change(router, "moderator", previewed="citizen2")
-    assert await still(moderator, "citizen1", "video") == 0
-    assert await still(moderator, "citizen2", "video") > 5
+    assert await stopped(router, moderator, "citizen1", "video") == 0
+    await flowing(moderator, "citizen2", "video", 5)
     change(router, "moderator", preview=False)
-    assert await still(moderator, "citizen2", "video") == 0
+    assert await stopped(router, moderator, "citizen2", "video") == 0
     assert frames(listener, "citizen1") == frames(listener, "citizen2") == 0
 
 
@@ -85,21 +93,21 @@ async def test_hold_and_mute_are_separate_states(router: Router, clients: Client
     await wait_until(lambda: frames(held, "speaker") >= 5 and frames(other, "speaker") >= 5)
 
     change(router, "held", held=True)
-    assert await still(held, "speaker", "audio") == 0
-    assert await still(held, "speaker", "video") == 0
-    assert await still(other, "speaker", "video") > 5
+    assert await stopped(router, held, "speaker", "audio") == 0
+    assert await stopped(router, held, "speaker", "video") == 0
+    await flowing(other, "speaker", "video", 5)
 
     change(router, "speaker", paused=frozenset({MediaKind.AUDIO}))  # muted by the moderator
-    assert await still(other, "speaker", "audio") == 0
-    assert await still(other, "speaker", "video") > 5
+    assert await stopped(router, other, "speaker", "audio") == 0
+    await flowing(other, "speaker", "video", 5)
 
     change(router, "held", held=False)  # released, but the speaker is still muted
-    assert await still(held, "speaker", "audio") == 0
-    assert await still(held, "speaker", "video") > 5
+    assert await stopped(router, held, "speaker", "audio") == 0
+    await flowing(held, "speaker", "video", 5)
 
     change(router, "speaker", paused=frozenset())
-    assert await still(held, "speaker", "audio") > 10
-    assert await still(other, "speaker", "audio") > 10
+    await flowing(held, "speaker", "audio", 10)
+    await flowing(other, "speaker", "audio", 10)
 
 
 async def test_leaving_publisher_renegotiates_and_its_m_line_is_reused(
