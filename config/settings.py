@@ -17,9 +17,11 @@ from pydantic import (
     Field,
     IPvAnyNetwork,
     SecretStr,
+    ValidationError,
     field_validator,
     model_validator,
 )
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 
 class Section(BaseModel):
@@ -54,6 +56,22 @@ class ServerSettings(Section):
         if value is not None and not value.startswith(("http://", "https://")):
             raise ValueError("must start with http:// or https://")
         return value.rstrip("/") if value else value
+
+    @property
+    def base_url(self) -> str:
+        """Where browsers reach this node: links in letters start here, never with a
+        request's Host header (which a client chooses). Without `public_url`, the listening
+        address, a wildcard standing for the local host."""
+        if self.public_url:
+            return self.public_url
+        host = self.host.strip("[]")
+        if host in ("", "0.0.0.0"):
+            host = "127.0.0.1"
+        elif host == "::":
+            host = "localhost"
+        elif ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
 
 
 class IceServer(Section):
@@ -267,6 +285,22 @@ class Settings(Section):
     def outbox_dir(self) -> Path:
         return self.mail.outbox_dir or self.data_dir / "outbox"
 
+    @model_validator(mode="after")
+    def _public_url_in_production(self) -> Settings:
+        """Links in letters are built from it. Raised as a ValidationError so the problem
+        is reported under the key itself rather than the top level."""
+        if self.mode is Mode.PRODUCTION and not self.server.public_url:
+            problem = PydanticCustomError(
+                "missing",
+                "required in production mode (links in letters are built from it); set "
+                "RECEPTION_SERVER__PUBLIC_URL or server.public_url, e.g. https://priem.example.ru",
+            )
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [InitErrorDetails(type=problem, loc=("server", "public_url"), input=None)],
+            )
+        return self
+
     @property
     def public_url(self) -> str:
-        return self.server.public_url or f"http://{self.server.host}:{self.server.port}"
+        return self.server.base_url

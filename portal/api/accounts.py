@@ -15,7 +15,7 @@ from portal.domain.profile import missing_fields
 from portal.domain.roles import Role
 from portal.errors import FormErrors
 from portal.services import auth as auth_service
-from portal.services.account_mail import send_activation, send_password_reset
+from portal.services.account_mail import send_password_reset, send_registration_letter
 from portal.services.accounts import (
     ProfileForm,
     Registration,
@@ -223,9 +223,10 @@ async def register(request: web.Request, body: RegistrationIn) -> Accepted:
     _check_human(request, body.human_check)
     form = Registration(**body.model_dump(exclude={"human_check"}))
     now = clock_of(request).now()
-    user = await register_citizen(database_of(request), form, now)
-    token = make_link_token(link_key_of(request), LinkPurpose.ACTIVATE, user, now)
-    await send_activation(mailer_of(request), user, absolute(request, f"/activate?token={token}"))
+    outcome = await register_citizen(database_of(request), form, now, client_address(request))
+    await send_registration_letter(
+        mailer_of(request), outcome, link_key_of(request), absolute(request, ""), now
+    )
     return Accepted(detail="activation link sent")
 
 
@@ -302,9 +303,11 @@ async def logout(request: web.Request) -> None:
 )
 async def password_reset(request: web.Request, body: ResetRequestIn) -> Accepted:
     _check_human(request, body.human_check)
-    user = await auth_service.user_for_reset(database_of(request), body.email)
+    now = clock_of(request).now()
+    user = await auth_service.user_for_reset(
+        database_of(request), body.email, client_address(request), now
+    )
     if user is not None:
-        now = clock_of(request).now()
         token = make_link_token(link_key_of(request), LinkPurpose.RESET, user, now)
         link = absolute(request, f"/password-reset/confirm?token={token}")
         await send_password_reset(mailer_of(request), user, link)

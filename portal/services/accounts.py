@@ -3,10 +3,12 @@ first administrator from the command line."""
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.db import Database
@@ -17,8 +19,9 @@ from portal.domain.password_rule import PASSWORDS_DIFFER, password_problems
 from portal.domain.roles import Role
 from portal.domain.snils import format_snils, is_valid_snils, normalize_snils
 from portal.errors import Conflict, FormErrors, InvalidInput, NotFound
+from portal.services import throttle
 from portal.services.appeals import refresh_search_text
-from portal.services.links import LinkPurpose, link_matches, link_user_id
+from portal.services.links import VALIDITY, LinkPurpose, link_matches, link_user_id
 from portal.text import Text
 
 NAME_MAX = 100
@@ -86,46 +89,109 @@ def validate_registration(form: Registration) -> tuple[str, str]:
     return email, phone
 
 
-async def register_citizen(db: Database, form: Registration, now: datetime) -> User:
-    """Create an inactive citizen account (or refresh an unactivated one: registration may
-    be repeated) and return it; the caller e-mails the activation link."""
+class Letter(enum.Enum):
+    """What a registration sends; the page answers the same whichever it is."""
+
+    ACTIVATION = "activation"
+    """A new account, or one still waiting for activation: a (fresh) activation link."""
+    ADDRESS_TAKEN = "address_taken"
+    """The e-mail belongs to an account: its owner is told someone tried it."""
+    PHONE_TAKEN = "phone_taken"
+    """The phone belongs to another account: its owner is told."""
+
+
+@dataclass(frozen=True)
+class RegistrationOutcome:
+    email: str
+    """The normalised address the page names, whoever owns it."""
+    letter: Letter | None
+    recipient: User | None
+    """Whom the letter goes to; None: nothing is sent (the phone waits for another
+    registration's activation, whose address is not yet proven)."""
+
+
+def _pending(user: User) -> bool:
+    return not user.is_active and user.login is None and user.oidc_subject is None
+
+
+def _stale(user: User, now: datetime) -> bool:
+    """A pending registration whose every activation link has expired: nobody can
+    activate it any more, so it is as if it was never made."""
+    created = user.created_at
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=now.tzinfo)
+    return _pending(user) and now - created > VALIDITY[LinkPurpose.ACTIVATE]
+
+
+async def register_citizen(
+    db: Database, form: Registration, now: datetime, address: str
+) -> RegistrationOutcome:
+    """Create an inactive citizen account; the caller sends `outcome.letter`.
+
+    An address or phone already registered is answered exactly like a new one (the page
+    must not tell who is registered) and changes nothing: a pending registration keeps its
+    password and phone, its owner gets a fresh activation link instead (else anyone could
+    register a waiting address again with their own password and have the owner activate
+    it), and an owner of an active account a notice. Registrations are limited per client
+    address (TooManyAttempts).
+    """
     email, phone = validate_registration(form)
+    password_hash = hash_password(form.password)  # on every path: the time tells nothing
+    for attempt in range(2):
+        try:
+            return await _register(db, form, email, phone, password_hash, now, address)
+        except IntegrityError:
+            # A registration of the same address or phone committed meanwhile: look again.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _register(
+    db: Database,
+    form: Registration,
+    email: str,
+    phone: str,
+    password_hash: str,
+    now: datetime,
+    address: str,
+) -> RegistrationOutcome:
     async with db.session() as session, session.begin():
-        existing = (
+        await throttle.count_form_submission(session, address, now)
+        holders = (
+            await session.execute(select(User).where(or_(User.email == email, User.phone == phone)))
+        ).scalars()
+        for holder in list(holders):
+            if _stale(holder, now):
+                await session.delete(holder)
+        await session.flush()
+        by_email = (
             await session.execute(select(User).where(User.email == email))
         ).scalar_one_or_none()
-        if existing is not None and (existing.is_active or existing.login is not None):
-            raise FormErrors(
-                {
-                    "email": [
-                        Text(
-                            "Этот адрес уже зарегистрирован. Войдите или сбросьте пароль.",
-                            "This address is already registered. Sign in or reset the password.",
-                        )
-                    ]
-                }
-            )
-        phone_owner = (
+        if by_email is not None:
+            letter = Letter.ACTIVATION if _pending(by_email) else Letter.ADDRESS_TAKEN
+            return RegistrationOutcome(email, letter, by_email)
+        by_phone = (
             await session.execute(select(User).where(User.phone == phone))
         ).scalar_one_or_none()
-        if phone_owner is not None and phone_owner is not existing:
-            if phone_owner.is_active:
-                raise FormErrors({"phone": [PHONE_TAKEN]})
-            phone_owner.phone = None
-            await session.flush()
-        user = existing or User(roles=[Role.CITIZEN.value])
-        user.surname = form.surname.strip()
-        user.name = form.name.strip()
-        user.patronymic = form.patronymic.strip()
-        user.email = email
-        user.phone = phone
-        user.password_hash = hash_password(form.password)
-        user.is_active = False
-        user.consent_at = now
-        user.created_at = now
-        if existing is None:
-            session.add(user)
-    return user
+        if by_phone is not None:
+            if _pending(by_phone) or by_phone.email is None:
+                return RegistrationOutcome(email, None, None)
+            return RegistrationOutcome(email, Letter.PHONE_TAKEN, by_phone)
+        user = User(
+            roles=[Role.CITIZEN.value],
+            surname=form.surname.strip(),
+            name=form.name.strip(),
+            patronymic=form.patronymic.strip(),
+            email=email,
+            phone=phone,
+            password_hash=password_hash,
+            is_active=False,
+            consent_at=now,
+            created_at=now,
+        )
+        session.add(user)
+    return RegistrationOutcome(email, Letter.ACTIVATION, user)
 
 
 async def activate_account(db: Database, key: str, token: str, now: datetime) -> User:

@@ -34,22 +34,38 @@ async def _staff_by_login(session: AsyncSession, login: str) -> User | None:
     return found.scalar_one_or_none()
 
 
+def _normal_identifier(identifier: str, staff: bool) -> str:
+    """One spelling per identifier, so writing it differently is the same attempt."""
+    if staff:
+        return identifier.strip()
+    if looks_like_phone(identifier):
+        return normalize_phone(identifier) or identifier
+    return normalize_email(identifier)
+
+
 async def authenticate(
     db: Database, identifier: str, password: str, address: str, now: datetime, *, staff: bool
 ) -> User:
     """The user these credentials open, or an error; failures slow further attempts down.
 
     Citizens sign in by e-mail or phone, staff by login (the «Для сотрудников» entrance).
+    Failures count per account (its e-mail and every spelling of its phone are one), or
+    per normalised identifier when it names no account, and per client address.
     An inactive (unactivated or blocked) account fails like a wrong password, but says so
     once the password was right.
     """
-    keys = [throttle.account_key(identifier), throttle.address_key(address)]
     async with db.session() as session, session.begin():
-        await throttle.check_allowed(session, keys, now)
         if staff:
             user = await _staff_by_login(session, identifier)
         else:
             user = await _citizen_by_identifier(session, identifier)
+        account = (
+            throttle.user_key(user.id)
+            if user is not None
+            else throttle.account_key(_normal_identifier(identifier, staff))
+        )
+        keys = [account, throttle.address_key(address)]
+        await throttle.check_allowed(session, keys, now)
         right_kind = user is not None and (
             bool(user.role_set & STAFF_ROLES) if staff else user.has_role(Role.CITIZEN)
         )
@@ -76,14 +92,28 @@ async def authenticate(
     return user
 
 
-async def user_for_reset(db: Database, email: str) -> User | None:
+def _resettable(user: User | None) -> bool:
+    """Only active citizens reset their own password by e-mail: a staff account is reset
+    by an administrator (services.staff), so a mailbox alone never opens staff powers."""
+    return (
+        user is not None
+        and user.is_active
+        and user.has_role(Role.CITIZEN)
+        and not user.is_staff
+        and user.login is None
+    )
+
+
+async def user_for_reset(db: Database, email: str, address: str, now: datetime) -> User | None:
     """The active citizen to send a reset link to; None (and the same answer) otherwise,
-    so the form does not reveal who is registered."""
-    async with db.session() as session:
+    so the form does not reveal who is registered. Requests are limited per client
+    address (TooManyAttempts), since each one may send a letter."""
+    async with db.session() as session, session.begin():
+        await throttle.count_form_submission(session, address, now)
         user = (
             await session.execute(select(User).where(User.email == normalize_email(email)))
         ).scalar_one_or_none()
-    return user if user is not None and user.is_active else None
+    return user if _resettable(user) else None
 
 
 async def reset_password(
@@ -105,11 +135,15 @@ async def reset_password(
         raise FormErrors({"password_again": [PASSWORDS_DIFFER]})
     async with db.session() as session, session.begin():
         user = await session.get(User, uid)
-        if user is None or not link_matches(key, LinkPurpose.RESET, token, user, now):
+        if (
+            user is None
+            or not _resettable(user)
+            or not link_matches(key, LinkPurpose.RESET, token, user, now)
+        ):
             raise problem
         user.password_hash = hash_password(password)
         user.session_epoch += 1
-        await throttle.clear(session, throttle.account_key(user.email or ""))
+        await throttle.clear(session, throttle.user_key(user.id))
     return user
 
 

@@ -5,6 +5,9 @@ After a few free failures every further failure blocks the key for a growing del
 checking the password. An address gets more free failures than an account, since many
 citizens may share one address behind a NAT. State lives in the database, so every node
 of a deployment sees the same counters.
+
+The same counters limit registrations and reset requests per client address (FORM_POLICY),
+where every submission counts, since each one sends a letter.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.orm import SignInFailures
 from portal.errors import TooManyAttempts
+from portal.text import Text
 
 
 @dataclass(frozen=True)
@@ -44,10 +48,36 @@ ACCOUNT_POLICY = Policy(
 ADDRESS_POLICY = Policy(
     free_failures=20, base_delay=timedelta(seconds=5), max_delay=timedelta(minutes=15)
 )
+FORM_POLICY = Policy(
+    free_failures=10, base_delay=timedelta(minutes=1), max_delay=timedelta(hours=1)
+)
+"""Registrations and reset requests per client address: each one sends a letter, so every
+submission counts, not only failures. Ten an hour are free (a family or an office behind
+one address), then a minute's wait, doubling."""
+
+SIGN_IN_REFUSED = Text(
+    "Слишком много неудачных попыток входа. Подождите и повторите.",
+    "Too many failed sign-in attempts. Wait and try again.",
+)
+FORM_REFUSED = Text(
+    "Слишком много запросов с вашего адреса. Подождите и повторите.",
+    "Too many requests from your address. Wait and try again.",
+)
 
 
 def account_key(identifier: str) -> str:
+    """An identifier that names no account, in its normal form (see `user_key`)."""
     return f"account:{identifier.strip().lower()}"[:300]
+
+
+def user_key(user_id: int) -> str:
+    """An account however its e-mail or phone was written: failures count per account."""
+    return f"account:#{user_id}"
+
+
+def form_key(address: str) -> str:
+    """Registrations and reset requests of one client address (one budget for both)."""
+    return f"form:{address}"[:300]
 
 
 def address_key(address: str) -> str:
@@ -59,8 +89,10 @@ def _aware(moment: datetime, like: datetime) -> datetime:
     return moment.replace(tzinfo=like.tzinfo) if moment.tzinfo is None else moment
 
 
-async def check_allowed(session: AsyncSession, keys: list[str], now: datetime) -> None:
-    """Raise TooManyAttempts while any of the keys is blocked."""
+async def check_allowed(
+    session: AsyncSession, keys: list[str], now: datetime, refusal: Text = SIGN_IN_REFUSED
+) -> None:
+    """Raise TooManyAttempts (worded as `refusal`) while any of the keys is blocked."""
     rows = await session.execute(
         select(SignInFailures.blocked_until).where(
             SignInFailures.key.in_(keys), SignInFailures.blocked_until.is_not(None)
@@ -70,11 +102,7 @@ async def check_allowed(session: AsyncSession, keys: list[str], now: datetime) -
     longest = max(waits, default=0.0)
     if longest > 0:
         seconds = math.ceil(longest)
-        raise TooManyAttempts(
-            "Слишком много неудачных попыток входа. Подождите и повторите.",
-            en="Too many failed sign-in attempts. Wait and try again.",
-            retry_after=seconds,
-        )
+        raise TooManyAttempts(refusal.ru, en=refusal.en, retry_after=seconds)
 
 
 async def record_failure(
@@ -105,3 +133,11 @@ async def record_failure(
 
 async def clear(session: AsyncSession, key: str) -> None:
     await session.execute(delete(SignInFailures).where(SignInFailures.key == key))
+
+
+async def count_form_submission(session: AsyncSession, address: str, now: datetime) -> None:
+    """Count a registration or reset request from `address`; TooManyAttempts while the
+    address is over FORM_POLICY (the refused one is not counted)."""
+    key = form_key(address)
+    await check_allowed(session, [key], now, FORM_REFUSED)
+    await record_failure(session, key, FORM_POLICY, now)

@@ -6,7 +6,7 @@ from aiohttp import web
 
 from portal.errors import FieldErrors, FormErrors, InvalidInput, TooManyAttempts
 from portal.services import auth as auth_service
-from portal.services.account_mail import send_activation, send_password_reset
+from portal.services.account_mail import send_password_reset, send_registration_letter
 from portal.services.accounts import Registration, activate_account, register_citizen
 from portal.services.links import LinkPurpose, make_link_token
 from portal.text import Text
@@ -23,12 +23,23 @@ HUMAN_CHECK_ERROR = Text(
 )
 
 
+def _too_many(page: web.Response, exc: TooManyAttempts) -> web.Response:
+    """The form again with the reason, and when to try again."""
+    page.headers["Retry-After"] = str(exc.retry_after)
+    return page
+
+
 def _register_page(
-    request: web.Request, values: dict[str, str], errors: FieldErrors, status: int = 200
+    request: web.Request,
+    values: dict[str, str],
+    errors: FieldErrors,
+    status: int = 200,
+    notice: Text | None = None,
 ) -> web.Response:
     context = {
         "values": values,
         "errors": errors,
+        "notice": notice,
         "question": human_check.new_challenge(request),
     }
     return render(request, "accounts/register.html", context, status)
@@ -53,12 +64,18 @@ async def register(request: web.Request) -> web.Response:
     )
     now = clock_of(request).now()
     try:
-        user = await register_citizen(database_of(request), registration, now)
+        outcome = await register_citizen(
+            database_of(request), registration, now, client_address(request)
+        )
     except FormErrors as exc:
         return _register_page(request, values, exc.fields, 422)
-    token = make_link_token(link_key_of(request), LinkPurpose.ACTIVATE, user, now)
-    await send_activation(mailer_of(request), user, absolute(request, f"/activate?token={token}"))
-    return render(request, "accounts/registered.html", {"email": user.email})
+    except TooManyAttempts as exc:
+        return _too_many(_register_page(request, values, {}, 429, exc.text), exc)
+    await send_registration_letter(
+        mailer_of(request), outcome, link_key_of(request), absolute(request, ""), now
+    )
+    # The same page whoever owns the address: the letter alone differs.
+    return render(request, "accounts/registered.html", {"email": outcome.email})
 
 
 @allow(PUBLIC)
@@ -165,9 +182,14 @@ async def reset_request(request: web.Request) -> web.Response:
     email = text(form, "email", 254)
     if not human_check.passes(request, text(form, "human_check")):
         return _reset_page(request, email, HUMAN_CHECK_ERROR, 422)
-    user = await auth_service.user_for_reset(database_of(request), email)
+    now = clock_of(request).now()
+    try:
+        user = await auth_service.user_for_reset(
+            database_of(request), email, client_address(request), now
+        )
+    except TooManyAttempts as exc:
+        return _too_many(_reset_page(request, email, exc.text, 429), exc)
     if user is not None:
-        now = clock_of(request).now()
         token = make_link_token(link_key_of(request), LinkPurpose.RESET, user, now)
         link = absolute(request, f"/password-reset/confirm?token={token}")
         await send_password_reset(mailer_of(request), user, link)

@@ -41,9 +41,10 @@ def safe_next(value: str | None, fallback: str = "/") -> str:
 
 
 def absolute(request: web.Request, path: str) -> str:
-    """A link for a letter: the configured public URL, else the address this request used."""
-    base = settings_of(request).server.public_url or str(request.url.origin())
-    return base.rstrip("/") + path
+    """A link for a letter: always the configured public URL (in the embedded default the
+    listening address), never the request's Host header, which the client chooses: a
+    forged one would carry a reset token to another site."""
+    return settings_of(request).public_url.rstrip("/") + path
 
 
 def flash(request: web.Request, message: str | Text) -> None:

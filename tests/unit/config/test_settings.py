@@ -163,7 +163,11 @@ def test_configured_secret_wins_over_generated(tmp_path: Path) -> None:
 
 def test_production_refuses_missing_secrets(tmp_path: Path) -> None:
     s = load_settings(
-        environ={"RECEPTION_MODE": "production"}, overrides={"data_dir": str(tmp_path)}
+        environ={
+            "RECEPTION_MODE": "production",
+            "RECEPTION_SERVER__PUBLIC_URL": "https://priem.example.ru",
+        },
+        overrides={"data_dir": str(tmp_path)},
     )
     with pytest.raises(ConfigError) as info:
         with_secrets(s)
@@ -210,3 +214,35 @@ def test_env_keys_cover_every_leaf() -> None:
     keys = set(env_keys())
     for leaf in _leaves(Settings):
         assert "RECEPTION_" + leaf.upper().replace(".", "__") in keys
+
+
+def test_production_requires_the_public_url() -> None:
+    """Links in letters are built from it; without it they would have no trustworthy host."""
+    found = "\n".join(problems_of(environ={"RECEPTION_MODE": "production"}))
+    assert "server.public_url: required in production mode" in found
+    configured = load_settings(
+        environ={
+            "RECEPTION_MODE": "production",
+            "RECEPTION_SERVER__PUBLIC_URL": "https://priem.example.ru/",
+        }
+    )
+    assert configured.public_url == "https://priem.example.ru"
+
+
+@pytest.mark.parametrize(
+    ("host", "port", "expected"),
+    [
+        ("127.0.0.1", 8080, "http://127.0.0.1:8080"),
+        ("0.0.0.0", 8080, "http://127.0.0.1:8080"),
+        ("", 9000, "http://127.0.0.1:9000"),
+        ("::", 8080, "http://localhost:8080"),
+        ("::1", 8443, "http://[::1]:8443"),
+        ("priem.local", 80, "http://priem.local:80"),
+    ],
+)
+def test_embedded_public_url_comes_from_the_listening_address(
+    host: str, port: int, expected: str
+) -> None:
+    """A wildcard address is not one a browser can open: the local host stands for it."""
+    s = load_settings(environ={}, overrides={"server.host": host, "server.port": port})
+    assert s.public_url == expected

@@ -48,6 +48,7 @@ def test_check_config_in_production_needs_secrets(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("RECEPTION_MODE", "production")
+    monkeypatch.setenv("RECEPTION_SERVER__PUBLIC_URL", "https://priem.example.ru")
     assert main(["--data-dir", str(tmp_path), "check-config"]) == 2
     assert "secrets.session_key: required in production mode" in capsys.readouterr().err
 

@@ -128,10 +128,13 @@ async def test_activation_link_works_just_before_three_days(
 async def test_an_active_account_cannot_be_registered_again(
     client: TestClient[Any, Any], settings: Settings
 ) -> None:
+    """Answered like a new registration (nothing revealed); the owner is told by letter."""
     await registered_citizen(client, settings)
-    response = await register_via_pages(client)
-    assert response.status == 422
-    assert "уже зарегистрирован" in await response.text()
+    response = await register_via_pages(client, password="Another123", password_again="Another123")
+    assert response.status == 200
+    assert "уже зарегистрирован" not in await response.text()
+    assert len(outbox_links(settings, "/activate")) == 1, "no second activation link"
+    assert (await sign_in_via_page(client, "maria@example.ru", "Another123")).status == 422
 
 
 async def test_citizen_can_download_own_data(
