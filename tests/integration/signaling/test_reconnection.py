@@ -64,3 +64,12 @@ async def test_leave_is_not_a_drop(node: Node, make_client: ClientFactory) -> No
     assert await moderator.wait_for("participant_left") == {"id": "a", "reason": "left"}
     assert citizen.sio.connected
     assert (await citizen.join(node.token("a")))["ok"]
+
+
+async def test_closing_the_namespace_cancels_its_own_tasks(node: Node) -> None:
+    namespace = node.namespace
+    pending = asyncio.get_running_loop().create_task(asyncio.sleep(60))
+    namespace._tasks.add(pending)
+    await namespace.close()
+    await namespace.close()  # idempotent
+    assert pending.cancelled()
