@@ -39,8 +39,8 @@ class Consumer:
         UNBOUND = "unbound"
         """The subscriber's m-line is not negotiated yet: nothing can be sent."""
         WITHHELD = "withheld"
-        """The rules do not give this track to this subscriber now (off air, held, muted
-        publishers stay FORWARDING: their producer pauses for everyone)."""
+        """The rules do not give this track to this subscriber now (off air, held). A
+        muted publisher's consumers stay FORWARDING: its producer pauses for everyone."""
         CUT = "cut"
         """Video the subscriber's receive cap leaves no room for."""
         FORWARDING = "forwarding"
