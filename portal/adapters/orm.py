@@ -57,7 +57,8 @@ class User(Base):
     house: Mapped[str] = mapped_column(String(20), default="")
     building: Mapped[str] = mapped_column(String(20), default="")
     flat: Mapped[str] = mapped_column(String(20), default="")
-    snils: Mapped[str | None] = mapped_column(String(14))
+    snils: Mapped[str | None] = mapped_column(String(14), unique=True, index=True)
+    """Stored formatted (123-456-789 01); one account per SNILS (migration 0005)."""
 
     consent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     """When the citizen consented to personal-data processing (152-FZ keeps the time)."""

@@ -33,6 +33,11 @@ PHONE_TAKEN = Text(
     "Этот номер телефона уже зарегистрирован.", "This phone number is already registered."
 )
 
+SNILS_TAKEN = Text(
+    "Этот СНИЛС уже указан в другой учетной записи. Если это ваш СНИЛС, обратитесь в приемную.",
+    "This SNILS is already given in another account. If it is yours, contact the reception.",
+)
+
 
 @dataclass(frozen=True)
 class Registration:
@@ -288,12 +293,36 @@ async def update_profile(db: Database, user_id: int, form: ProfileForm, today: d
             errors[field] = [Text("Слишком длинное значение.", "The value is too long.")]
     if errors:
         raise FormErrors(errors)
+    stored_snils = format_snils(normalize_snils(snils)) if snils else None
+    try:
+        return await _save_profile(db, user_id, form, born, phone, index, stored_snils)
+    except IntegrityError:
+        # Another account took the phone or SNILS between the check and the commit.
+        async with db.session() as session:
+            if stored_snils and await _snils_holder(session, stored_snils, user_id):
+                raise FormErrors({"snils": [SNILS_TAKEN]}) from None
+            if phone and await _phone_taken(session, phone, user_id):
+                raise FormErrors({"phone": [PHONE_TAKEN]}) from None
+        raise
+
+
+async def _save_profile(
+    db: Database,
+    user_id: int,
+    form: ProfileForm,
+    born: date | None,
+    phone: str | None,
+    index: str,
+    snils: str | None,
+) -> User:
     async with db.session() as session, session.begin():
         user = await session.get(User, user_id)
         if user is None:
             raise NotFound("Учетная запись не найдена.", en="Account not found.")
         if phone and phone != user.phone and await _phone_taken(session, phone, user_id):
             raise FormErrors({"phone": [PHONE_TAKEN]})
+        if snils and snils != user.snils and await _snils_taken(session, snils, user_id):
+            raise FormErrors({"snils": [SNILS_TAKEN]})
         old_name = user.display_name
         user.surname, user.name = form.surname.strip(), form.name.strip()
         user.patronymic = form.patronymic.strip()
@@ -304,8 +333,18 @@ async def update_profile(db: Database, user_id: int, form: ProfileForm, today: d
         user.postal_index = index
         for field in _ADDRESS_LIMITS:
             setattr(user, field, getattr(form, field).strip())
-        user.snils = format_snils(normalize_snils(snils)) if snils else None
+        user.snils = snils
     return user
+
+
+async def _snils_holder(session: AsyncSession, snils: str, user_id: int) -> int | None:
+    found = await session.execute(select(User.id).where(User.snils == snils, User.id != user_id))
+    return found.scalar_one_or_none()
+
+
+async def _snils_taken(session: AsyncSession, snils: str, user_id: int) -> bool:
+    """The check before saving; the unique index settles a race past it."""
+    return await _snils_holder(session, snils, user_id) is not None
 
 
 async def _phone_taken(session: AsyncSession, phone: str, user_id: int) -> bool:
