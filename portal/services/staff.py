@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
@@ -14,11 +16,15 @@ from portal.adapters.passwords import hash_password
 from portal.domain.contacts import is_valid_email, normalize_email
 from portal.domain.password_rule import password_problems
 from portal.domain.roles import STAFF_ROLES, Role
-from portal.errors import FormErrors, NotFound
+from portal.errors import FormErrors, InvalidInput, NotFound
+from portal.services.audit import record_access
 from portal.text import Text
 
 log = logging.getLogger(__name__)
 LOGIN_MAX = 64
+PASSWORD_RESET = "сброс пароля сотрудника администратором"
+PASSWORD_SET = "новый пароль сотрудника задан администратором"
+_TEMPORARY_ALPHABET = "abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 
 @dataclass(frozen=True)
@@ -130,8 +136,42 @@ async def save_staff(db: Database, form: StaffForm, user_id: int | None, actor: 
         user.is_active = form.is_active
         if form.password:
             user.password_hash = hash_password(form.password)
+            if user_id is not None:
+                await record_access(session, actor, user_id, PASSWORD_SET)
     log.info("staff account saved", extra={"staff_id": user.id, "by": actor.id})
     return user
+
+
+def temporary_password() -> str:
+    """Twelve characters that meet the password rule, without look-alikes (0/O, 1/l/I)
+    since it is read out or copied by hand."""
+    while True:
+        candidate = "".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(12))
+        if not password_problems(candidate):
+            return candidate
+
+
+async def reset_staff_password(
+    db: Database, staff_id: int, actor: User, now: datetime
+) -> tuple[User, str]:
+    """Give a staff member a new temporary password; returns it for the administrator to
+    hand over. Staff cannot reset by e-mail (a mailbox alone must not open staff powers),
+    so this is their way back in. Every session of the account ends, and the reset is
+    written to the audit log."""
+    if staff_id == actor.id:
+        raise InvalidInput(
+            "Свой пароль меняйте в настройках.", en="Change your own password in the settings."
+        )
+    temporary = temporary_password()
+    async with db.session() as session, session.begin():
+        user = await session.get(User, staff_id)
+        if user is None or user.login is None:
+            raise NotFound("Сотрудник не найден.", en="Staff member not found.")
+        user.password_hash = hash_password(temporary)
+        user.session_epoch = (user.session_epoch or 0) + 1
+        await record_access(session, actor, user.id, PASSWORD_RESET, now)
+    log.info("staff password reset", extra={"staff_id": staff_id, "by": actor.id})
+    return user, temporary
 
 
 def parse_roles(values: Iterable[str]) -> frozenset[Role]:

@@ -12,10 +12,17 @@ from portal.adapters.mail import list_outbox, read_mail
 from portal.adapters.orm import AuditRecord, User
 from portal.domain.roles import STAFF_ROLES, Role
 from portal.errors import FieldErrors, FormErrors, NotFound
-from portal.services.staff import StaffForm, get_staff, list_staff, parse_roles, save_staff
+from portal.services.staff import (
+    StaffForm,
+    get_staff,
+    list_staff,
+    parse_roles,
+    reset_staff_password,
+    save_staff,
+)
 from portal.web.access import allow
 from portal.web.auth import require_user
-from portal.web.context import database_of, settings_of
+from portal.web.context import clock_of, database_of, settings_of
 from portal.web.forms import FormData, checked, flash, render, text
 
 ROLE_ORDER = [r for r in Role if r in STAFF_ROLES]
@@ -91,6 +98,20 @@ async def staff_update(request: web.Request) -> web.StreamResponse:
 
 
 @allow(Role.ADMIN)
+async def staff_password_reset(request: web.Request) -> web.Response:
+    """A new temporary password, shown once to the administrator to hand over."""
+    actor = await require_user(request)
+    account, temporary = await reset_staff_password(
+        database_of(request), int(request.match_info["id"]), actor, clock_of(request).now()
+    )
+    page = render(
+        request, "admin/staff_password.html", {"account": account, "temporary": temporary}
+    )
+    page.headers["Cache-Control"] = "no-store"
+    return page
+
+
+@allow(Role.ADMIN)
 async def outbox(request: web.Request) -> web.Response:
     mails = list_outbox(settings_of(request).outbox_dir)
     smtp = bool(settings_of(request).mail.smtp_host)
@@ -127,6 +148,7 @@ def setup_admin_staff(app: web.Application) -> None:
     add.add_post("/admin/staff/new", staff_create)
     add.add_get(r"/admin/staff/{id:\d+}", staff_edit, name="admin_staff_edit")
     add.add_post(r"/admin/staff/{id:\d+}", staff_update)
+    add.add_post(r"/admin/staff/{id:\d+}/password-reset", staff_password_reset)
     add.add_get("/admin/outbox", outbox, name="admin_outbox")
     add.add_get("/admin/outbox/{name}", outbox_mail, name="admin_outbox_mail")
     add.add_get("/admin/audit", audit_log, name="admin_audit")
