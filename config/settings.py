@@ -247,6 +247,21 @@ def _split_address(value: str) -> tuple[str, int]:
     return host, int(port)
 
 
+class SessionSettings(Section):
+    """Browser sessions of the portal, kept on the server (database, or Redis when set)."""
+
+    idle_timeout_s: float = Field(default=24 * 3600, ge=60)
+    """A session unused this long ends; every request pushes the deadline on."""
+    lifetime_s: float = Field(default=7 * 24 * 3600, ge=60)
+    """A session ends this long after sign-in however active it is."""
+
+    @model_validator(mode="after")
+    def _order(self) -> SessionSettings:
+        if self.idle_timeout_s > self.lifetime_s:
+            raise ValueError("idle_timeout_s must not exceed lifetime_s")
+        return self
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     format: Literal["json", "text"] = "json"
@@ -266,6 +281,7 @@ class Settings(Section):
     secrets: SecretsSettings = SecretsSettings()
     oidc: OidcSettings = OidcSettings()
     signaling: SignalingSettings = SignalingSettings()
+    sessions: SessionSettings = SessionSettings()
     logging: LoggingSettings = LoggingSettings()
     metrics: MetricsSettings = MetricsSettings()
 

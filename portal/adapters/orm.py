@@ -112,3 +112,22 @@ class AuditRecord(Base):
     actor_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     citizen_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     what: Mapped[str] = mapped_column(String(300))
+
+
+class BrowserSession(Base):
+    """A signed-in (or anonymous) browser's session; the cookie holds only a random id.
+
+    The row is found by the SHA-256 of that id, so the table never holds a usable cookie.
+    """
+
+    __tablename__ = "sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    data: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    """Sign-in time plus the lifetime; the idle deadline is `last_seen_at` plus the timeout."""

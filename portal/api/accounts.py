@@ -28,7 +28,7 @@ from portal.services.links import LinkPurpose, make_link_token
 from portal.services.staff import StaffForm, list_staff, parse_roles, save_staff
 from portal.web import human_check
 from portal.web.accounts import HUMAN_CHECK_ERROR
-from portal.web.auth import require_user, sign_in, sign_out
+from portal.web.auth import require_user, sign_in, sign_out, sign_out_everywhere
 from portal.web.client_address import client_address
 from portal.web.context import clock_of, database_of, link_key_of, mailer_of, settings_of
 from portal.web.forms import absolute
@@ -286,9 +286,21 @@ async def staff_login(request: web.Request, body: Credentials) -> SessionInfo:
     return await _login(request, body, staff=True)
 
 
-@api.route("POST", "/api/v1/auth/logout", summary="Sign out", tags=ACCOUNTS)
+@api.route(
+    "POST", "/api/v1/auth/logout", summary="Sign out: the session ends on the server", tags=ACCOUNTS
+)
 async def logout(request: web.Request) -> None:
     await sign_out(request, web.Response())
+
+
+@api.route(
+    "POST",
+    "/api/v1/auth/logout-everywhere",
+    summary="End every session of the signed-in user, this one included",
+    tags=ACCOUNTS,
+)
+async def logout_everywhere(request: web.Request) -> None:
+    await sign_out_everywhere(request, web.Response())
 
 
 @api.route(

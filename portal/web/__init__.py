@@ -29,7 +29,8 @@ from portal.web.headers import security_headers_middleware
 from portal.web.labels import role_label
 from portal.web.oidc import setup_oidc
 from portal.web.profile import setup_profile
-from portal.web.session import session_middleware
+from portal.web.session import session_middleware, setup_sessions
+from portal.web.sign_out import setup_sign_out
 from portal.web.staff import setup_staff
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -41,6 +42,7 @@ def setup_portal(app: web.Application, settings: Settings, db: Database) -> None
     app[DATABASE] = db
     app[MAILER] = Mailer(settings.mail, settings.outbox_dir)
     app[CLOCK] = Clock()
+    setup_sessions(app, settings)
     # Order matters: the session wraps everything (error pages may issue a CSRF token),
     # then the template context, then errors turn what the inner ones raise into pages
     # or JSON.
@@ -68,6 +70,7 @@ def setup_portal(app: web.Application, settings: Settings, db: Database) -> None
     setup_a11y(app)
     setup_accounts(app)
     setup_profile(app)
+    setup_sign_out(app)
     setup_staff(app)
     setup_admin_staff(app)
     setup_oidc(app, settings.oidc)

@@ -2,6 +2,13 @@
 
 Pages send an anonymous visitor to the sign-in page; the API answers 401 JSON. A user
 without the needed role gets 403 either way.
+
+Ending sessions: signing out deletes this browser's stored session, "sign out everywhere"
+deletes every stored session of the user. A password change or reset (and an
+administrator's change to a staff account) bumps the user's `session_epoch` instead, which
+every session carries and `current_user` compares: the services that change credentials
+then need to know nothing about where sessions are stored (database or Redis), and the
+stale sessions expire on their own.
 """
 
 from __future__ import annotations
@@ -16,7 +23,7 @@ from portal.domain.roles import Role
 from portal.errors import Forbidden, Unauthorized
 from portal.web.access import Access
 from portal.web.context import database_of
-from portal.web.session import replace_session, session_of, store
+from portal.web.session import replace_session, session_of, store_of
 
 _USER = web.RequestKey("portal.user", object)
 API_PREFIX = "/api/"
@@ -79,13 +86,22 @@ async def require_access(request: web.Request, declared: Access) -> None:
 
 
 async def sign_in(request: web.Request, response: web.StreamResponse, user: User) -> None:
-    """Start a new session for `user` (a fresh CSRF token too: no fixation)."""
+    """Start a new session for `user` under a new id, with a fresh CSRF token (no
+    fixation). The session middleware writes it and its cookie onto whatever response
+    the handler ends with; `response` is kept for the callers' sake."""
     replace_session(request, {"uid": user.id, "epoch": user.session_epoch})
     request[_USER] = user
-    store(request, response)
 
 
 async def sign_out(request: web.Request, response: web.StreamResponse) -> None:
+    """End this browser's session on the server: every copy of its cookie stops working."""
     replace_session(request, {})
     request[_USER] = None
-    store(request, response)
+
+
+async def sign_out_everywhere(request: web.Request, response: web.StreamResponse) -> None:
+    """End every session of the signed-in user, this one included."""
+    user = await current_user(request)
+    if user is not None:
+        await store_of(request).delete_user(user.id)
+    await sign_out(request, response)

@@ -1,7 +1,9 @@
 """The human-check code of the registration and reset forms: a small sum to solve.
 
-The session keeps only an HMAC of the answer, so the (readable) session cookie does not
-give the answer away; a challenge is used once.
+A challenge is single-use: checking it, right or wrong, removes it from the session, and
+the session lives on the server (portal/web/session.py), so resending an old copy of the
+cookie finds no challenge to pass. The stored value is an HMAC of the answer, not the
+answer, so a look into the session store does not solve it either.
 """
 
 from __future__ import annotations

@@ -35,6 +35,14 @@ INFRASTRUCTURE = ("/healthz", "/readyz", "/metrics", "/static", "/socket.io/", "
 """Routes outside the portal, open to everyone by design: probes, assets, and the
 conference client and its signaling, where the portal's signed join token admits."""
 PASSWORD = "Matrix123"
+ENDS_THE_SESSION = (
+    "/logout",
+    "/api/v1/auth/logout",
+    "/api/v1/auth/logout-everywhere",
+    "/profile/sign-out-everywhere",
+    "/staff/settings/sign-out-everywhere",
+)
+"""Sessions end on the server: after one of these admitted a user, they sign in again."""
 _PARAM = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
 
@@ -164,7 +172,7 @@ async def test_every_route_admits_exactly_the_declared_roles(
     problems: list[str] = []
     checked = 0
     for route in routes:
-        for who in identities:
+        for index, who in enumerate(identities):
             headers = {"Cookie": f"session={who.cookie}", "X-CSRF-Token": who.csrf}
             kwargs: dict[str, Any] = {"headers": headers, "allow_redirects": False}
             if route.method not in ("GET", "DELETE"):
@@ -176,6 +184,8 @@ async def test_every_route_admits_exactly_the_declared_roles(
             refused = _denial(response.status, response.headers.get("Location", ""), route, who)
             expected_in = route.access.admits(who.roles)
             checked += 1
+            if expected_in and route.template in ENDS_THE_SESSION and who.roles is not None:
+                identities[index] = await _identity(client, who.name, who.roles)
             if expected_in and refused:
                 problems.append(f"{who.name} refused on {route.method} {route.template}: {refused}")
             elif not expected_in:

@@ -1,4 +1,4 @@
-"""Signed values, sign-in delays, accessibility cookies, route declarations."""
+"""Sign-in delays, accessibility cookies, route declarations."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from portal.adapters.sessions import Signer
 from portal.domain.roles import Role
 from portal.services.throttle import Policy
 from portal.web.a11y import A11y, parse
@@ -14,25 +13,6 @@ from portal.web.access import PUBLIC, SIGNED_IN, access
 from portal.web.forms import safe_next
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)
-
-
-def test_signed_values_round_trip_until_they_expire() -> None:
-    signer = Signer("k" * 32, "reset")
-    token = signer.dumps({"uid": 7}, NOW)
-    assert signer.loads(token, NOW + timedelta(minutes=59), timedelta(hours=1)) == {"uid": 7}
-    assert signer.loads(token, NOW + timedelta(minutes=61), timedelta(hours=1)) is None
-
-
-def test_a_signature_is_bound_to_its_key_and_purpose() -> None:
-    token = Signer("k" * 32, "reset").dumps({"uid": 7}, NOW)
-    assert Signer("k" * 32, "activate").loads(token, NOW, timedelta(days=1)) is None
-    assert Signer("j" * 32, "reset").loads(token, NOW, timedelta(days=1)) is None
-    body, issued, mac = token.split(".")
-    assert (
-        Signer("k" * 32, "reset").loads(f"{body}.{int(issued) + 1}.{mac}", NOW, timedelta(days=1))
-        is None
-    )
-    assert Signer("k" * 32, "reset").loads("garbage", NOW, timedelta(days=1)) is None
 
 
 def test_delays_grow_after_the_free_failures_up_to_a_ceiling() -> None:
