@@ -41,6 +41,16 @@ class InvalidInput(PortalError):
     status = 422
 
 
+class PayloadTooLarge(PortalError):
+    code = "payload_too_large"
+    status = 413
+
+
+class UnsupportedMediaType(PortalError):
+    code = "unsupported_media_type"
+    status = 415
+
+
 class Unauthorized(PortalError):
     """No signed-in user where one is needed (pages redirect to sign-in instead)."""
 

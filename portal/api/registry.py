@@ -26,7 +26,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from portal.domain.roles import Role
-from portal.errors import InvalidInput
+from portal.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from portal.web.access import PUBLIC, SIGNED_IN, Access, access, declare
 
 ApiHandler = Callable[..., Awaitable[Any]]
@@ -72,23 +72,183 @@ class ApiRoute:
         return self.handler.__name__
 
 
+MAX_JSON_BYTES = 256 * 1024
+"""No API body is near this; larger ones are refused before parsing."""
+MAX_JSON_DEPTH = 32
+DB_INT_MAX = 2**31 - 1
+"""Integers a client sends end up in INTEGER columns (ids, counts): beyond this they
+overflow the database instead of matching nothing."""
+
+_RU_MESSAGES: dict[str, str] = {
+    "missing": "обязательное поле",
+    "extra_forbidden": "лишнее поле",
+    "string_type": "должно быть строкой",
+    "string_too_short": "не короче {min_length} симв.",
+    "string_too_long": "не длиннее {max_length} симв.",
+    "string_pattern_mismatch": "неверный формат",
+    "int_type": "должно быть целым числом",
+    "int_parsing": "должно быть целым числом",
+    "int_from_float": "должно быть целым числом",
+    "int_parsing_size": "слишком большое число",
+    "float_type": "должно быть числом",
+    "float_parsing": "должно быть числом",
+    "finite_number": "должно быть конечным числом",
+    "bool_type": "должно быть true или false",
+    "bool_parsing": "должно быть true или false",
+    "greater_than": "должно быть больше {gt}",
+    "greater_than_equal": "должно быть не меньше {ge}",
+    "less_than": "должно быть меньше {lt}",
+    "less_than_equal": "должно быть не больше {le}",
+    "literal_error": "допустимые значения: {expected}",
+    "enum": "допустимые значения: {expected}",
+    "date_type": "должно быть датой ГГГГ-ММ-ДД",
+    "date_parsing": "должно быть датой ГГГГ-ММ-ДД",
+    "date_from_datetime_parsing": "должно быть датой ГГГГ-ММ-ДД",
+    "date_from_datetime_inexact": "должно быть датой ГГГГ-ММ-ДД",
+    "datetime_type": "должно быть датой и временем",
+    "datetime_parsing": "должно быть датой и временем",
+    "datetime_from_date_parsing": "должно быть датой и временем",
+    "list_type": "должно быть списком",
+    "tuple_type": "должно быть списком",
+    "set_type": "должно быть списком",
+    "too_short": "не меньше {min_length} элем.",
+    "too_long": "не больше {max_length} элем.",
+    "dict_type": "должно быть объектом",
+    "model_type": "должно быть объектом",
+    "model_attributes_type": "должно быть объектом",
+    "json_invalid": "неверный JSON",
+    "url_parsing": "должно быть адресом (URL)",
+    "value_error": "недопустимое значение",
+    "assertion_error": "недопустимое значение",
+}
+
+
+def _ru_message(err: Any) -> str:
+    """The validator's message in Russian for the common errors, else a general one."""
+    template = _RU_MESSAGES.get(err["type"], "недопустимое значение")
+    try:
+        return template.format(**err.get("ctx", {}))
+    except (KeyError, IndexError, ValueError):
+        return "недопустимое значение"
+
+
 def _invalid(exc: ValidationError) -> InvalidInput:
-    """What failed validation, field by field, in the validator's (English) words."""
-    parts = []
-    for err in exc.errors():
+    """What failed validation, field by field: Russian and English wordings."""
+    ru, en = [], []
+    for err in exc.errors(include_url=False, include_input=False):
         where = ".".join(str(p) for p in err["loc"]) or "body"
-        parts.append(f"{where}: {err['msg']}")
-    details = "; ".join(parts)
-    return InvalidInput(f"Неверные данные запроса: {details}", en=f"Invalid request: {details}")
+        ru.append(f"{where}: {_ru_message(err)}")
+        en.append(f"{where}: {err['msg']}")
+    return InvalidInput(
+        f"Неверные данные запроса: {'; '.join(ru)}", en=f"Invalid request: {'; '.join(en)}"
+    )
+
+
+def _out_of_bounds(value: Any, where: str = "") -> str | None:
+    """The first place in a parsed request whose value the database cannot hold: an
+    integer beyond its column, or a string with NUL or an unpaired surrogate."""
+    pending: list[tuple[str, Any]] = [(where, value)]
+    while pending:
+        place, item = pending.pop()
+        if isinstance(item, bool):
+            continue
+        if isinstance(item, int) and not -DB_INT_MAX - 1 <= item <= DB_INT_MAX:
+            return place or "body"
+        if isinstance(item, str):
+            if "\x00" in item or (not item.isascii() and _unencodable(item)):
+                return place or "body"
+        elif isinstance(item, dict):
+            pending.extend((f"{place}.{k}" if place else str(k), v) for k, v in item.items())
+        elif isinstance(item, (list, tuple)):
+            pending.extend((f"{place}.{i}" if place else str(i), v) for i, v in enumerate(item))
+    return None
+
+
+def _unencodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _check_bounds(value: Any) -> None:
+    where = _out_of_bounds(value)
+    if where is not None:
+        raise InvalidInput(
+            f"Неверные данные запроса: {where}: недопустимое значение "
+            "(слишком большое число или недопустимый символ).",
+            en=f"Invalid request: {where}: the value is out of range "
+            "(a number too large or a forbidden character).",
+        )
+
+
+def _depth(value: Any) -> int:
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        if isinstance(item, (dict, list)):
+            deepest = max(deepest, level)
+            children = item.values() if isinstance(item, dict) else item
+            pending.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _not_json() -> InvalidInput:
+    return InvalidInput(
+        "Тело запроса должно быть JSON-объектом.", en="The request body must be a JSON object."
+    )
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request's JSON body, or the documented 4xx: 415 for another content type or
+    charset, 413 beyond MAX_JSON_BYTES, 422 for anything but UTF-8 JSON nested at most
+    MAX_JSON_DEPTH deep. No body is an empty object."""
+    if not request.body_exists:
+        return {}
+    content_type = request.content_type
+    if content_type != "application/json" and not content_type.endswith("+json"):
+        raise UnsupportedMediaType(
+            "Тело запроса должно быть в формате JSON (Content-Type: application/json).",
+            en="The request body must be JSON (Content-Type: application/json).",
+        )
+    if (request.charset or "utf-8").lower().replace("_", "-") not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(
+            "Тело запроса должно быть в кодировке UTF-8.", en="The request body must be UTF-8."
+        )
+    if request.content_length is not None and request.content_length > MAX_JSON_BYTES:
+        raise _too_large()
+    raw = await request.read()
+    if len(raw) > MAX_JSON_BYTES:
+        raise _too_large()
+    if not raw.strip():
+        return {}
+    try:
+        parsed = json.loads(raw.decode("utf-8"), parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):  # JSONDecodeError, UnicodeDecodeError, big ints
+        raise _not_json() from None
+    if _depth(parsed) > MAX_JSON_DEPTH:
+        raise InvalidInput(
+            f"Тело запроса вложено глубже {MAX_JSON_DEPTH} уровней.",
+            en=f"The request body is nested deeper than {MAX_JSON_DEPTH} levels.",
+        )
+    return parsed
+
+
+def _too_large() -> PayloadTooLarge:
+    return PayloadTooLarge(
+        f"Тело запроса больше {MAX_JSON_BYTES // 1024} КБ.",
+        en=f"The request body is larger than {MAX_JSON_BYTES // 1024} KB.",
+    )
 
 
 async def _read_body(request: web.Request, model: type[BaseModel]) -> BaseModel:
-    try:
-        raw = await request.json() if request.can_read_body else {}
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidInput(
-            "Тело запроса должно быть JSON-объектом.", en="The request body must be a JSON object."
-        ) from None
+    raw = await read_json(request)
+    _check_bounds(raw)
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
@@ -101,9 +261,11 @@ def _read_query(request: web.Request, model: type[BaseModel]) -> BaseModel:
         values = request.query.getall(key)
         data[key] = values if len(values) > 1 else values[0]
     try:
-        return model.model_validate(data)
+        parsed = model.model_validate(data)
     except ValidationError as exc:
         raise _invalid(exc) from None
+    _check_bounds(parsed.model_dump())
+    return parsed
 
 
 class ApiRegistry:

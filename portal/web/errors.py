@@ -9,12 +9,13 @@ portal error's message (and its form fields'), and aiohttp's own errors ("Not Fo
 from __future__ import annotations
 
 import logging
+import re
 
 import aiohttp_jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from portal.errors import FormErrors, PortalError, TooManyAttempts
+from portal.errors import FormErrors, NotFound, PortalError, TooManyAttempts
 from portal.text import Text
 from portal.web.auth import is_api
 from portal.web.i18n import language_of
@@ -86,9 +87,30 @@ def _http_error(request: web.Request, exc: web.HTTPException) -> web.Response:
     return response
 
 
+DB_INT_MAX = 2**31 - 1
+"""The largest id a row can have (PostgreSQL INTEGER); larger ones name nothing."""
+_INTEGER_PARAM = re.compile(r"\(\?P<(\w+)>(?:\\d\+|\[0-9\]\+)\)")
+
+
+def _check_path_ids(request: web.Request) -> None:
+    """An id in the path beyond any row's id (`/appeals/99999999999999999999`) is simply
+    not found; without this check it overflows the database's integer and fails."""
+    resource = request.match_info.route.resource
+    if resource is None or not request.match_info:
+        return
+    pattern = resource.get_info().get("pattern")
+    if pattern is None:
+        return
+    for name in _INTEGER_PARAM.findall(pattern.pattern):
+        value = request.match_info.get(name, "")
+        if value.isdigit() and int(value) > DB_INT_MAX:
+            raise NotFound("Не найдено.", en="Not found.")
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
+        _check_path_ids(request)
         return await handler(request)
     except PortalError as exc:
         if exc.status >= 500:
