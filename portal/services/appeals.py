@@ -95,9 +95,13 @@ async def load_appeal(session: AsyncSession, appeal_id: int, viewer: User) -> Ap
 def safe_name(name: str) -> str:
     """A display name without path parts or control characters. Some clients send
     non-ASCII names percent-encoded (browsers send UTF-8): both read the same."""
-    name = unquote(name, errors="strict") if "%" in name else name
+    name = unquote(name, errors="replace") if "%" in name else name
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(c for c in name if c.isprintable()).strip()
+    stem, dot, ext = name.rpartition(".")
+    if dot and len(ext) <= 10:
+        # Too long: shorten the stem and keep the extension; none: "file".
+        return f"{stem.strip()[: 254 - len(ext)] or 'file'}.{ext}"
     return name[:255] or "file"
 
 

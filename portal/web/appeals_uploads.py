@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 
 from portal.adapters.storage import CHUNK, BlobStore, UploadTooLarge
 from portal.errors import InvalidInput, PortalError
@@ -66,7 +67,7 @@ async def read_multipart(
         )
     limits = _Limits(deps.max_files_bytes, hard_cap(deps.max_files_bytes))
     if request.content_length is not None and request.content_length > limits.cap:
-        request.protocol.force_close()
+        _cut_after_answer(request)
         raise limits.too_large()
     await _read_parts(request, deps, file_field, form, limits)
     return form
@@ -95,7 +96,14 @@ async def _read_parts(
     refusal: PortalError | None = None
     parts = 0
     while True:
-        part = await reader.next()
+        try:
+            part = await reader.next()
+        except (HttpProcessingError, UnicodeError) as error:
+            # A part's headers the parser refuses (a NUL in a file name, say).
+            raise InvalidInput(
+                "Неверный заголовок части формы (например, имя файла).",
+                en="A malformed form part header (a file name, for example).",
+            ) from error
         if part is None:
             break
         if not isinstance(part, BodyPartReader):
@@ -133,8 +141,16 @@ async def _drain(request: web.Request, part: BodyPartReader, limits: _Limits) ->
     """Read a part to its end and drop it, unless the request has gone past the cap."""
     while await part.read_chunk(CHUNK):
         if request.content.total_bytes > limits.cap:
-            request.protocol.force_close()
+            _cut_after_answer(request)
             raise limits.too_large()
+
+
+def _cut_after_answer(request: web.Request) -> None:
+    """Send the answer, then close without reading the rest of the body. aiohttp reads an
+    unread body for up to 10 s after the answer ("lingering") and stops early on a
+    timeout; the connection of a body left unread is then closed. (Closing the transport
+    here would drop the answer too.)"""
+    request.content.set_exception(TimeoutError())
 
 
 async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
