@@ -10,6 +10,7 @@ import enum
 import ipaddress
 from pathlib import Path
 from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -49,6 +50,17 @@ class ServerSettings(Section):
     shutdown_timeout_s: float = Field(default=5.0, gt=0)
     trusted_proxies: list[IPvAnyNetwork] = []
     """Reverse proxies whose X-Forwarded-For names the client; empty: trust no header."""
+    time_zone: str = "Europe/Moscow"
+    """IANA zone in which pages and letters show times and journals count days (UTC stored)."""
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name)") from None
+        return value
 
     @field_validator("public_url")
     @classmethod

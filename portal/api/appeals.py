@@ -15,6 +15,7 @@ from portal.web.appeals import appeal_id, deps_of, draft_from, file_response
 from portal.web.appeals_uploads import read_multipart
 from portal.web.auth import require_user
 from portal.web.context import CLOCK, database_of
+from portal.web.templating import time_zone_of
 
 api = ApiRegistry()
 STAFF = (Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL)
@@ -78,7 +79,12 @@ async def list_my_appeals(request: web.Request, query: ListParams) -> AppealList
     user = await require_user(request)
     async with database_of(request).session() as session:
         page = await journal_page(
-            session, Journal.CITIZEN, user, query.journal_query(), request.app[CLOCK].now()
+            session,
+            Journal.CITIZEN,
+            user,
+            query.journal_query(),
+            request.app[CLOCK].now(),
+            tz=time_zone_of(request.app),
         )
     return listing(page, staff=False)
 
@@ -177,7 +183,12 @@ async def list_journal(request: web.Request, query: ListParams) -> AppealList:
     user = await require_user(request)
     async with database_of(request).session() as session:
         page = await journal_page(
-            session, Journal.DEPARTMENT, user, query.journal_query(), request.app[CLOCK].now()
+            session,
+            Journal.DEPARTMENT,
+            user,
+            query.journal_query(),
+            request.app[CLOCK].now(),
+            tz=time_zone_of(request.app),
         )
     return listing(page, staff=True)
 

@@ -11,20 +11,20 @@ from pydantic import BaseModel, Field
 from portal.adapters.appeals_orm import Attachment
 from portal.domain.status import CITIZEN_LABELS, STAFF_LABELS, Status
 from portal.services.appeals import AppealView
-from portal.services.appeals_journal import PAGE_SIZES, JournalPage, JournalQuery, Sort
+from portal.services.appeals_journal import MAX_PAGE, PAGE_SIZES, JournalPage, JournalQuery, Sort
 
 
 class ListParams(BaseModel):
     category: str = Field("all", description="citizen: all|current|closed; staff: all|new|in_work")
     q: str = Field("", max_length=200, description="number, title, citizen or address")
     status: Status | None = None
-    topic: int | None = None
+    topic: int | None = Field(None, ge=1, le=2**63 - 1)
     date_from: date | None = None
     date_to: date | None = None
     invited: bool = False
     sort: Sort = Sort.CREATED
     order: Literal["asc", "desc"] = "desc"
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, description=f"pages past {MAX_PAGE} are clamped to it")
     size: int = Field(PAGE_SIZES[0], description="20, 50 or 100")
 
     def journal_query(self) -> JournalQuery:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Protocol
 
 from portal.errors import InvalidInput
 
@@ -84,14 +85,19 @@ class TimeLeft:
         seconds = int(abs(delta).total_seconds())
         return cls(seconds // 86400, seconds % 86400 // 3600, overdue, deadline)
 
-    def text(self, lang: str = "ru") -> str:
-        date = self.deadline.strftime("%d.%m.%Y")
+    def text(self, lang: str = "ru", tz: tzinfo = UTC) -> str:
+        """Seed 004: "9 дней 14 часов / до 25.01.2025"; once late, how late and the day
+        the term ran out ("Просрочено на 2 дня 3 часа / срок истек 25.01.2025"), the date
+        being the deadline's day in the reception's time zone `tz`."""
+        date = self.deadline.astimezone(tz).strftime("%d.%m.%Y")
         if lang == "en":
             span = f"{self.days} d {self.hours} h"
-            return f"overdue by {span} / since {date}" if self.overdue else f"{span} / by {date}"
+            return f"Overdue by {span} / was due {date}" if self.overdue else f"{span} / by {date}"
         span = f"{self.days} {_plural(self.days, 'день', 'дня', 'дней')} "
         span += f"{self.hours} {_plural(self.hours, 'час', 'часа', 'часов')}"
-        return f"просрочено на {span} / с {date}" if self.overdue else f"{span} / до {date}"
+        if self.overdue:
+            return f"Просрочено на {span} / срок истек {date}"
+        return f"{span} / до {date}"
 
 
 def _plural(n: int, one: str, few: str, many: str) -> str:
@@ -104,12 +110,31 @@ def _plural(n: int, one: str, few: str, many: str) -> str:
 
 PLACEHOLDERS = ("ФИО", "номер", "дата")
 """What an answer template may say in braces: {ФИО}, {номер}, {дата}."""
+ADDRESSEE = "заявитель"
+"""{ФИО} of a citizen with no name on record: "Уважаемый(ая) заявитель!", not "Уважаемый(ая) !"."""
 
 
-def fill_template(body: str, full_name: str, number: str, filed: datetime) -> str:
+class Named(Protocol):
+    surname: str
+    name: str
+    patronymic: str
+
+
+def full_name(person: Named) -> str:
+    """Surname, name, patronymic as written; "" when none is filled in (blanks count as none)."""
+    parts = (person.surname, person.name, person.patronymic)
+    return " ".join(p.strip() for p in parts if p.strip())
+
+
+def fill_template(body: str, full_name: str, number: str, filed: datetime, tz: tzinfo = UTC) -> str:
     """Replace the known placeholders and leave every other brace as written, so an
-    administrator's template can never break an answer."""
-    values = {"ФИО": full_name, "номер": number, "дата": filed.strftime("%d.%m.%Y")}
+    administrator's template can never break an answer. {дата} is the filing day as the
+    citizen knew it: in the reception's time zone `tz`."""
+    values = {
+        "ФИО": full_name.strip() or ADDRESSEE,
+        "номер": number,
+        "дата": filed.astimezone(tz).strftime("%d.%m.%Y"),
+    }
     for key, value in values.items():
         body = body.replace("{" + key + "}", value)
     return body

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
 from urllib.parse import unquote
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import exists, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
+from sqlalchemy.sql.elements import ColumnElement
 
 from portal.adapters.appeals_orm import (
     Answer,
@@ -29,6 +31,7 @@ from portal.adapters.appeals_orm import (
 from portal.adapters.clock import Clock
 from portal.adapters.db import Database
 from portal.adapters.orm import User
+from portal.adapters.scope_orm import StaffDepartment
 from portal.adapters.storage import BlobStore, StoredBlob
 from portal.domain import status as machine
 from portal.domain.appeals import (
@@ -38,9 +41,10 @@ from portal.domain.appeals import (
     appeal_number,
     deadline_for,
 )
+from portal.domain.local_time import DEFAULT_ZONE
 from portal.domain.profile import missing_fields
 from portal.domain.roles import Role
-from portal.domain.status import FINAL, Status
+from portal.domain.status import FINAL, Status, citizen_status
 from portal.errors import Forbidden, InvalidInput, NotFound
 from portal.services.appeals_blobs import claim
 from portal.services.appeals_notify import MailSender, Outgoing, new_appeal_letters
@@ -48,7 +52,7 @@ from portal.services.appeals_status import change_status
 from portal.services.audit import record_access
 
 APPEAL_STAFF = frozenset({Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL})
-"""Staff roles that work with appeals and so may open any of them."""
+"""Staff roles that work with appeals; `visible_to` says which appeals each one opens."""
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,8 @@ class AppealsDeps:
     public_url: str
     max_files_bytes: int = MAX_FILES_BYTES
     """All files of one appeal (or one upload of documents) together (storage.max_upload_mb)."""
+    time_zone: tzinfo = field(default_factory=lambda: ZoneInfo(DEFAULT_ZONE))
+    """Where letters and answers say what day it is (server.time_zone); UTC is stored."""
 
     def link(self, appeal_id: int, *, staff: bool) -> str:
         return f"{self.public_url}/{'staff/' if staff else ''}appeals/{appeal_id}"
@@ -79,17 +85,82 @@ def is_appeal_staff(user: User) -> bool:
     return user.has_role(*APPEAL_STAFF)
 
 
+def _reached(status: Status) -> ColumnElement[bool]:
+    """The appeal has been in `status` at some point (its history says so)."""
+    return exists().where(StatusChange.appeal_id == Appeal.id, StatusChange.target == status.value)
+
+
+def visible_to(viewer: User) -> ColumnElement[bool]:
+    """The appeals `viewer` may open and act on (SPEC §7: staff see what their role needs).
+
+    - anyone: their own appeals;
+    - department officer: an account tied to departments (`staff_departments`) sees the
+      appeals those departments execute; an account tied to none is the responsible
+      office that routes new appeals and sees them all;
+    - organizer: appeals recommended for a reception (seed 002: the ОС starts there);
+    - control: appeals whose reception took place;
+    - anyone else (administrator, moderator, host): none.
+
+    Several roles see the union. An appeal outside the scope answers "not found", like a
+    missing one, so numbers cannot be probed.
+    """
+    seen: list[ColumnElement[bool]] = [Appeal.citizen_id == viewer.id]
+    if viewer.has_role(Role.DEPARTMENT):
+        mine = select(StaffDepartment.department_id).where(StaffDepartment.user_id == viewer.id)
+        assigned = exists().where(
+            ExecutingDepartment.appeal_id == Appeal.id,
+            ExecutingDepartment.department_id.in_(mine.scalar_subquery()),
+        )
+        seen.append(or_(~exists(mine), assigned))
+    if viewer.has_role(Role.ORGANIZER):
+        seen.append(_reached(Status.RECOMMENDED))
+    if viewer.has_role(Role.CONTROL):
+        seen.append(_reached(Status.HELD))
+    return or_(false(), *seen)
+
+
 async def load_appeal(session: AsyncSession, appeal_id: int, viewer: User) -> Appeal:
-    """The appeal if `viewer` may see it. Someone else's appeal is "not found", exactly
-    like a missing one, so numbers cannot be probed."""
-    query = select(Appeal).where(Appeal.id == appeal_id)
+    """The appeal if `viewer` may see it (`visible_to`). Someone else's appeal is "not
+    found", exactly like a missing one, so numbers cannot be probed."""
+    query = select(Appeal).where(Appeal.id == appeal_id, visible_to(viewer))
     query = query.options(
         joinedload(Appeal.topic), joinedload(Appeal.municipality), joinedload(Appeal.citizen)
     )
     appeal = (await session.execute(query)).scalar_one_or_none()
-    if appeal is None or not (appeal.citizen_id == viewer.id or is_appeal_staff(viewer)):
+    if appeal is None:
         raise NotFound("Заявка не найдена.", en=f"Appeal {appeal_id} not found.")
     return appeal
+
+
+async def may_see_citizen(session: AsyncSession, viewer: User, citizen_id: int) -> bool:
+    """Staff read a citizen's profile only while one of the citizen's appeals is theirs to
+    work on: the profile is personal data, and no other role needs it."""
+    if not is_appeal_staff(viewer):
+        return False
+    found = await session.scalar(
+        select(exists().where(Appeal.citizen_id == citizen_id, visible_to(viewer)))
+    )
+    return bool(found)
+
+
+async def set_departments(db: Database, user_id: int, department_ids: Sequence[int]) -> None:
+    """Tie a staff account to the departments it works for (none: the responsible office)."""
+    async with db.session() as session, session.begin():
+        rows = await session.execute(
+            select(StaffDepartment).where(StaffDepartment.user_id == user_id)
+        )
+        for row in rows.scalars():
+            await session.delete(row)
+        await session.flush()
+        for department_id in sorted(set(department_ids)):
+            session.add(StaffDepartment(user_id=user_id, department_id=department_id))
+
+
+async def departments_of(session: AsyncSession, user_id: int) -> list[int]:
+    rows = await session.execute(
+        select(StaffDepartment.department_id).where(StaffDepartment.user_id == user_id)
+    )
+    return sorted(rows.scalars())
 
 
 def safe_name(name: str) -> str:
@@ -325,6 +396,15 @@ async def _history(session: AsyncSession, appeal_id: int, staff: bool) -> list[H
     )
     history = []
     for change, user in rows:
+        source = Status(change.source) if change.source else None
+        if (
+            not staff
+            and source is not None
+            and citizen_status(source) is citizen_status(Status(change.target))
+        ):
+            # «В работе → В работе»: a change the citizen cannot see (in work → recommended)
+            # is no event in their history, as it sends them no letter either.
+            continue
         if user is None:
             actor = "Система"
         elif staff or change.actor_role == Role.CITIZEN.value:
@@ -336,7 +416,7 @@ async def _history(session: AsyncSession, appeal_id: int, staff: bool) -> list[H
             HistoryRow(
                 at=change.at,
                 actor=actor,
-                source=Status(change.source) if change.source else None,
+                source=source,
                 target=Status(change.target),
                 action=change.action,
                 comment=change.comment if staff or change.action in _PUBLIC_COMMENTS else "",

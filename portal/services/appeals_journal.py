@@ -11,7 +11,7 @@ import enum
 import math
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import and_, func, select
@@ -21,9 +21,14 @@ from sqlalchemy.sql.elements import ColumnElement
 from portal.adapters.appeals_orm import Appeal, Topic
 from portal.adapters.orm import User
 from portal.domain.appeals import TimeLeft
+from portal.domain.local_time import day_end, day_start
 from portal.domain.status import FINAL, Status, citizen_status
+from portal.services.appeals import visible_to
 
 PAGE_SIZES = (20, 50, 100)
+MAX_PAGE = 100_000
+"""Pages past this are clamped to it: enough for 10 million appeals, and it keeps the row
+offset far from the database's integer limits whatever page a link asks for."""
 FULL_NUMBER = re.compile(r"\d{4}-\d{6}")
 _INVITED = [Status.INVITED.value, Status.CONFIRMED.value]
 
@@ -124,11 +129,13 @@ def _contains(column: Any, term: str, dialect: str) -> ColumnElement[bool]:
 
 
 def _filters(
-    journal: Journal, viewer: User, query: JournalQuery, dialect: str
+    journal: Journal, viewer: User, query: JournalQuery, dialect: str, tz: tzinfo
 ) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if journal is Journal.CITIZEN:
         conditions.append(Appeal.citizen_id == viewer.id)
+    else:
+        conditions.append(visible_to(viewer))
     search = query.search.strip()
     if FULL_NUMBER.fullmatch(search):
         conditions.append(Appeal.number == search)  # a whole number: the unique index
@@ -142,26 +149,37 @@ def _filters(
         conditions.append(Appeal.status == query.status.value)
     if query.topic_id is not None:
         conditions.append(Appeal.topic_id == query.topic_id)
-    if query.date_from is not None:
-        conditions.append(Appeal.created_at >= _day_start(query.date_from))
-    if query.date_to is not None:
-        conditions.append(Appeal.created_at < _day_start(query.date_to) + timedelta(days=1))
+    # Days are the reception's local days: "from 30.11 to 30.11" is that whole day on
+    # the local clock, whichever UTC dates it spans.
+    start = day_start(query.date_from, tz) if query.date_from is not None else None
+    end = day_end(query.date_to, tz) if query.date_to is not None else None
+    if start is not None:
+        conditions.append(Appeal.created_at >= start)
+    if end is not None:
+        conditions.append(Appeal.created_at < end)
     if query.invited:
         conditions.append(Appeal.status.in_(_INVITED))
     return conditions
 
 
-def _day_start(day: date) -> datetime:
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
 async def journal_page(
-    session: AsyncSession, journal: Journal, viewer: User, query: JournalQuery, now: datetime
+    session: AsyncSession,
+    journal: Journal,
+    viewer: User,
+    query: JournalQuery,
+    now: datetime,
+    *,
+    tz: tzinfo = UTC,
 ) -> JournalPage:
+    """One page of `journal` for `viewer`: staff see only the appeals their roles and
+    departments give them (`visible_to`); dates filter by local days in `tz`."""
     categories = CATEGORIES[journal]
     if query.category not in categories:
         query = JournalQuery(**{**query.__dict__, "category": "all"})
-    filters = _filters(journal, viewer, query, session.get_bind().dialect.name)
+    page = min(max(1, query.page), MAX_PAGE)
+    if page != query.page:
+        query = JournalQuery(**{**query.__dict__, "page": page})
+    filters = _filters(journal, viewer, query, session.get_bind().dialect.name, tz)
     counts = await _counts(session, categories, filters)
     category = _category(query.category)
     where = [*filters, *([category] if category is not None else [])]
@@ -169,7 +187,6 @@ async def journal_page(
     order = [column.desc() if query.descending else column.asc()]
     if query.sort is not Sort.NUMBER:
         order.append(Appeal.id.desc() if query.descending else Appeal.id.asc())
-    page = max(1, query.page)
     statement = (
         select(
             Appeal.id,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import UTC, tzinfo
 from typing import Protocol
 
 from sqlalchemy import select
@@ -13,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.appeals_orm import Appeal
 from portal.adapters.orm import User
+from portal.adapters.scope_orm import StaffDepartment
+from portal.domain.appeals import full_name
+from portal.domain.local_time import format_local
 from portal.domain.roles import Role
 from portal.domain.status import CITIZEN_LABELS, Status, citizen_status
 
@@ -63,7 +67,7 @@ def status_letter(
         return None
     label = CITIZEN_LABELS[target]
     text = (
-        f"Здравствуйте, {citizen.display_name}!\n\n"
+        f"{greeting(citizen)}\n\n"
         f"Статус вашей заявки № {appeal.number} «{appeal.title}» изменился: «{label}».\n"
     )
     if answer:
@@ -73,29 +77,46 @@ def status_letter(
     return Letter(citizen.email, f"Заявка № {appeal.number}: {label}", text)
 
 
-def extension_letter(appeal: Appeal, citizen: User, link: str) -> Letter | None:
+def extension_letter(appeal: Appeal, citizen: User, link: str, tz: tzinfo = UTC) -> Letter | None:
     """59-FZ: the citizen is told when the deadline moves, whatever their mail settings."""
     if not citizen.email:
         return None
     text = (
-        f"Здравствуйте, {citizen.display_name}!\n\n"
+        f"{greeting(citizen)}\n\n"
         f"Срок рассмотрения вашей заявки № {appeal.number} продлен на 30 дней, "
-        f"до {appeal.deadline_at:%d.%m.%Y}.\n\nЗаявка: {link}\n\nИнтерактивная приемная"
+        f"до {format_local(appeal.deadline_at, tz, '%d.%m.%Y')}.\n\n"
+        f"Заявка: {link}\n\nИнтерактивная приемная"
     )
     return Letter(citizen.email, f"Заявка № {appeal.number}: срок рассмотрения продлен", text)
 
 
 async def new_appeal_letters(session: AsyncSession, appeal: Appeal, link: str) -> list[Letter]:
-    """One letter per staff member subscribed to new appeals who may open it."""
+    """One letter per staff member subscribed to new appeals who may open it: a new appeal
+    is seen only by the responsible office (department officers tied to no department)."""
+    tied = select(StaffDepartment.user_id).where(StaffDepartment.user_id == User.id)
     rows = await session.execute(
-        select(User).where(User.notify_new_appeals.is_(True), User.is_active.is_(True))
+        select(User).where(
+            User.notify_new_appeals.is_(True), User.is_active.is_(True), ~tied.exists()
+        )
     )
-    text = (
+    return [
+        Letter(user.email, f"Новая заявка № {appeal.number}", _new_appeal_text(user, appeal, link))
+        for user in rows.scalars()
+        if user.email and user.has_role(Role.DEPARTMENT)
+    ]
+
+
+def _new_appeal_text(user: User, appeal: Appeal, link: str) -> str:
+    return (
+        f"{greeting(user)}\n\n"
         f"Поступила новая заявка № {appeal.number} «{appeal.title}».\n\n{link}\n\n"
         "Интерактивная приемная"
     )
-    return [
-        Letter(user.email, f"Новая заявка № {appeal.number}", text)
-        for user in rows.scalars()
-        if user.email and user.has_role(Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL)
-    ]
+
+
+def greeting(person: User) -> str:
+    """ "Здравствуйте, Иванова Мария Петровна!" — or a plain "Здравствуйте!" when the account
+    has no name (a staff login, an identity-provider account without one): never a comma
+    before an empty name, never a login or an e-mail address as a name."""
+    name = full_name(person)
+    return f"Здравствуйте, {name}!" if name else "Здравствуйте!"

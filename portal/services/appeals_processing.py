@@ -18,7 +18,7 @@ from portal.adapters.appeals_orm import (
     Topic,
 )
 from portal.adapters.orm import User
-from portal.domain.appeals import EXTENSION, MAX_TEXT, MAX_TITLE, fill_template
+from portal.domain.appeals import EXTENSION, MAX_TEXT, MAX_TITLE, fill_template, full_name
 from portal.domain.roles import Role
 from portal.domain.status import FINAL, Status
 from portal.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -195,7 +195,11 @@ async def template_text(deps: AppealsDeps, appeal_id: int, officer: User, templa
         if template is None or not template.is_active:
             raise NotFound("Шаблон не найден.", en="Template not found.")
         return fill_template(
-            template.body, appeal.citizen.display_name, appeal.number, appeal.created_at
+            template.body,
+            full_name(appeal.citizen),
+            appeal.number,
+            appeal.created_at,
+            deps.time_zone,
         )
 
 
@@ -211,7 +215,11 @@ async def extend_deadline(deps: AppealsDeps, appeal_id: int, officer: User) -> N
             raise Conflict("Заявка уже закрыта.", en="The appeal is closed.")
         appeal.extended_at = deps.clock.now()
         appeal.deadline_at = appeal.deadline_at + EXTENSION
-        outgoing.add(extension_letter(appeal, appeal.citizen, deps.link(appeal.id, staff=False)))
+        outgoing.add(
+            extension_letter(
+                appeal, appeal.citizen, deps.link(appeal.id, staff=False), deps.time_zone
+            )
+        )
     await outgoing.deliver(deps.mailer)
 
 

@@ -63,6 +63,7 @@ def setup_portal(app: web.Application, settings: Settings, db: Database) -> None
     )
     env.globals["languages"] = LANGUAGES
     env.globals["role_label"] = role_label
+    templating.install(env)
     declare(pages.start, access(PUBLIC))
     declare(i18n.switch_language, access(PUBLIC))
     app.router.add_get("/", pages.start, name="start")

@@ -25,6 +25,7 @@ from portal.web.auth import require_user
 from portal.web.context import CLOCK, DATABASE, MAILER, SETTINGS, database_of
 from portal.web.forms import flash
 from portal.web.journal import journal_context, parse_query
+from portal.web.templating import time_zone_of
 
 STORE = web.AppKey("portal.appeals.store", BlobStore)
 ACCEPT = (
@@ -37,7 +38,15 @@ def deps_of(request: web.Request) -> AppealsDeps:
     app = request.app
     base = app[SETTINGS].server.public_url or str(request.url.origin())
     limit = app[SETTINGS].storage.max_upload_mb * 2**20
-    return AppealsDeps(app[DATABASE], app[STORE], app[CLOCK], app[MAILER], base.rstrip("/"), limit)
+    return AppealsDeps(
+        app[DATABASE],
+        app[STORE],
+        app[CLOCK],
+        app[MAILER],
+        base.rstrip("/"),
+        limit,
+        time_zone_of(app),
+    )
 
 
 def file_response(out: appeals_files.FileOut, *, inline: bool = False) -> web.Response:
@@ -65,7 +74,14 @@ async def my_appeals(request: web.Request) -> web.Response:
     user = await require_user(request)
     query = parse_query(request.query)
     async with database_of(request).session() as session:
-        page = await journal_page(session, Journal.CITIZEN, user, query, request.app[CLOCK].now())
+        page = await journal_page(
+            session,
+            Journal.CITIZEN,
+            user,
+            query,
+            request.app[CLOCK].now(),
+            tz=time_zone_of(request.app),
+        )
     topics = await reference.entries(database_of(request), Kind.TOPICS)
     context = journal_context(request, Journal.CITIZEN, page, topics)
     return aiohttp_jinja2.render_template("appeals/my_appeals.html", request, context)
@@ -137,14 +153,41 @@ async def appeal_page(request: web.Request) -> web.Response:
     return aiohttp_jinja2.render_template("appeals/citizen_appeal.html", request, context)
 
 
+def _withdrawable(view: appeals.AppealView) -> bool:
+    return any(rule.action == "withdraw" for rule in view.actions)
+
+
+@allow(Role.CITIZEN)
+async def withdraw_confirm(request: web.Request) -> web.Response:
+    """The confirmation step before a withdrawal, a page of its own so it works without
+    scripts: withdrawing cannot be undone."""
+    user = await require_user(request)
+    view = await appeals.view_appeal(deps_of(request), appeal_id(request), user)
+    if not _withdrawable(view):
+        flash(request, "Эту заявку уже нельзя отозвать.")
+        raise web.HTTPSeeOther(f"/appeals/{view.appeal.id}")
+    context = {"view": view, "comment": ""}
+    return aiohttp_jinja2.render_template("appeals/withdraw.html", request, context)
+
+
 @allow(Role.CITIZEN)
 async def withdraw_appeal(request: web.Request) -> web.StreamResponse:
+    """Withdraw only with the confirmation box ticked; without it the confirmation page
+    comes back with what was typed."""
     user = await require_user(request)
     form = await request.post()
     comment = form.get("comment")
-    await appeals.withdraw(
-        deps_of(request), appeal_id(request), user, comment if isinstance(comment, str) else ""
-    )
+    text = comment if isinstance(comment, str) else ""
+    deps = deps_of(request)
+    if form.get("confirm") not in ("1", "on", "true"):
+        view = await appeals.view_appeal(deps, appeal_id(request), user)
+        context = {
+            "view": view,
+            "comment": text,
+            "error": "Подтвердите отзыв заявки: отметьте флажок.",
+        }
+        return aiohttp_jinja2.render_template("appeals/withdraw.html", request, context, status=422)
+    await appeals.withdraw(deps, appeal_id(request), user, text)
     flash(request, "Заявка отозвана.")
     raise web.HTTPSeeOther(f"/appeals/{appeal_id(request)}")
 

@@ -20,6 +20,7 @@ def setup_appeals(app: web.Application) -> None:
     r.add_get("/appeals/new", appeals.new_appeal_form, name="new_appeal")
     r.add_post("/appeals/new", appeals.submit_appeal)
     r.add_get(r"/appeals/{appeal_id:\d+}", appeals.appeal_page, name="appeal")
+    r.add_get(r"/appeals/{appeal_id:\d+}/withdraw", appeals.withdraw_confirm)
     r.add_post(r"/appeals/{appeal_id:\d+}/withdraw", appeals.withdraw_appeal)
     r.add_get(r"/appeals/{appeal_id:\d+}/files/{file_id:\d+}", appeals.download_file)
     r.add_get(r"/appeals/{appeal_id:\d+}/answer.pdf", appeals.download_answer)

@@ -15,14 +15,14 @@ from aiohttp import web
 from portal.adapters.orm import User
 from portal.domain.roles import Role
 from portal.domain.status import STAFF_LABELS
-from portal.errors import InvalidInput, PortalError
+from portal.errors import InvalidInput, NotFound, PortalError
 from portal.services import appeals, appeals_files, appeals_processing, reference
 from portal.services.reference import Kind
 from portal.web.access import allow
 from portal.web.appeals import ACCEPT, appeal_id, deps_of, file_response
 from portal.web.appeals_uploads import read_multipart
 from portal.web.auth import require_user
-from portal.web.context import CLOCK, database_of
+from portal.web.context import CLOCK, SETTINGS, database_of
 from portal.web.forms import flash
 from portal.web.journal import department_journal
 
@@ -41,7 +41,9 @@ async def staff_appeal_page(request: web.Request) -> web.Response:
     db = database_of(request)
     answer_text = ""
     template = request.query.get("template", "")
-    if template.isdigit() and user.has_role(Role.DEPARTMENT):
+    if template.isdigit() and any(rule.action == "answer" for rule in view.actions):
+        # Whoever may answer now (the officer, or the organizer once it is recommended)
+        # gets the template filled in, not an empty box.
         answer_text = await appeals_processing.template_text(
             deps, view.appeal.id, user, int(template)
         )
@@ -55,6 +57,7 @@ async def staff_appeal_page(request: web.Request) -> web.Response:
         "answer_text": answer_text,
         "chosen_template": template,
         "accept": ACCEPT,
+        "max_mb": request.app[SETTINGS].storage.max_upload_mb,
         "now": request.app[CLOCK].now(),
     }
     return aiohttp_jinja2.render_template("appeals/staff_appeal.html", request, context)
@@ -75,6 +78,8 @@ def _action(anchor: str, done: str, *roles: Role) -> Callable[[Action], Any]:
             try:
                 await run(request, user, fields)
                 flash(request, done)
+            except NotFound:
+                raise  # an appeal outside the officer's scope is a 404, not a flashed note
             except PortalError as error:
                 flash(request, error.text)
             raise web.HTTPSeeOther(_page_url(request, anchor))
@@ -185,6 +190,8 @@ async def upload_documents(request: web.Request) -> web.StreamResponse:
         form = await read_multipart(request, deps)
         await appeals_processing.add_documents(deps, appeal_id(request), user, form.uploads)
         flash(request, "Документы загружены.")
+    except NotFound:
+        raise
     except PortalError as error:
         flash(request, error.text)
     raise web.HTTPSeeOther(_page_url(request, "documents"))

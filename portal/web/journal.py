@@ -17,6 +17,7 @@ from portal.domain.status import CITIZEN_LABELS, STAFF_LABELS, Status, citizen_s
 from portal.services import reference
 from portal.services.appeals_journal import (
     CATEGORIES,
+    MAX_PAGE,
     PAGE_SIZES,
     Journal,
     JournalPage,
@@ -29,6 +30,7 @@ from portal.web.access import allow
 from portal.web.auth import require_user
 from portal.web.context import CLOCK, database_of
 from portal.web.i18n import language_of
+from portal.web.templating import time_zone_of
 
 _PARAMS = (
     "category",
@@ -44,11 +46,26 @@ _PARAMS = (
 )
 
 
+_INT64 = 2**63
+"""Database integers stop here; a number past it names no row and fits no column."""
+
+
 def _int(value: str | None) -> int | None:
     try:
-        return int(value) if value else None
-    except ValueError:
+        number = int(value) if value else None
+    except ValueError:  # also a number too long to parse
         return None
+    return number if number is not None and -_INT64 < number < _INT64 else None
+
+
+def _page(value: str | None) -> int:
+    """Page 1 for junk and for zero or less; any large page is kept large (the journal
+    clamps it to its last possible page) so "far past the end" stays "past the end"."""
+    try:
+        number = int(value) if value else 1
+    except ValueError:
+        return 1 if not (value or "").strip().isdigit() else MAX_PAGE
+    return max(1, min(number, MAX_PAGE))
 
 
 def _date(value: str | None) -> date | None:
@@ -72,7 +89,7 @@ def parse_query(params: Mapping[str, str]) -> JournalQuery:
         invited=params.get("invited") in ("1", "on", "true"),
         sort=Sort(sort) if sort in Sort.__members__.values() else Sort.CREATED,
         descending=params.get("order", "desc") != "asc",
-        page=max(1, _int(params.get("page")) or 1),
+        page=_page(params.get("page")),
         per_page=size if size in PAGE_SIZES else PAGE_SIZES[0],
     )
 
@@ -122,7 +139,12 @@ async def department_journal(request: web.Request) -> web.Response:
     query = parse_query(request.query)
     async with database_of(request).session() as session:
         page = await journal_page(
-            session, Journal.DEPARTMENT, user, query, request.app[CLOCK].now()
+            session,
+            Journal.DEPARTMENT,
+            user,
+            query,
+            request.app[CLOCK].now(),
+            tz=time_zone_of(request.app),
         )
     topics = await reference.entries(database_of(request), Kind.TOPICS)
     context = journal_context(request, Journal.DEPARTMENT, page, topics)

@@ -10,6 +10,7 @@ from portal.domain.profile import missing_fields
 from portal.domain.roles import STAFF_ROLES, Role
 from portal.errors import NotFound
 from portal.services.accounts import update_notifications
+from portal.services.appeals import APPEAL_STAFF, may_see_citizen
 from portal.services.audit import record_access
 from portal.web.access import allow
 from portal.web.auth import require_user
@@ -17,8 +18,10 @@ from portal.web.context import database_of
 from portal.web.forms import checked, flash, render
 from portal.web.profile import password_change, profile_values
 
-CITIZEN_VIEWERS = (Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL, Role.ADMIN)
-"""Staff whose work needs a citizen's contact details (SPEC §7: only what the role needs)."""
+CITIZEN_VIEWERS = tuple(sorted(APPEAL_STAFF))
+"""Staff whose work needs a citizen's contact details (SPEC §7: only what the role needs),
+and then only for a citizen one of whose appeals is theirs to work on. An administrator
+manages accounts of staff, not citizens: no appeal role, no citizen's profile."""
 
 
 @allow(*STAFF_ROLES)
@@ -60,7 +63,12 @@ async def citizen_profile(request: web.Request) -> web.Response:
         raise NotFound("Гражданин не найден.", en="Citizen not found.") from None
     async with database_of(request).session() as session, session.begin():
         citizen = await session.get(User, citizen_id)
-        if citizen is None or not citizen.has_role(Role.CITIZEN):
+        if (
+            citizen is None
+            or not citizen.has_role(Role.CITIZEN)
+            or not await may_see_citizen(session, actor, citizen.id)
+        ):
+            # Out of scope reads like a missing citizen: ids cannot be probed.
             raise NotFound("Гражданин не найден.", en="Citizen not found.")
         await record_access(session, actor, citizen.id, "профиль гражданина")
     context = {

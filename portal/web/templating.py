@@ -7,21 +7,47 @@ the JSON API, which renders no templates.
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
 from typing import Any
 
 import aiohttp_jinja2
+import jinja2
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from portal.domain.local_time import DEFAULT_ZONE, format_local, zone, zone_label
 from portal.web import i18n
 from portal.web.a11y import a11y_of
 from portal.web.auth import current_user, is_api
+from portal.web.context import SETTINGS
 from portal.web.csrf import csrf_field, csrf_query, csrf_token
 from portal.web.forms import flashed
 
 
+def time_zone_of(app: web.Application) -> tzinfo:
+    """The reception's time zone (`server.time_zone`): pages and letters show times in it."""
+    return zone(app[SETTINGS].server.time_zone)
+
+
+@jinja2.pass_context
+def local_filter(
+    context: jinja2.runtime.Context, moment: datetime | None, pattern: str = "%d.%m.%Y %H:%M"
+) -> str:
+    """`{{ appeal.created_at | local }}`: a stored UTC time on the reception's clock."""
+    tz = context.get("time_zone")
+    return format_local(moment, tz if isinstance(tz, tzinfo) else zone(DEFAULT_ZONE), pattern)
+
+
+def install(env: jinja2.Environment) -> None:
+    """Register the time filter; the zone itself comes with every page's context."""
+    env.filters["local"] = local_filter
+
+
 async def context_processor(request: web.Request) -> dict[str, Any]:
+    tz = time_zone_of(request.app)
     return {
+        "time_zone": tz,
+        "zone_label": zone_label(tz),
         "user": await current_user(request),
         "csrf_field": lambda: csrf_field(request),
         "csrf_token": lambda: csrf_token(request),

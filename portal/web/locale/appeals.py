@@ -62,6 +62,15 @@ EN: dict[str, str] = {
     "Фотографии и документы": "Photos and documents",
     "PDF, RTF, JPG, JPEG, PNG, TXT; не более": "PDF, RTF, JPG, JPEG, PNG, TXT; at most",
     "МБ в сумме.": "MB in total.",
+    "Текст вопроса длиннее": "The question is longer than",
+    "символов.": "characters.",
+    "Файлы больше": "The files exceed",
+    "МБ в сумме: выберите файлы поменьше, введенный текст сохранится.": (
+        "MB in total: choose smaller files, what you typed stays."
+    ),
+    "Допустимы только файлы PDF, RTF, JPG, JPEG, PNG и TXT.": (
+        "Only PDF, RTF, JPG, JPEG, PNG and TXT files are accepted."
+    ),
     "Согласие на обработку персональных данных": "Consent to personal-data processing",
     "Отправляя заявление на прием, вы предоставляете согласие на обработку своих "
     "персональных данных согласно 152-ФЗ «О персональных данных» и подтверждаете, что "
@@ -158,4 +167,15 @@ EN: dict[str, str] = {
     "Текст": "Text",
     "Новый шаблон": "New template",
     "Сохранено.": "Saved.",
+    # Withdrawal confirmation and local time.
+    "Отзыв заявки": "Withdrawing the appeal",
+    "Отозванную заявку нельзя вернуть в работу: чтобы снова задать вопрос, "
+    "нужно будет подать новую заявку.": (
+        "A withdrawn appeal cannot be taken back into work: to ask again, file a new appeal."
+    ),
+    "Подтвердите отзыв заявки: отметьте флажок.": "Confirm the withdrawal: tick the box.",
+    "Я подтверждаю, что отзываю заявку": "I confirm that I withdraw the appeal",
+    "Не отзывать": "Keep the appeal",
+    "Эту заявку уже нельзя отозвать.": "This appeal can no longer be withdrawn.",
+    "Время указано в часовом поясе": "Times are given in the time zone",
 }

@@ -11,23 +11,31 @@ as soon as they are mounted.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from aiohttp import DummyCookieJar, web
+from aiohttp import DummyCookieJar, FormData, web
 from aiohttp.test_utils import TestClient, TestServer
 
 from config import Settings
 from portal import migrate
 from portal.adapters.orm import User
 from portal.adapters.passwords import hash_password
+from portal.domain.appeals import AppealDraft
 from portal.domain.roles import STAFF_ROLES, Role
+from portal.services import appeals, appeals_processing, reference
+from portal.services.appeals import AppealsDeps
+from portal.services.reference import Kind
 from portal.web.access import Access, access_of
-from portal.web.context import DATABASE
+from portal.web.appeals import STORE
+from portal.web.context import CLOCK, DATABASE
 from reception.app import create_app
+from tests.integration.portal.appeals.conftest import PASSWORD as STAFF_PASSWORD
+from tests.integration.portal.appeals.conftest import add_user
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -220,3 +228,130 @@ def test_declarations_cover_the_account_pages_as_intended(settings: Settings) ->
     assert by_key[("GET", "/api/v1/admin/staff")].roles == {Role.ADMIN}
     assert by_key[("GET", "/api/v1/openapi.json")].public
     assert Role.CITIZEN not in (by_key[("GET", r"/staff/citizens/{id}")].roles or set())
+
+
+# --- department scope ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scoped:
+    """Two departments, an officer of each, one appeal executed by each (of two citizens)."""
+
+    mine: int
+    """The appeal department A executes."""
+    theirs: int
+    """The appeal department B executes."""
+    my_citizen: int
+    their_citizen: int
+    department: int
+    """Department A."""
+    topic: int
+
+
+async def _scoped_world(app: web.Application) -> Scoped:
+    db = app[DATABASE]
+    topic = (await reference.save_entry(db, Kind.TOPICS, "Дороги")).id
+    place = (await reference.save_entry(db, Kind.MUNICIPALITIES, "г. Екатеринбург")).id
+    dep_a = (await reference.save_entry(db, Kind.DEPARTMENTS, "Министерство А")).id
+    dep_b = (await reference.save_entry(db, Kind.DEPARTMENTS, "Министерство Б")).id
+    router = await add_user(db, email="router@example.ru", login="router", roles=[Role.DEPARTMENT])
+    for login, department in (("officer_a", dep_a), ("officer_b", dep_b)):
+        officer = await add_user(
+            db, email=f"{login}@example.ru", login=login, roles=[Role.DEPARTMENT]
+        )
+        await appeals.set_departments(db, officer.id, [department])
+    deps = AppealsDeps(db, app[STORE], app[CLOCK], None, "http://reception.test")
+    ids = []
+    for n, department in enumerate((dep_a, dep_b)):
+        citizen = await add_user(db, email=f"scoped{n}@example.ru", roles=[Role.CITIZEN])
+        draft = AppealDraft(topic, place, "Яма", "ул. Мира", "Яма на дороге", consent=True)
+        appeal = await appeals.file_appeal(deps, citizen, draft, [])
+        await appeals_processing.add_executing(deps, appeal.id, router, department, f"{n}/1")
+        ids.append((appeal.id, citizen.id))
+    return Scoped(ids[0][0], ids[1][0], ids[0][1], ids[1][1], dep_a, topic)
+
+
+def _scope_refusal(status: int, body: str) -> bool:
+    """Out of scope reads like a missing appeal or citizen: 404 with that message."""
+    return status == 404 and ("Заявка не найдена" in body or "Гражданин не найден" in body)
+
+
+async def test_department_officers_reach_only_their_departments_appeals(
+    matrix_app: tuple[web.Application, TestClient[Any, Any]],
+) -> None:
+    """Every appeal and citizen route (pages and API) that admits a department officer,
+    asked by the officer of department A: admitted for A's appeal and its citizen,
+    refused as "not found" for B's (SPEC §7: staff see what their role needs)."""
+    app, client = matrix_app
+    world = await _scoped_world(app)
+    officer = await _identity(client, "officer_a", frozenset({Role.DEPARTMENT}), STAFF_PASSWORD)
+    routes, _ = portal_routes(app)
+    scoped = [
+        r
+        for r in routes
+        if ("{appeal_id" in r.template or r.template.startswith("/staff/citizens/"))
+        and r.access.admits(frozenset({Role.DEPARTMENT}))
+    ]
+    assert len(scoped) > 25
+    headers = {"Cookie": f"session={officer.cookie}", "X-CSRF-Token": officer.csrf}
+    # A body every action accepts, so what answers is the scope, not the validation.
+    fields: dict[str, Any] = {
+        "comment": "",
+        "text": "Ответ",
+        "department_id": world.department,
+        "sed_number": "1/1",
+        "topic_id": world.topic,
+        "title": "Яма",
+        "attach": "1",
+        "attach_to_answer": True,
+    }
+    problems: list[str] = []
+    for route in scoped:
+        for own in (True, False):
+            if route.template.startswith("/staff/citizens/"):
+                target = world.my_citizen if own else world.their_citizen
+                path = _PARAM.sub(str(target), route.template)
+            else:
+                appeal = world.mine if own else world.theirs
+                path = re.sub(r"\{appeal_id(?::[^}]*)?\}", str(appeal), route.template)
+                path = _PARAM.sub("999999", path)  # no such file, document or template
+            kwargs: dict[str, Any] = {"headers": headers, "allow_redirects": False}
+            if route.method == "POST" and route.template.endswith("/documents"):
+                form = FormData({} if route.is_api else {"_csrf": officer.csrf})
+                form.add_field("files", b"plain text", filename="a.txt", content_type="text/plain")
+                kwargs["data"] = form
+            elif route.method not in ("GET", "DELETE"):
+                if route.is_api:
+                    kwargs["json"] = fields
+                else:
+                    kwargs["data"] = {**fields, "_csrf": officer.csrf}
+            response = await client.request(route.method, path, **kwargs)
+            body = (await response.read()).decode(errors="replace")  # archives, PDFs
+            if route.is_api and response.status >= 400:
+                error = json.loads(body)["error"]
+                assert set(error) >= {"code", "message"}, error
+                body = error["message"]
+            if own and _scope_refusal(response.status, body):
+                problems.append(
+                    f"own appeal refused: {route.method} {path} {response.status} {body[-300:]}"
+                )
+            if not own and not _scope_refusal(response.status, body):
+                problems.append(
+                    f"other department's reached: {route.method} {path} {response.status}"
+                )
+            if response.status >= 500:
+                problems.append(f"crash: {route.method} {path}")
+    assert not problems, "\n".join(problems)
+
+
+async def test_an_administrator_reads_no_citizen_profile(
+    matrix_app: tuple[web.Application, TestClient[Any, Any]],
+) -> None:
+    app, client = matrix_app
+    world = await _scoped_world(app)
+    admin = await _identity(client, "admin", frozenset({Role.ADMIN}))
+    headers = {"Cookie": f"session={admin.cookie}"}
+    page = await client.get(f"/staff/citizens/{world.my_citizen}", headers=headers)
+    assert page.status == 403
+    api = await client.get(f"/api/v1/appeals/{world.mine}", headers=headers)
+    assert api.status == 403

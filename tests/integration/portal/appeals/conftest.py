@@ -34,6 +34,14 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(64)
 
 
+def snils_for(seed: str) -> str:
+    """A valid SNILS of its own per account: the number is unique across accounts."""
+    digits = f"{abs(hash(seed)) % 10**9:09d}"
+    total = sum(int(d) * (9 - i) for i, d in enumerate(digits))
+    check = total if total < 100 else 0 if total in (100, 101) else total % 101 % 100
+    return f"{digits[:3]}-{digits[3:6]}-{digits[6:]} {check:02d}"
+
+
 async def add_user(
     db: Database, *, email: str, roles: list[Role], login: str | None = None, **fields: Any
 ) -> User:
@@ -49,7 +57,7 @@ async def add_user(
         "city": "Екатеринбург",
         "street": "Ленина",
         "house": "1",
-        "snils": "112-233-445 95",
+        "snils": snils_for(email),
         "consent_at": datetime.now(UTC),
     }
     values.update(fields)

@@ -62,7 +62,7 @@ async def test_journals(deps: AppealsDeps, clock: MovableClock) -> None:
     oldest = mine.rows[-1]
     assert oldest.overdue
     assert oldest.time_left is not None
-    assert oldest.time_left.text().startswith("просрочено на 10 дней")
+    assert oldest.time_left.text().startswith("Просрочено на 10 дней")
     assert mine.rows[0].time_left is None, "answered: no deadline runs"
 
     assert await page(Journal.CITIZEN, maria, category="closed") == [ids[2]]

@@ -73,7 +73,7 @@ def test_time_left_reads_like_the_spec() -> None:
     )
     late = TimeLeft.until(deadline, deadline + timedelta(days=3, hours=1))
     assert late.overdue
-    assert late.text() == "просрочено на 3 дня 1 час / с 25.01.2025"
+    assert late.text() == "Просрочено на 3 дня 1 час / срок истек 25.01.2025"
 
 
 def test_template_placeholders_are_filled_and_other_braces_kept() -> None:
