@@ -21,6 +21,7 @@ from portal.services.staff import (
     save_staff,
 )
 from portal.web.access import allow
+from portal.web.audit_labels import audit_label
 from portal.web.auth import require_user
 from portal.web.context import clock_of, database_of, settings_of
 from portal.web.forms import FormData, checked, flash, render, text
@@ -138,7 +139,7 @@ async def audit_log(request: web.Request) -> web.Response:
     )
     async with database_of(request).session() as session:
         rows = (await session.execute(query)).all()
-    return render(request, "admin/audit.html", {"rows": rows})
+    return render(request, "admin/audit.html", {"rows": rows, "audit_label": audit_label})
 
 
 def setup_admin_staff(app: web.Application) -> None:
