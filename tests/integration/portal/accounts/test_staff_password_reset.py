@@ -95,3 +95,20 @@ async def test_only_staff_accounts_are_reset_there(
     )
     assert response.status == 404
     assert (await sign_in_via_page(client, CITIZEN["email"], CITIZEN["password"])).status == 303
+
+
+async def test_a_password_set_in_the_staff_form_is_audited(
+    client: TestClient[Any, Any], admin: User, db: Database
+) -> None:
+    await _as_admin(client)
+    await _create_staff(client)
+    petrov = await _petrov(db)
+    page = await (await client.get(f"/admin/staff/{petrov.id}")).text()
+    form = [(k, v) for k, v in STAFF_FORM.items() if k not in ("roles", "password")]
+    form += [("roles", "department"), ("password", "Another123"), ("_csrf", csrf_of(page))]
+    saved = await client.post(f"/admin/staff/{petrov.id}", data=form, allow_redirects=False)
+    assert saved.status == 303
+    async with db.session() as session:
+        records = list((await session.execute(select(AuditRecord))).scalars())
+    assert [(r.actor_id, r.citizen_id) for r in records] == [(admin.id, petrov.id)]
+    assert "пароль" in records[0].what
