@@ -11,7 +11,6 @@ from config import Settings
 from portal.adapters.mail import list_outbox
 from tests.integration.portal.accounts.conftest import (
     COMPLETE_PROFILE,
-    MovableClock,
     activate_via_pages,
     csrf_of,
     outbox_links,
@@ -19,6 +18,7 @@ from tests.integration.portal.accounts.conftest import (
     registered_citizen,
     sign_in_via_page,
 )
+from tests.integration.portal.conftest import MovableClock
 
 
 async def test_register_activate_sign_in_and_complete_the_profile(
