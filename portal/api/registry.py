@@ -75,6 +75,7 @@ class ApiRoute:
 MAX_JSON_BYTES = 256 * 1024
 """No API body is near this; larger ones are refused before parsing."""
 MAX_JSON_DEPTH = 32
+_JSON_TYPES = ("application/json", "application/octet-stream")
 DB_INT_MAX = 2**31 - 1
 """Integers a client sends end up in INTEGER columns (ids, counts): beyond this they
 overflow the database instead of matching nothing."""
@@ -205,13 +206,14 @@ def _refuse_constant(name: str) -> Any:
 
 
 async def read_json(request: web.Request) -> Any:
-    """The request's JSON body, or the documented 4xx: 415 for another content type or
-    charset, 413 beyond MAX_JSON_BYTES, 422 for anything but UTF-8 JSON nested at most
-    MAX_JSON_DEPTH deep. No body is an empty object."""
+    """The request's JSON body, or the documented 4xx: 415 for another named content type
+    (forms, text) or charset, 413 beyond MAX_JSON_BYTES, 422 for anything but UTF-8 JSON
+    nested at most MAX_JSON_DEPTH deep. No body is an empty object."""
     if not request.body_exists:
         return {}
     content_type = request.content_type
-    if content_type != "application/json" and not content_type.endswith("+json"):
+    # A client that names no type gets application/octet-stream from aiohttp: read as JSON.
+    if content_type not in _JSON_TYPES and not content_type.endswith("+json"):
         raise UnsupportedMediaType(
             "Тело запроса должно быть в формате JSON (Content-Type: application/json).",
             en="The request body must be JSON (Content-Type: application/json).",

@@ -105,8 +105,8 @@ async def test_an_api_body_over_the_limit_is_json(client: Client) -> None:
     )
     assert response.status == 413
     error = (await response.json())["error"]
-    assert error["code"] == "request_entity_too_large"
-    assert error["message"].startswith("Слишком большой запрос.")
+    assert error["code"] == "payload_too_large"
+    assert error["message"] == "Тело запроса больше 256 КБ."
 
 
 async def test_a_handlers_plain_http_error_becomes_the_page(client: Client) -> None:
