@@ -13,6 +13,7 @@ import re
 
 import aiohttp_jinja2
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler
 
 from portal.errors import FormErrors, NotFound, PortalError, TooManyAttempts
@@ -107,6 +108,20 @@ def _check_path_ids(request: web.Request) -> None:
             raise NotFound("Не найдено.", en="Not found.")
 
 
+_BODY_READERS = ("aiohttp.web_request", "aiohttp.multipart", "aiohttp.helpers")
+
+
+def _raised_reading_the_body(exc: BaseException) -> bool:
+    """Whether aiohttp itself gave up on the body a client sent (an unknown charset, a
+    multipart body without its boundary): the client's mistake, a 400, not the portal's."""
+    tb = exc.__traceback__
+    module = ""
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        tb = tb.tb_next
+    return module.startswith(_BODY_READERS)
+
+
 @web.middleware
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
@@ -134,6 +149,15 @@ async def errors_middleware(request: web.Request, handler: Handler) -> web.Strea
         if exc.status < 400:
             raise
         return _http_error(request, exc)
+    except HttpProcessingError as exc:
+        # aiohttp's parser refused a part of the body (a NUL in a multipart header).
+        log.info("malformed request body on %s %s: %s", request.method, request.path, exc)
+        return _http_error(request, web.HTTPBadRequest())
+    except (ValueError, LookupError) as exc:
+        if not _raised_reading_the_body(exc):
+            log.exception("unhandled error on %s %s", request.method, request.path)
+            return _http_error(request, web.HTTPInternalServerError())
+        return _http_error(request, web.HTTPBadRequest())
     except Exception:
         # Still a bug to fix, but the visitor gets the product's page, not a stack trace.
         log.exception("unhandled error on %s %s", request.method, request.path)

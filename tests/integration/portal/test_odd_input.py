@@ -114,3 +114,32 @@ async def test_validator_messages_speak_russian_and_english(client: Client) -> N
     headers = {"X-CSRF-Token": await _csrf(client), "Accept-Language": "en"}
     english = await client.post("/api/v1/auth/login", json={"password": 5}, headers=headers)
     assert "login: Field required" in (await _error(english))["message"]
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [
+        (b"login=x", "application/x-www-form-urlencoded; charset=x-unknown"),
+        (b"garbage", "multipart/form-data"),
+        (b"garbage", "multipart/form-data; boundary=b"),
+        (
+            b'--b\r\nContent-Disposition: form-data; name="files"; filename="a\x00.txt"'
+            b"\r\n\r\nx\r\n--b--\r\n",
+            "multipart/form-data; boundary=b",
+        ),
+    ],
+)
+async def test_a_form_aiohttp_cannot_read_is_a_bad_request_page(
+    client: Client, data: bytes, content_type: str
+) -> None:
+    csrf = await _csrf(client)
+    response = await client.post(
+        "/login",
+        params={"_csrf": csrf},
+        data=data,
+        headers={"Content-Type": content_type, "X-CSRF-Token": csrf},
+        skip_auto_headers=["Content-Type"],
+    )
+    assert response.status == 400
+    assert response.content_type == "text/html"
+    assert "Неверный запрос." in await response.text()
