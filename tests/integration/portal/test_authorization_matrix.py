@@ -93,14 +93,16 @@ def portal_routes(app: web.Application) -> tuple[list[Route], list[str]]:
     return routes, undeclared
 
 
-async def _identity(client: TestClient[Any, Any], name: str, roles: frozenset[Role]) -> Identity:
+async def _identity(
+    client: TestClient[Any, Any], name: str, roles: frozenset[Role], password: str = PASSWORD
+) -> Identity:
     session = await client.get("/api/v1/session")
     csrf = (await session.json())["csrf_token"]
     cookie = session.cookies["session"].value
     staff = not roles <= {Role.CITIZEN}
     response = await client.post(
         "/api/v1/auth/staff-login" if staff else "/api/v1/auth/login",
-        json={"login": f"{name}@example.ru" if not staff else name, "password": PASSWORD},
+        json={"login": f"{name}@example.ru" if not staff else name, "password": password},
         headers={"X-CSRF-Token": csrf, "Cookie": f"session={cookie}"},
     )
     assert response.status == 200, await response.text()
