@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -25,7 +26,14 @@ from portal.services.accounts import (
     update_profile,
 )
 from portal.services.links import LinkPurpose, make_link_token
-from portal.services.staff import StaffForm, list_staff, parse_roles, save_staff
+from portal.services.staff import (
+    StaffForm,
+    departments_by_staff,
+    list_staff,
+    parse_roles,
+    save_staff,
+    staff_departments,
+)
 from portal.web import human_check
 from portal.web.accounts import HUMAN_CHECK_ERROR
 from portal.web.auth import require_user, sign_in, sign_out, sign_out_everywhere
@@ -128,6 +136,11 @@ class StaffIn(BaseModel):
     roles: list[Role]
     is_active: bool = True
     password: str = Field(default="", max_length=200, description="Empty keeps the password.")
+    department_ids: list[Annotated[int, Field(gt=0, lt=2**31)]] = Field(
+        default_factory=list,
+        max_length=500,
+        description="Departments a department officer works for; none: the responsible office.",
+    )
 
 
 class StaffOut(BaseModel):
@@ -137,6 +150,7 @@ class StaffOut(BaseModel):
     email: str | None
     roles: list[str]
     is_active: bool
+    department_ids: list[int] = Field(default_factory=list)
 
 
 class StaffList(BaseModel):
@@ -181,7 +195,7 @@ def _profile(user: User, lang: str) -> ProfileOut:
     )
 
 
-def _staff(user: User) -> StaffOut:
+def _staff(user: User, department_ids: list[int] | None = None) -> StaffOut:
     return StaffOut(
         id=user.id,
         login=user.login or "",
@@ -189,6 +203,7 @@ def _staff(user: User) -> StaffOut:
         email=user.email,
         roles=list(user.roles),
         is_active=user.is_active,
+        department_ids=department_ids or [],
     )
 
 
@@ -428,7 +443,9 @@ async def put_staff_settings(request: web.Request, body: StaffSettingsIn) -> Sta
     roles=(Role.ADMIN,),
 )
 async def get_staff_list(request: web.Request) -> StaffList:
-    return StaffList(items=[_staff(u) for u in await list_staff(database_of(request))])
+    db = database_of(request)
+    tied = await departments_by_staff(db)
+    return StaffList(items=[_staff(u, tied.get(u.id)) for u in await list_staff(db)])
 
 
 def _staff_form(body: StaffIn) -> StaffForm:
@@ -441,6 +458,7 @@ def _staff_form(body: StaffIn) -> StaffForm:
         roles=parse_roles(r.value for r in body.roles),
         is_active=body.is_active,
         password=body.password,
+        department_ids=frozenset(body.department_ids),
     )
 
 
@@ -456,7 +474,8 @@ def _staff_form(body: StaffIn) -> StaffForm:
 )
 async def create_staff(request: web.Request, body: StaffIn) -> StaffOut:
     actor = await require_user(request)
-    return _staff(await save_staff(database_of(request), _staff_form(body), None, actor))
+    saved = await save_staff(database_of(request), _staff_form(body), None, actor)
+    return _staff(saved, await staff_departments(database_of(request), saved.id))
 
 
 @api.route(
@@ -471,7 +490,8 @@ async def create_staff(request: web.Request, body: StaffIn) -> StaffOut:
 async def update_staff(request: web.Request, body: StaffIn) -> StaffOut:
     actor = await require_user(request)
     account_id = int(request.match_info["id"])
-    return _staff(await save_staff(database_of(request), _staff_form(body), account_id, actor))
+    saved = await save_staff(database_of(request), _staff_form(body), account_id, actor)
+    return _staff(saved, await staff_departments(database_of(request), saved.id))
 
 
 @api.route(

@@ -143,26 +143,6 @@ async def may_see_citizen(session: AsyncSession, viewer: User, citizen_id: int) 
     return bool(found)
 
 
-async def set_departments(db: Database, user_id: int, department_ids: Sequence[int]) -> None:
-    """Tie a staff account to the departments it works for (none: the responsible office)."""
-    async with db.session() as session, session.begin():
-        rows = await session.execute(
-            select(StaffDepartment).where(StaffDepartment.user_id == user_id)
-        )
-        for row in rows.scalars():
-            await session.delete(row)
-        await session.flush()
-        for department_id in sorted(set(department_ids)):
-            session.add(StaffDepartment(user_id=user_id, department_id=department_id))
-
-
-async def departments_of(session: AsyncSession, user_id: int) -> list[int]:
-    rows = await session.execute(
-        select(StaffDepartment.department_id).where(StaffDepartment.user_id == user_id)
-    )
-    return sorted(rows.scalars())
-
-
 def safe_name(name: str) -> str:
     """A display name without path parts or control characters. Some clients send
     non-ASCII names percent-encoded (browsers send UTF-8): both read the same."""

@@ -8,11 +8,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from portal.adapters.appeals_orm import Department
 from portal.adapters.db import Database
 from portal.adapters.orm import User
 from portal.adapters.passwords import hash_password
+from portal.adapters.scope_orm import StaffDepartment
 from portal.domain.contacts import is_valid_email, normalize_email
 from portal.domain.password_rule import password_problems
 from portal.domain.roles import STAFF_ROLES, Role
@@ -38,6 +41,9 @@ class StaffForm:
     is_active: bool
     password: str
     """Empty when editing and the password stays."""
+    department_ids: frozenset[int] = frozenset()
+    """The departments a department officer works for; none: the responsible office that
+    routes new appeals and sees them all (`portal.services.appeals.visible_to`)."""
 
 
 def _validate(form: StaffForm, creating: bool) -> dict[str, list[Text]]:
@@ -118,6 +124,7 @@ async def save_staff(db: Database, form: StaffForm, user_id: int | None, actor: 
         )
     await _clash(db, login, email, user_id)
     async with db.session() as session, session.begin():
+        await _check_departments(session, form.department_ids)
         if user_id is None:
             user = User(password_hash="")
             session.add(user)
@@ -138,8 +145,65 @@ async def save_staff(db: Database, form: StaffForm, user_id: int | None, actor: 
             user.password_hash = hash_password(form.password)
             if user_id is not None:
                 await record_access(session, actor, user_id, PASSWORD_SET)
+        await session.flush()
+        tied = form.department_ids if Role.DEPARTMENT in form.roles else frozenset()
+        await tie_departments(session, user.id, tied)
     log.info("staff account saved", extra={"staff_id": user.id, "by": actor.id})
     return user
+
+
+async def _check_departments(session: AsyncSession, department_ids: frozenset[int]) -> None:
+    if not department_ids:
+        return
+    found = await session.execute(select(Department.id).where(Department.id.in_(department_ids)))
+    if set(found.scalars()) != department_ids:
+        raise FormErrors(
+            {
+                "departments": [
+                    Text("Выберите ведомства из списка.", "Choose departments from the list.")
+                ]
+            }
+        )
+
+
+async def tie_departments(
+    session: AsyncSession, user_id: int, department_ids: Iterable[int]
+) -> None:
+    """Replace the departments a staff account works for (none: the responsible office)."""
+    await session.execute(delete(StaffDepartment).where(StaffDepartment.user_id == user_id))
+    for department_id in sorted(set(department_ids)):
+        session.add(StaffDepartment(user_id=user_id, department_id=department_id))
+
+
+async def set_departments(db: Database, user_id: int, department_ids: Iterable[int]) -> None:
+    async with db.session() as session, session.begin():
+        await tie_departments(session, user_id, department_ids)
+
+
+async def departments_of(session: AsyncSession, user_id: int) -> list[int]:
+    rows = await session.execute(
+        select(StaffDepartment.department_id).where(StaffDepartment.user_id == user_id)
+    )
+    return sorted(rows.scalars())
+
+
+async def departments_by_staff(db: Database) -> dict[int, list[int]]:
+    """Every staff account's departments at once, for the staff list."""
+    tied: dict[int, list[int]] = {}
+    async with db.session() as session:
+        rows = await session.execute(
+            select(StaffDepartment.user_id, StaffDepartment.department_id).order_by(
+                StaffDepartment.user_id, StaffDepartment.department_id
+            )
+        )
+        for user_id, department_id in rows:
+            tied.setdefault(user_id, []).append(department_id)
+    return tied
+
+
+async def staff_departments(db: Database, user_id: int) -> list[int]:
+    async with db.session() as session:
+        return await departments_of(session, user_id)
 
 
 def temporary_password() -> str:

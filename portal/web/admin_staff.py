@@ -12,6 +12,8 @@ from portal.adapters.mail import list_outbox, read_mail
 from portal.adapters.orm import AuditRecord, User
 from portal.domain.roles import STAFF_ROLES, Role
 from portal.errors import FieldErrors, FormErrors, NotFound
+from portal.services import reference
+from portal.services.reference import Kind
 from portal.services.staff import (
     StaffForm,
     get_staff,
@@ -19,6 +21,7 @@ from portal.services.staff import (
     parse_roles,
     reset_staff_password,
     save_staff,
+    staff_departments,
 )
 from portal.web.access import allow
 from portal.web.audit_labels import audit_label
@@ -30,22 +33,37 @@ ROLE_ORDER = [r for r in Role if r in STAFF_ROLES]
 STAFF_FIELDS = ("login", "surname", "name", "patronymic", "email")
 
 
-def _form_page(
+async def _form_page(
     request: web.Request,
     values: dict[str, Any],
     errors: FieldErrors,
     account_id: int | None,
     status: int = 200,
 ) -> web.Response:
-    context = {"values": values, "errors": errors, "account_id": account_id, "roles": ROLE_ORDER}
+    departments = await reference.entries(database_of(request), Kind.DEPARTMENTS)
+    context = {
+        "values": values,
+        "errors": errors,
+        "account_id": account_id,
+        "roles": ROLE_ORDER,
+        "departments": departments,
+    }
     return render(request, "admin/staff_form.html", context, status)
 
 
-def _values(user: User) -> dict[str, Any]:
+def _values(user: User, departments: list[int]) -> dict[str, Any]:
     values: dict[str, Any] = {f: getattr(user, f) or "" for f in STAFF_FIELDS}
     values["roles"] = set(user.roles)
     values["is_active"] = user.is_active
+    values["departments"] = set(departments)
     return values
+
+
+def _ids(form: FormData, name: str) -> frozenset[int]:
+    """Checked ids; anything that is not a small positive number is dropped (and a list
+    item that does not exist fails validation in the service)."""
+    values = (v for v in form.getall(name, []) if isinstance(v, str))
+    return frozenset(int(v) for v in values if v.isdecimal() and 0 < int(v) < 2**31)
 
 
 def _staff_form(form: FormData) -> StaffForm:
@@ -54,6 +72,7 @@ def _staff_form(form: FormData) -> StaffForm:
         roles=parse_roles(v for v in form.getall("roles", []) if isinstance(v, str)),
         is_active=checked(form, "is_active"),
         password=text(form, "password", 200),
+        department_ids=_ids(form, "departments"),
     )
 
 
@@ -65,13 +84,18 @@ async def staff_list(request: web.Request) -> web.Response:
 
 @allow(Role.ADMIN)
 async def staff_new(request: web.Request) -> web.Response:
-    return _form_page(request, {"roles": set(), "is_active": True}, {}, None)
+    return await _form_page(
+        request, {"roles": set(), "is_active": True, "departments": set()}, {}, None
+    )
 
 
 @allow(Role.ADMIN)
 async def staff_edit(request: web.Request) -> web.Response:
-    user = await get_staff(database_of(request), int(request.match_info["id"]))
-    return _form_page(request, _values(user), {}, user.id)
+    db = database_of(request)
+    user = await get_staff(db, int(request.match_info["id"]))
+    return await _form_page(
+        request, _values(user, await staff_departments(db, user.id)), {}, user.id
+    )
 
 
 async def _save(request: web.Request, account_id: int | None) -> web.StreamResponse:
@@ -82,8 +106,12 @@ async def _save(request: web.Request, account_id: int | None) -> web.StreamRespo
         await save_staff(database_of(request), parsed, account_id, actor)
     except FormErrors as exc:
         values: dict[str, Any] = {f: getattr(parsed, f) for f in STAFF_FIELDS}
-        values |= {"roles": {r.value for r in parsed.roles}, "is_active": parsed.is_active}
-        return _form_page(request, values, exc.fields, account_id, 422)
+        values |= {
+            "roles": {r.value for r in parsed.roles},
+            "is_active": parsed.is_active,
+            "departments": set(parsed.department_ids),
+        }
+        return await _form_page(request, values, exc.fields, account_id, 422)
     flash(request, "Учетная запись сотрудника сохранена.")
     raise web.HTTPSeeOther("/admin/staff")
 

@@ -205,4 +205,11 @@ EN: dict[str, str] = {
     "Ведущий приема": "Reception host",
     "Контроль исполнения": "Control officer",
     "Администратор": "Administrator",
+    "Ведомства сотрудника ведомства": "Departments of a department officer",
+    "Сотрудник ведомства видит только заявки, которые исполняют отмеченные ведомства. Без "
+    "отметок он работает как ответственный отдел: видит все заявки и направляет новые в "
+    "работу.": "A department officer sees only the appeals the checked departments execute. "
+    "With none checked, the officer works as the responsible office: sees every appeal and "
+    "routes new ones to work.",
+    "не используется": "not in use",
 }

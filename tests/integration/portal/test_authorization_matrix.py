@@ -27,7 +27,7 @@ from portal.adapters.orm import User
 from portal.adapters.passwords import hash_password
 from portal.domain.appeals import AppealDraft
 from portal.domain.roles import STAFF_ROLES, Role
-from portal.services import appeals, appeals_processing, reference
+from portal.services import appeals, appeals_processing, reference, staff
 from portal.services.appeals import AppealsDeps
 from portal.services.reference import Kind
 from portal.web.access import Access, access_of
@@ -99,10 +99,10 @@ async def _identity(
     session = await client.get("/api/v1/session")
     csrf = (await session.json())["csrf_token"]
     cookie = session.cookies["session"].value
-    staff = not roles <= {Role.CITIZEN}
+    is_staff = not roles <= {Role.CITIZEN}
     response = await client.post(
-        "/api/v1/auth/staff-login" if staff else "/api/v1/auth/login",
-        json={"login": f"{name}@example.ru" if not staff else name, "password": password},
+        "/api/v1/auth/staff-login" if is_staff else "/api/v1/auth/login",
+        json={"login": f"{name}@example.ru" if not is_staff else name, "password": password},
         headers={"X-CSRF-Token": csrf, "Cookie": f"session={cookie}"},
     )
     assert response.status == 200, await response.text()
@@ -261,7 +261,7 @@ async def _scoped_world(app: web.Application) -> Scoped:
         officer = await add_user(
             db, email=f"{login}@example.ru", login=login, roles=[Role.DEPARTMENT]
         )
-        await appeals.set_departments(db, officer.id, [department])
+        await staff.set_departments(db, officer.id, [department])
     deps = AppealsDeps(db, app[STORE], app[CLOCK], None, "http://reception.test")
     ids = []
     for n, department in enumerate((dep_a, dep_b)):

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+from aiohttp import web
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
 from config import Settings
 from portal.adapters.db import Database
 from portal.adapters.orm import AuditRecord, User
+from portal.domain.appeals import AppealDraft
+from portal.services import appeals, reference, staff
+from portal.services.appeals import AppealsDeps
+from portal.services.reference import Kind
+from portal.web.appeals import STORE
+from portal.web.context import CLOCK
 from tests.integration.portal.accounts.conftest import (
     csrf_of,
     registered_citizen,
@@ -171,13 +179,30 @@ async def test_outbox_page_shows_mail_to_the_admin_only(
 
 
 async def test_staff_access_to_a_citizen_profile_is_audited(
-    client: TestClient[Any, Any], admin: User, db: Database, settings: Settings
+    client: TestClient[Any, Any],
+    app: web.Application,
+    admin: User,
+    db: Database,
+    settings: Settings,
 ) -> None:
     await registered_citizen(client, settings)
     async with db.session() as session:
         citizen = (
             await session.execute(select(User).where(User.email == "maria@example.ru"))
         ).scalar_one()
+    # Staff read a profile only while one of the citizen's appeals is theirs to work on:
+    # the citizen completes the profile and files one.
+    async with db.session() as session, session.begin():
+        citizen = await session.merge(citizen)
+        citizen.birth_date = date(1980, 5, 17)
+        citizen.postal_index, citizen.region = "620000", "Свердловская область"
+        citizen.city, citizen.street, citizen.house = "Екатеринбург", "Ленина", "1"
+        citizen.snils = "112-233-445 95"
+    topic = (await reference.save_entry(db, Kind.TOPICS, "Дороги")).id
+    place = (await reference.save_entry(db, Kind.MUNICIPALITIES, "г. Екатеринбург")).id
+    deps = AppealsDeps(db, app[STORE], app[CLOCK], None, "http://reception.test")
+    draft = AppealDraft(topic, place, "Яма", "ул. Мира", "Яма на дороге", consent=True)
+    await appeals.file_appeal(deps, citizen, draft, [])
     # The citizen's own look at their data is not an audited access, and the staff page
     # is closed to them.
     assert (await client.get(f"/staff/citizens/{citizen.id}")).status == 403
@@ -199,3 +224,53 @@ async def test_staff_access_to_a_citizen_profile_is_audited(
     audit = await (await client.get("/admin/audit")).text()
     assert "petrov" in audit
     assert "Иванова Мария" in audit
+
+
+async def test_admin_ties_a_department_officer_to_departments(
+    client: TestClient[Any, Any], admin: User, db: Database
+) -> None:
+    """The scope of a department officer (SPEC §7) is set where the account is kept: the
+    staff form's department boxes on the page, `department_ids` in the API. The list
+    accepts only existing departments, and an account without the department role keeps
+    none."""
+    first = (await reference.save_entry(db, Kind.DEPARTMENTS, "Министерство А")).id
+    second = (await reference.save_entry(db, Kind.DEPARTMENTS, "Министерство Б")).id
+    await _as_admin(client)
+    assert "Министерство Б" in await (await client.get("/admin/staff/new")).text()
+    assert (await _create_staff(client, departments=[str(first)])).status == 303
+    async with db.session() as session:
+        petrov = (await session.execute(select(User).where(User.login == "petrov"))).scalar_one()
+    assert await staff.staff_departments(db, petrov.id) == [first]
+    page = await (await client.get(f"/admin/staff/{petrov.id}")).text()
+    assert f'name="departments" value="{first}" checked' in page
+    assert f'name="departments" value="{second}" >' in page
+
+    refused = await _create_staff(
+        client, login="ivanov", email="ivanov@example.ru", departments=["999999"]
+    )
+    assert refused.status == 422
+    assert "Выберите ведомства из списка" in await refused.text()
+
+    csrf = (await (await client.get("/api/v1/session")).json())["csrf_token"]
+    body = {
+        "login": "petrov",
+        "surname": "Петров",
+        "name": "Павел",
+        "roles": ["department"],
+        "department_ids": [first, second],
+    }
+    changed = await client.put(
+        f"/api/v1/admin/staff/{petrov.id}", json=body, headers={"X-CSRF-Token": csrf}
+    )
+    assert changed.status == 200, await changed.text()
+    assert (await changed.json())["department_ids"] == [first, second]
+    listed = await (await client.get("/api/v1/admin/staff")).json()
+    assert [s["department_ids"] for s in listed["items"] if s["login"] == "petrov"] == [
+        [first, second]
+    ]
+
+    body |= {"roles": ["organizer"]}
+    changed = await client.put(
+        f"/api/v1/admin/staff/{petrov.id}", json=body, headers={"X-CSRF-Token": csrf}
+    )
+    assert (await changed.json())["department_ids"] == []

@@ -14,7 +14,7 @@ from portal.adapters.db import Database
 from portal.adapters.orm import User
 from portal.domain.appeals import AppealDraft
 from portal.domain.roles import Role
-from portal.services import appeals, appeals_processing
+from portal.services import appeals, appeals_processing, staff
 from portal.services.appeals import AppealsDeps
 from portal.web.appeals import STORE
 from tests.integration.portal.appeals.conftest import (
@@ -129,7 +129,7 @@ async def test_staff_of_a_department_see_only_its_appeals_and_an_admin_no_citize
     await appeals_processing.add_executing(deps, ours, router, refs.department, "1")
     await appeals_processing.add_executing(deps, theirs, router, refs.other_department, "2")
     scoped = await add_user(app_db, email="a@example.ru", login="dep_a", roles=[Role.DEPARTMENT])
-    await appeals.set_departments(app_db, scoped.id, [refs.department])
+    await staff.set_departments(app_db, scoped.id, [refs.department])
 
     officer = await signed_in(new_client, "dep_a", staff=True)
     journal = await (await officer.get("/staff/appeals")).text()
