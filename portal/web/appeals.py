@@ -36,7 +36,7 @@ ACCEPT = (
 def deps_of(request: web.Request) -> AppealsDeps:
     """Built per request so a test's clock or mailer swapped on the app is picked up."""
     app = request.app
-    base = app[SETTINGS].server.public_url or str(request.url.origin())
+    base = app[SETTINGS].public_url
     limit = app[SETTINGS].storage.max_upload_mb * 2**20
     return AppealsDeps(
         app[DATABASE],

@@ -10,7 +10,9 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from config import Settings
 from portal.adapters.db import Database
+from portal.adapters.mail import list_outbox
 from portal.adapters.orm import User
 from portal.domain.appeals import AppealDraft
 from portal.domain.roles import Role
@@ -24,7 +26,7 @@ from tests.integration.portal.appeals.conftest import (
     add_user,
     api_sign_in,
 )
-from tests.integration.portal.appeals.test_pages import csrf_of, signed_in
+from tests.integration.portal.appeals.test_pages import csrf_of, file_by_form, signed_in
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -188,3 +190,19 @@ async def test_withdrawal_needs_a_confirmation_without_scripts(
     assert done.status == 303
     view = await appeals.view_appeal(deps, appeal, people["citizen"])
     assert view.status.value == "withdrawn"
+
+
+async def test_a_forged_host_does_not_reach_the_staff_letter_of_a_new_appeal(
+    new_client: ClientFactory,
+    people: dict[str, User],
+    refs: Reference,
+    settings: Settings,
+) -> None:
+    """The officer's «new appeal» letter links to the appeal on the configured public URL,
+    whatever Host the citizen's browser (or an attacker) sent."""
+    citizen = await signed_in(new_client, "maria@example.ru")
+    forged = {"Host": "attacker.example", "X-Forwarded-Host": "attacker.example"}
+    assert (await file_by_form(citizen, refs, "Яма", **forged)).status == 303
+    (letter,) = [m for m in list_outbox(settings.outbox_dir) if m.to == "officer@example.ru"]
+    assert f"{settings.public_url}/staff/appeals/" in letter.text
+    assert "attacker" not in letter.text

@@ -44,7 +44,9 @@ async def signed_in(
     return client
 
 
-async def file_by_form(client: TestClient[Any, Any], refs: Reference, text: str) -> Any:
+async def file_by_form(
+    client: TestClient[Any, Any], refs: Reference, text: str, **headers: str
+) -> Any:
     page = await (await client.get("/appeals/new")).text()
     action = re.search(r'action="(/appeals/new\?_csrf=[^"]+)"', page)
     assert action, "the form posts to a URL carrying the CSRF token"
@@ -60,7 +62,7 @@ async def file_by_form(client: TestClient[Any, Any], refs: Reference, text: str)
         form.add_field(name, value)
     form.add_field("files", PNG, filename="яма.png", content_type="image/png")
     return await client.post(
-        action.group(1).replace("&amp;", "&"), data=form, allow_redirects=False
+        action.group(1).replace("&amp;", "&"), data=form, allow_redirects=False, headers=headers
     )
 
 
