@@ -26,6 +26,7 @@ from portal.errors import InvalidInput, PortalError
 from portal.services.appeals import AppealsDeps, Upload
 from portal.services.appeals_blobs import PERIOD, collect, store_upload
 from portal.web.context import CLOCK, DATABASE
+from portal.web.errors import nul_refused
 
 log = logging.getLogger(__name__)
 
@@ -167,11 +168,14 @@ async def _field(part: BodyPartReader) -> str:
                 f"Поле «{part.name}» слишком длинное.", en=f"Field {part.name!r} is too long."
             )
     try:
-        return data.decode(part.get_charset(default="utf-8"))
+        value = data.decode(part.get_charset(default="utf-8"))
     except (UnicodeDecodeError, LookupError):
         raise InvalidInput(
             f"Поле «{part.name}» не в UTF-8.", en=f"Field {part.name!r} is not UTF-8."
         ) from None
+    if "\x00" in value:
+        raise nul_refused()
+    return value
 
 
 def blob_collector(store: BlobStore) -> Callable[[web.Application], AsyncIterator[None]]:

@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler
 
-from portal.errors import FormErrors, NotFound, PortalError, TooManyAttempts
+from portal.errors import FormErrors, InvalidInput, NotFound, PortalError, TooManyAttempts
 from portal.text import Text
 from portal.web.auth import is_api
 from portal.web.i18n import language_of
@@ -108,6 +108,31 @@ def _check_path_ids(request: web.Request) -> None:
             raise NotFound("Не найдено.", en="Not found.")
 
 
+_FORM_TYPES = ("application/x-www-form-urlencoded",)
+
+
+def nul_refused() -> InvalidInput:
+    return InvalidInput(
+        "Запрос содержит недопустимый символ (NUL).",
+        en="The request contains a character that is not allowed (NUL).",
+    )
+
+
+async def _check_no_nul(request: web.Request) -> None:
+    """No text a client sends may hold a NUL: PostgreSQL refuses it in any string (even a
+    search condition), so it would fail deep in a query. Query strings and urlencoded
+    forms are checked here, once for every route; multipart fields where they are read,
+    and the API's JSON in its parser."""
+    if "%00" in request.query_string or "\x00" in request.query_string:
+        raise nul_refused()
+    if request.method in ("POST", "PUT", "PATCH") and request.content_type in _FORM_TYPES:
+        form = await request.post()
+        if any(isinstance(v, str) and "\x00" in v for v in form.values()):
+            raise nul_refused()
+        if any("\x00" in k for k in form):
+            raise nul_refused()
+
+
 _BODY_READERS = ("aiohttp.web_request", "aiohttp.multipart", "aiohttp.helpers")
 
 
@@ -126,6 +151,7 @@ def _raised_reading_the_body(exc: BaseException) -> bool:
 async def errors_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         _check_path_ids(request)
+        await _check_no_nul(request)
         return await handler(request)
     except PortalError as exc:
         if exc.status >= 500:
