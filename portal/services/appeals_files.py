@@ -17,6 +17,7 @@ from portal.adapters import pdf
 from portal.adapters.appeals_orm import Answer, Appeal, Attachment, ExecutingDepartment
 from portal.adapters.orm import User
 from portal.adapters.storage import EXTENSIONS, FileKind, content_type
+from portal.domain.local_time import format_local, zone_label
 from portal.domain.status import CITIZEN_LABELS, STAFF_LABELS, Status
 from portal.errors import NotFound
 from portal.services.appeals import AppealsDeps, is_appeal_staff, load_appeal
@@ -106,9 +107,13 @@ async def appeal_pdf(deps: AppealsDeps, appeal_id: int, staff: User) -> FileOut:
             "Заявка гражданина",
             [
                 ("Номер", appeal.number),
-                ("Дата подачи", f"{appeal.created_at:%d.%m.%Y %H:%M}"),
+                (
+                    "Дата подачи",
+                    format_local(appeal.created_at, deps.time_zone, "%d.%m.%Y %H:%M ")
+                    + zone_label(deps.time_zone, appeal.created_at),
+                ),
                 ("Статус", STAFF_LABELS[Status(appeal.status)]),
-                ("Срок ответа", f"{appeal.deadline_at:%d.%m.%Y}"),
+                ("Срок ответа", format_local(appeal.deadline_at, deps.time_zone, "%d.%m.%Y")),
                 ("Гражданин", citizen.display_name),
                 ("Электронная почта", citizen.email or ""),
                 ("Телефон", citizen.phone or ""),
@@ -153,13 +158,17 @@ async def answer_pdf(deps: AppealsDeps, appeal_id: int, viewer: User) -> FileOut
                 "Заявка",
                 [
                     ("Номер", appeal.number),
-                    ("Дата подачи", f"{appeal.created_at:%d.%m.%Y}"),
+                    ("Дата подачи", format_local(appeal.created_at, deps.time_zone, "%d.%m.%Y")),
                     ("Заявитель", appeal.citizen.display_name),
                     ("Заголовок", appeal.title),
                     ("Статус", CITIZEN_LABELS[Status(appeal.status)]),
                 ],
             ),
-            pdf.Section("Ответ", [("Дата ответа", f"{answer.at:%d.%m.%Y}")], answer.text),
+            pdf.Section(
+                "Ответ",
+                [("Дата ответа", format_local(answer.at, deps.time_zone, "%d.%m.%Y"))],
+                answer.text,
+            ),
             pdf.Section("Приложения", [(f.name, "вложен в этот PDF") for f in embedded]),
         ],
         files=embedded,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -224,6 +224,10 @@ async def test_staff_access_to_a_citizen_profile_is_audited(
     audit = await (await client.get("/admin/audit")).text()
     assert "petrov" in audit
     assert "Иванова Мария" in audit
+    # Shown on the reception's clock (Europe/Moscow by default), and said so.
+    moscow = records[0].at.replace(tzinfo=records[0].at.tzinfo or UTC) + timedelta(hours=3)
+    assert f"{moscow:%d.%m.%Y %H:%M:%S}" in audit
+    assert "Когда (МСК)" in audit
 
 
 async def test_admin_ties_a_department_officer_to_departments(
