@@ -25,7 +25,6 @@ from portal.web.auth import require_access
 from portal.web.context import CLOCK, DATABASE, MAILER, SETTINGS
 from portal.web.csrf import csrf_middleware
 from portal.web.errors import errors_middleware
-from portal.web.headers import security_headers_middleware
 from portal.web.labels import role_label
 from portal.web.oidc import setup_oidc
 from portal.web.profile import setup_profile
@@ -48,7 +47,6 @@ def setup_portal(app: web.Application, settings: Settings, db: Database) -> None
     # or JSON.
     app.middlewares.extend(
         [
-            security_headers_middleware,
             session_middleware,
             templating.template_context_middleware,
             errors_middleware,

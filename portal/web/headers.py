@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from urllib.parse import urlsplit
 
 from aiohttp import web
-from aiohttp.typedefs import Handler
 
 SERVER = "reception"
 STATIC_PREFIX = "/static/"
@@ -77,11 +76,3 @@ def setup_security_headers(app: web.Application, form_targets: Sequence[str] = (
         _apply(request, response, app[CSP_KEY])
 
     app.on_response_prepare.append(on_prepare)
-
-
-@web.middleware
-async def security_headers_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Kept for the portal's middleware chain; the headers themselves are set when each
-    response is prepared (`setup_security_headers`), which also covers answers that never
-    pass a middleware."""
-    return await handler(request)
