@@ -90,15 +90,22 @@ async def sqlite_db(settings: Settings) -> AsyncIterator[Database]:
 
 @pytest.fixture
 async def live_node(settings: Settings) -> AsyncIterator[tuple[str, web.Application]]:
-    """The whole node on 127.0.0.1 with a random port: its base URL and its application."""
+    """The whole node on 127.0.0.1 with a random port: its base URL and its application.
+
+    The port is taken before the node is built, so the node's public URL (what links in
+    letters use, never the request's Host) is the address the browser opens."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    if not settings.server.public_url:
+        server = settings.server.model_copy(update={"public_url": base})
+        settings = settings.model_copy(update={"server": server})
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=False, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    yield f"http://127.0.0.1:{port}", app
+    await web.SockSite(runner, listener).start()
+    yield base, app
     await runner.cleanup()
 
 
