@@ -1,4 +1,4 @@
-"""Named portal errors; they become HTTP errors in one place (portal.web.errors).
+"""Named portal errors; they become HTTP errors in one place (portal.http.errors).
 
 Each carries its message in Russian and in English (`text`); the place that answers picks
 the request's language. `str(error)` and `message` are the English wording, for logs,

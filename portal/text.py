@@ -1,6 +1,6 @@
 """Words shown to people, in both languages of the portal.
 
-Russian is the default; English is chosen per request (portal.web.i18n). Messages made
+Russian is the default; English is chosen per request (portal.http.i18n). Messages made
 deep in the services (errors above all) carry both wordings, so whoever finally shows
 them picks one without knowing where they came from.
 """

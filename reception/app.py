@@ -10,8 +10,8 @@ from aiohttp import web
 
 from config.settings import Settings
 from portal.adapters.db import Database
-from portal.web import setup_portal
-from portal.web.headers import setup_security_headers
+from portal.http.headers import setup_security_headers
+from portal.mount import setup_portal
 from reception.health import healthz, readyz
 from reception.metrics import Metrics, expose_metrics
 from reception.middleware import observe

@@ -28,8 +28,8 @@ from config.secrets import with_secrets
 from config.settings import Settings
 from portal import migrate
 from portal.adapters.db import Database
-from portal.web import setup_portal
-from portal.web.context import DATABASE
+from portal.http.context import DATABASE
+from portal.mount import setup_portal
 
 SCENARIOS: dict[str, str] = {
     "list": "",

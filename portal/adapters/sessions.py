@@ -2,7 +2,7 @@
 
 Both are keyed by the SHA-256 of the cookie's random id, so neither a database dump nor
 a look into Redis yields a cookie that works. A stored session carries its deadlines;
-the middleware (portal/web/session.py) decides validity, the stores only keep rows.
+the middleware (portal/http/session.py) decides validity, the stores only keep rows.
 
 `update` never brings back a session that was deleted meanwhile (sign-out elsewhere,
 "sign out everywhere"): only `create` inserts.

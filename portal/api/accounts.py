@@ -15,6 +15,12 @@ from portal.api.registry import ApiRegistry
 from portal.domain.profile import missing_fields
 from portal.domain.roles import Role
 from portal.errors import FormErrors
+from portal.http import human_check
+from portal.http.auth import require_user, sign_in, sign_out, sign_out_everywhere
+from portal.http.client_address import client_address
+from portal.http.context import absolute, clock_of, database_of, link_key_of, mailer_of, settings_of
+from portal.http.human_check import HUMAN_CHECK_ERROR
+from portal.http.i18n import language_of
 from portal.services import auth as auth_service
 from portal.services.account_mail import send_password_reset, send_registration_letter
 from portal.services.accounts import (
@@ -34,13 +40,6 @@ from portal.services.staff import (
     save_staff,
     staff_departments,
 )
-from portal.web import human_check
-from portal.web.accounts import HUMAN_CHECK_ERROR
-from portal.web.auth import require_user, sign_in, sign_out, sign_out_everywhere
-from portal.web.client_address import client_address
-from portal.web.context import clock_of, database_of, link_key_of, mailer_of, settings_of
-from portal.web.forms import absolute
-from portal.web.i18n import language_of
 
 api = ApiRegistry()
 ACCOUNTS = ["accounts"]

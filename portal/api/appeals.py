@@ -8,14 +8,13 @@ from pydantic import BaseModel, Field
 from portal.api.appeals_schema import AppealDetail, AppealList, ListParams, detail, listing
 from portal.api.registry import ApiRegistry
 from portal.domain.roles import Role
+from portal.http.appeals_request import appeal_id, deps_of, draft_from, file_response
+from portal.http.appeals_uploads import read_multipart
+from portal.http.auth import require_user
+from portal.http.context import CLOCK, database_of, time_zone_of
 from portal.services import appeals, appeals_files, appeals_processing, reference
 from portal.services.appeals_journal import Journal, journal_page
 from portal.services.reference import Kind
-from portal.web.appeals import appeal_id, deps_of, draft_from, file_response
-from portal.web.appeals_uploads import read_multipart
-from portal.web.auth import require_user
-from portal.web.context import CLOCK, database_of
-from portal.web.templating import time_zone_of
 
 api = ApiRegistry()
 STAFF = (Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL)

@@ -6,8 +6,8 @@ from aiohttp import web
 from pydantic import BaseModel
 
 from portal.api.registry import ApiRegistry, openapi_handler
-from portal.web.auth import current_user
-from portal.web.csrf import csrf_token
+from portal.http.auth import current_user
+from portal.http.csrf import csrf_token
 
 API_TITLE = "Interactive Reception API"
 API_VERSION = "1.0.0"

@@ -27,7 +27,7 @@ from pydantic.json_schema import models_json_schema
 
 from portal.domain.roles import Role
 from portal.errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
-from portal.web.access import PUBLIC, SIGNED_IN, Access, access, declare
+from portal.http.access import PUBLIC, SIGNED_IN, Access, access, declare
 
 ApiHandler = Callable[..., Awaitable[Any]]
 H = TypeVar("H", bound=ApiHandler)

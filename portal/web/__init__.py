@@ -1,4 +1,4 @@
-"""Server-rendered pages and the JSON API of the portal."""
+"""Server-rendered pages of the portal."""
 
 from __future__ import annotations
 
@@ -9,51 +9,25 @@ import jinja2
 from aiohttp import web
 
 from config.settings import Settings
-from portal.adapters.clock import Clock
-from portal.adapters.db import Database
-from portal.adapters.mail import Mailer
-from portal.api import accounts as accounts_api
-from portal.api.kernel import setup_api
+from portal.http import i18n
+from portal.http.access import PUBLIC, access, declare
 from portal.text import LANGUAGES
-from portal.web import i18n, pages, templating
+from portal.web import pages, templating
 from portal.web.a11y import setup_a11y
-from portal.web.access import PUBLIC, access, access_middleware_factory, declare
 from portal.web.accounts import setup_accounts
 from portal.web.admin_staff import setup_admin_staff
 from portal.web.appeals_routes import setup_appeals
-from portal.web.auth import require_access
-from portal.web.context import CLOCK, DATABASE, MAILER, SETTINGS
-from portal.web.csrf import csrf_middleware
-from portal.web.errors import errors_middleware
 from portal.web.labels import role_label
 from portal.web.oidc import setup_oidc
 from portal.web.profile import setup_profile
-from portal.web.session import session_middleware, setup_sessions
 from portal.web.sign_out import setup_sign_out
 from portal.web.staff import setup_staff
 
 TEMPLATES = Path(__file__).with_name("templates")
 
 
-def setup_portal(app: web.Application, settings: Settings, db: Database) -> None:
-    """Mount the portal's routes, middlewares and template engine on the node's application."""
-    app[SETTINGS] = settings
-    app[DATABASE] = db
-    app[MAILER] = Mailer(settings.mail, settings.outbox_dir)
-    app[CLOCK] = Clock()
-    setup_sessions(app, settings)
-    # Order matters: the session wraps everything (error pages may issue a CSRF token),
-    # then the template context, then errors turn what the inner ones raise into pages
-    # or JSON.
-    app.middlewares.extend(
-        [
-            session_middleware,
-            templating.template_context_middleware,
-            errors_middleware,
-            csrf_middleware,
-            access_middleware_factory(require_access),
-        ]
-    )
+def setup_web(app: web.Application, settings: Settings) -> None:
+    """Mount the pages and the template engine (the kernel's middlewares are already on)."""
     env = aiohttp_jinja2.setup(
         app,
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -74,5 +48,3 @@ def setup_portal(app: web.Application, settings: Settings, db: Database) -> None
     setup_admin_staff(app)
     setup_oidc(app, settings.oidc)
     setup_appeals(app)
-    setup_api(app)
-    accounts_api.api.mount(app)

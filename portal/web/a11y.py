@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp_jinja2
 from aiohttp import web
 
-from portal.web.access import PUBLIC, allow
+from portal.http.access import PUBLIC, allow
 from portal.web.forms import safe_next
 
 COOKIE = "a11y"

@@ -5,22 +5,20 @@ from __future__ import annotations
 from aiohttp import web
 
 from portal.errors import FieldErrors, FormErrors, InvalidInput, TooManyAttempts
+from portal.http import human_check
+from portal.http.access import PUBLIC, SIGNED_IN, allow
+from portal.http.auth import sign_in, sign_out
+from portal.http.client_address import client_address
+from portal.http.context import absolute, clock_of, database_of, link_key_of, mailer_of, settings_of
+from portal.http.human_check import HUMAN_CHECK_ERROR
 from portal.services import auth as auth_service
 from portal.services.account_mail import send_password_reset, send_registration_letter
 from portal.services.accounts import Registration, activate_account, register_citizen
 from portal.services.links import LinkPurpose, make_link_token
 from portal.text import Text
-from portal.web import human_check
-from portal.web.access import PUBLIC, SIGNED_IN, allow
-from portal.web.auth import sign_in, sign_out
-from portal.web.client_address import client_address
-from portal.web.context import clock_of, database_of, link_key_of, mailer_of, settings_of
-from portal.web.forms import absolute, checked, flash, render, safe_next, text
+from portal.web.forms import checked, flash, render, safe_next, text
 
 REGISTRATION_FIELDS = ("surname", "name", "patronymic", "email", "phone")
-HUMAN_CHECK_ERROR = Text(
-    "Неверный проверочный код: решите пример ещё раз.", "Wrong check code: solve the sum again."
-)
 
 
 def _too_many(page: web.Response, exc: TooManyAttempts) -> web.Response:

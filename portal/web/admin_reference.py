@@ -10,10 +10,10 @@ from aiohttp import web
 from portal.domain.appeals import PLACEHOLDERS
 from portal.domain.roles import Role
 from portal.errors import NotFound, PortalError
+from portal.http.access import allow
+from portal.http.context import database_of
 from portal.services import reference
 from portal.services.reference import TITLES, Kind
-from portal.web.access import allow
-from portal.web.context import database_of
 from portal.web.forms import flash
 
 

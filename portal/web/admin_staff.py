@@ -12,6 +12,9 @@ from portal.adapters.mail import list_outbox, read_mail
 from portal.adapters.orm import AuditRecord, User
 from portal.domain.roles import STAFF_ROLES, Role
 from portal.errors import FieldErrors, FormErrors, NotFound
+from portal.http.access import allow
+from portal.http.auth import require_user
+from portal.http.context import clock_of, database_of, settings_of
 from portal.services import reference
 from portal.services.reference import Kind
 from portal.services.staff import (
@@ -23,10 +26,7 @@ from portal.services.staff import (
     save_staff,
     staff_departments,
 )
-from portal.web.access import allow
 from portal.web.audit_labels import audit_label
-from portal.web.auth import require_user
-from portal.web.context import clock_of, database_of, settings_of
 from portal.web.forms import FormData, checked, flash, render, text
 
 ROLE_ORDER = [r for r in Role if r in STAFF_ROLES]

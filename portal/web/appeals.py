@@ -1,72 +1,32 @@
 """The citizen's appeal pages: «Мои заявки», the new-appeal form, the appeal page,
-withdrawal and downloads; and the helpers the staff pages and the API share."""
+withdrawal and downloads."""
 
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 import aiohttp_jinja2
 from aiohttp import web
 
-from portal.adapters.storage import BlobStore
-from portal.domain.appeals import MAX_TEXT, AppealDraft
+from portal.domain.appeals import MAX_TEXT
 from portal.domain.profile import missing_fields
 from portal.domain.roles import Role
 from portal.domain.status import CITIZEN_LABELS
-from portal.errors import InvalidInput, PortalError
+from portal.errors import PortalError
+from portal.http.access import allow
+from portal.http.appeals_request import appeal_id, deps_of, draft_from, file_response
+from portal.http.appeals_uploads import MultipartForm, read_multipart
+from portal.http.auth import require_user
+from portal.http.context import CLOCK, SETTINGS, database_of, time_zone_of
 from portal.services import appeals, appeals_files, reference
-from portal.services.appeals import AppealsDeps
 from portal.services.appeals_journal import Journal, journal_page
 from portal.services.reference import Kind
-from portal.web.access import allow
-from portal.web.appeals_uploads import MultipartForm, read_multipart
-from portal.web.auth import require_user
-from portal.web.context import CLOCK, DATABASE, MAILER, SETTINGS, database_of
 from portal.web.forms import flash
 from portal.web.journal import journal_context, parse_query
-from portal.web.templating import time_zone_of
 
-STORE = web.AppKey("portal.appeals.store", BlobStore)
 ACCEPT = (
     ".pdf,.rtf,.jpg,.jpeg,.png,.txt,application/pdf,application/rtf,image/jpeg,image/png,text/plain"
 )
-
-
-def deps_of(request: web.Request) -> AppealsDeps:
-    """Built per request so a test's clock or mailer swapped on the app is picked up."""
-    app = request.app
-    base = app[SETTINGS].public_url
-    limit = app[SETTINGS].storage.max_upload_mb * 2**20
-    return AppealsDeps(
-        app[DATABASE],
-        app[STORE],
-        app[CLOCK],
-        app[MAILER],
-        base.rstrip("/"),
-        limit,
-        time_zone_of(app),
-    )
-
-
-def file_response(out: appeals_files.FileOut, *, inline: bool = False) -> web.Response:
-    disposition = "inline" if inline else "attachment"
-    mime, _, charset = out.content_type.partition("; charset=")
-    response = web.Response(body=out.data, content_type=mime)
-    if charset:
-        response.charset = charset
-    response.headers["Content-Disposition"] = f"{disposition}; filename*=UTF-8''{_quote(out.name)}"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _quote(name: str) -> str:
-    return quote(name, safe="")
-
-
-def appeal_id(request: web.Request) -> int:
-    return int(request.match_info["appeal_id"])
 
 
 @allow(Role.CITIZEN)
@@ -105,24 +65,6 @@ async def _form_context(request: web.Request, values: dict[str, str]) -> dict[st
 async def new_appeal_form(request: web.Request) -> web.Response:
     context = await _form_context(request, {})
     return aiohttp_jinja2.render_template("appeals/new.html", request, context)
-
-
-def draft_from(fields: dict[str, str]) -> AppealDraft:
-    try:
-        topic_id = int(fields.get("topic_id", ""))
-        municipality_id = int(fields.get("municipality_id", ""))
-    except ValueError:
-        raise InvalidInput(
-            "Выберите тему и муниципальное образование.", en="Choose a topic and a municipality."
-        ) from None
-    return AppealDraft(
-        topic_id=topic_id,
-        municipality_id=municipality_id,
-        title=fields.get("title", ""),
-        address=fields.get("address", ""),
-        text=fields.get("text", "").replace("\r\n", "\n"),
-        consent=fields.get("consent") in ("on", "1", "true"),
-    )
 
 
 @allow(Role.CITIZEN)

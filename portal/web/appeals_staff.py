@@ -16,13 +16,14 @@ from portal.adapters.orm import User
 from portal.domain.roles import Role
 from portal.domain.status import STAFF_LABELS
 from portal.errors import InvalidInput, NotFound, PortalError
+from portal.http.access import allow
+from portal.http.appeals_request import appeal_id, deps_of, file_response
+from portal.http.appeals_uploads import read_multipart
+from portal.http.auth import require_user
+from portal.http.context import CLOCK, SETTINGS, database_of
 from portal.services import appeals, appeals_files, appeals_processing, reference
 from portal.services.reference import Kind
-from portal.web.access import allow
-from portal.web.appeals import ACCEPT, appeal_id, deps_of, file_response
-from portal.web.appeals_uploads import read_multipart
-from portal.web.auth import require_user
-from portal.web.context import CLOCK, SETTINGS, database_of
+from portal.web.appeals import ACCEPT
 from portal.web.forms import flash
 from portal.web.journal import department_journal
 

@@ -1,5 +1,5 @@
 """Small helpers the form pages share: rendering, reading fields, safe redirects, flash
-messages, absolute links for e-mails."""
+messages."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from portal.http.i18n import language_of
+from portal.http.redirects import local_target
+from portal.http.session import mark_changed, session_of
 from portal.text import Text
-from portal.web.context import settings_of
-from portal.web.i18n import language_of
-from portal.web.redirects import local_target
-from portal.web.session import mark_changed, session_of
 
 FormData = MultiDictProxy[str | bytes | bytearray | web.FileField]
 _FLASH = "flash"
@@ -36,15 +35,8 @@ def checked(form: FormData, name: str) -> bool:
 
 
 def safe_next(value: str | None, fallback: str = "/") -> str:
-    """Only a local path: never an open redirect to another site (portal.web.redirects)."""
+    """Only a local path: never an open redirect to another site (portal.http.redirects)."""
     return local_target(value, fallback)
-
-
-def absolute(request: web.Request, path: str) -> str:
-    """A link for a letter: always the configured public URL (in the embedded default the
-    listening address), never the request's Host header, which the client chooses: a
-    forged one would carry a reset token to another site."""
-    return settings_of(request).public_url.rstrip("/") + path
 
 
 def flash(request: web.Request, message: str | Text) -> None:

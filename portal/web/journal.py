@@ -14,6 +14,10 @@ from aiohttp import web
 
 from portal.domain.roles import Role
 from portal.domain.status import CITIZEN_LABELS, STAFF_LABELS, Status, citizen_status
+from portal.http.access import allow
+from portal.http.auth import require_user
+from portal.http.context import CLOCK, database_of, time_zone_of
+from portal.http.i18n import language_of
 from portal.services import reference
 from portal.services.appeals_journal import (
     CATEGORIES,
@@ -26,11 +30,6 @@ from portal.services.appeals_journal import (
     journal_page,
 )
 from portal.services.reference import Entry, Kind
-from portal.web.access import allow
-from portal.web.auth import require_user
-from portal.web.context import CLOCK, database_of
-from portal.web.i18n import language_of
-from portal.web.templating import time_zone_of
 
 _PARAMS = (
     "category",

@@ -13,12 +13,12 @@ from aiohttp import web
 from config.settings import OidcSettings
 from portal.adapters.oidc import OidcClient, OidcError
 from portal.errors import InvalidInput
+from portal.http.access import PUBLIC, allow
+from portal.http.auth import sign_in
+from portal.http.context import absolute, clock_of, database_of
+from portal.http.session import mark_changed, session_of
 from portal.services.oidc_accounts import account_for_identity
-from portal.web.access import PUBLIC, allow
-from portal.web.auth import sign_in
-from portal.web.context import clock_of, database_of
-from portal.web.forms import absolute, safe_next
-from portal.web.session import mark_changed, session_of
+from portal.web.forms import safe_next
 
 log = logging.getLogger(__name__)
 OIDC_CLIENT = web.AppKey("portal.oidc_client", OidcClient)

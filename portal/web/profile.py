@@ -12,11 +12,11 @@ from portal.adapters.orm import User
 from portal.domain.profile import missing_fields
 from portal.domain.roles import Role
 from portal.errors import FieldErrors, FormErrors
+from portal.http.access import allow
+from portal.http.auth import require_user, sign_in
+from portal.http.context import clock_of, database_of
 from portal.services.accounts import ProfileForm, update_notifications, update_profile
 from portal.services.auth import change_password
-from portal.web.access import allow
-from portal.web.auth import require_user, sign_in
-from portal.web.context import clock_of, database_of
 from portal.web.forms import FormData, checked, flash, render, text
 
 PROFILE_FIELDS = tuple(ProfileForm.__dataclass_fields__)

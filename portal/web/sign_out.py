@@ -6,8 +6,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from portal.domain.roles import STAFF_ROLES, Role
-from portal.web.access import allow
-from portal.web.auth import SIGN_IN_PATH, STAFF_SIGN_IN_PATH, sign_out_everywhere
+from portal.http.access import allow
+from portal.http.auth import SIGN_IN_PATH, STAFF_SIGN_IN_PATH, sign_out_everywhere
 from portal.web.forms import flash
 
 SIGNED_OUT_EVERYWHERE = "Вы вышли из личного кабинета на всех устройствах."

@@ -9,12 +9,12 @@ from portal.adapters.orm import User
 from portal.domain.profile import missing_fields
 from portal.domain.roles import STAFF_ROLES, Role
 from portal.errors import NotFound
+from portal.http.access import allow
+from portal.http.auth import require_user
+from portal.http.context import database_of
 from portal.services.accounts import update_notifications
 from portal.services.appeals import APPEAL_STAFF, may_see_citizen
 from portal.services.audit import record_access
-from portal.web.access import allow
-from portal.web.auth import require_user
-from portal.web.context import database_of
 from portal.web.forms import checked, flash, render
 from portal.web.profile import password_change, profile_values
 

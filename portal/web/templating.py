@@ -16,17 +16,12 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from portal.domain.local_time import DEFAULT_ZONE, format_local, zone, zone_label
-from portal.web import i18n
+from portal.http import i18n
+from portal.http.auth import current_user, is_api
+from portal.http.context import time_zone_of
+from portal.http.csrf import csrf_field, csrf_query, csrf_token
 from portal.web.a11y import a11y_of
-from portal.web.auth import current_user, is_api
-from portal.web.context import SETTINGS
-from portal.web.csrf import csrf_field, csrf_query, csrf_token
 from portal.web.forms import flashed
-
-
-def time_zone_of(app: web.Application) -> tzinfo:
-    """The reception's time zone (`server.time_zone`): pages and letters show times in it."""
-    return zone(app[SETTINGS].server.time_zone)
 
 
 @jinja2.pass_context

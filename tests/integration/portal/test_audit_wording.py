@@ -15,7 +15,7 @@ from portal import migrate
 from portal.adapters.orm import AuditRecord, User
 from portal.adapters.passwords import hash_password
 from portal.domain.roles import Role
-from portal.web.context import DATABASE
+from portal.http.context import DATABASE
 from reception.app import create_app
 
 Client = TestClient[Any, Any]

@@ -1,6 +1,6 @@
 """Role × route: every route of the app, requested by every kind of user.
 
-What each route admits comes from its one declaration (`portal.web.access`); this test
+What each route admits comes from its one declaration (`portal.http.access`); this test
 derives the expected outcome from it and checks the server answers accordingly: admitted
 users are never turned away (no 401/403, no sign-in redirect), everyone else is (pages send
 anonymous visitors to the right sign-in page, the API answers 401; a signed-in user without
@@ -27,12 +27,12 @@ from portal.adapters.orm import User
 from portal.adapters.passwords import hash_password
 from portal.domain.appeals import AppealDraft
 from portal.domain.roles import STAFF_ROLES, Role
+from portal.http.access import Access, access_of
+from portal.http.appeals_request import STORE
+from portal.http.context import CLOCK, DATABASE
 from portal.services import appeals, appeals_processing, reference, staff
 from portal.services.appeals import AppealsDeps
 from portal.services.reference import Kind
-from portal.web.access import Access, access_of
-from portal.web.appeals import STORE
-from portal.web.context import CLOCK, DATABASE
 from reception.app import create_app
 from tests.integration.portal.appeals.conftest import PASSWORD as STAFF_PASSWORD
 from tests.integration.portal.appeals.conftest import add_user

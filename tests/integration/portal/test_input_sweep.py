@@ -32,8 +32,8 @@ from portal.adapters.orm import User
 from portal.adapters.passwords import hash_password
 from portal.api.registry import API_REGISTRIES, ApiRegistry, ApiRoute
 from portal.domain.roles import STAFF_ROLES, Role
-from portal.web.access import access_of
-from portal.web.context import DATABASE
+from portal.http.access import access_of
+from portal.http.context import DATABASE
 from reception.app import create_app
 from tests.integration.portal import sweep_strategies as inputs
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from portal.errors import Conflict, FormErrors, InvalidInput, PortalError
+from portal.http.i18n import translator
 from portal.text import Text
-from portal.web.i18n import translator
 from tests.unit.portal.bilingual import error_problems, wording_problems
 
 

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from portal.web.redirects import local_referer, local_target
+from portal.http.redirects import local_referer, local_target
 
 HOSTILE = [
     "//evil.example",

@@ -16,8 +16,8 @@ from portal import migrate
 from portal.adapters.db import Database
 from portal.adapters.mail import list_outbox
 from portal.adapters.orm import User
+from portal.http.context import CLOCK, DATABASE
 from portal.services.accounts import create_admin
-from portal.web.context import CLOCK, DATABASE
 from reception.app import create_app
 from tests.integration.portal.conftest import MovableClock
 

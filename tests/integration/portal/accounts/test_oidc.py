@@ -28,7 +28,7 @@ from sqlalchemy import func, select
 from config import Settings
 from portal import migrate
 from portal.adapters.orm import User
-from portal.web.context import DATABASE
+from portal.http.context import DATABASE
 from reception.app import create_app
 
 CLIENT_ID, CLIENT_SECRET = "reception-portal", "provider-issued-secret"

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from portal import migrate
 from portal.adapters.orm import SignInFailures
+from portal.http.context import DATABASE
 from portal.services.throttle import ADDRESS_POLICY
-from portal.web.context import DATABASE
 from reception.app import create_app
 from tests.integration.portal.accounts.conftest import csrf_of
 

@@ -23,7 +23,7 @@ from portal.adapters.sessions import (
     SessionStore,
     StoredSession,
 )
-from portal.web.context import CLOCK, DATABASE
+from portal.http.context import CLOCK, DATABASE
 from reception.app import create_app
 from tests.integration.portal.accounts.conftest import (
     csrf_of,

@@ -13,11 +13,11 @@ from config import Settings
 from portal.adapters.db import Database
 from portal.adapters.orm import AuditRecord, User
 from portal.domain.appeals import AppealDraft
+from portal.http.appeals_request import STORE
+from portal.http.context import CLOCK
 from portal.services import appeals, reference, staff
 from portal.services.appeals import AppealsDeps
 from portal.services.reference import Kind
-from portal.web.appeals import STORE
-from portal.web.context import CLOCK
 from tests.integration.portal.accounts.conftest import (
     csrf_of,
     registered_citizen,

@@ -22,10 +22,10 @@ from portal.adapters.orm import User
 from portal.adapters.passwords import hash_password
 from portal.adapters.storage import BlobStore
 from portal.domain.roles import Role
+from portal.http.context import CLOCK, DATABASE
 from portal.services import reference
 from portal.services.appeals import AppealsDeps
 from portal.services.reference import Kind
-from portal.web.context import CLOCK, DATABASE
 from reception.app import create_app
 from tests.integration.portal.conftest import MovableClock
 

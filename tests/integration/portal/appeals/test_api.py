@@ -21,9 +21,9 @@ from portal.adapters.db import Database
 from portal.adapters.mail import list_outbox
 from portal.adapters.orm import User
 from portal.domain.roles import Role
+from portal.http.appeals_request import STORE
+from portal.http.context import DATABASE
 from portal.services.appeals_blobs import GRACE, collect
-from portal.web.appeals import STORE
-from portal.web.context import DATABASE
 from reception.app import create_app
 from tests.integration.portal.appeals.conftest import (
     PASSWORD,

@@ -16,9 +16,9 @@ from portal.adapters.mail import list_outbox
 from portal.adapters.orm import User
 from portal.domain.appeals import AppealDraft
 from portal.domain.roles import Role
+from portal.http.appeals_request import STORE
 from portal.services import appeals, appeals_processing, staff
 from portal.services.appeals import AppealsDeps
-from portal.web.appeals import STORE
 from tests.integration.portal.appeals.conftest import (
     ClientFactory,
     MovableClock,

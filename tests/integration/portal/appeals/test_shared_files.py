@@ -21,12 +21,12 @@ from portal.adapters.appeals_orm import Appeal
 from portal.adapters.orm import User
 from portal.adapters.storage import BlobStore, StoredBlob
 from portal.domain.roles import Role
+from portal.http.appeals_request import STORE
+from portal.http.context import CLOCK, DATABASE
 from portal.services import appeals, appeals_files
 from portal.services import appeals_processing as work
 from portal.services.appeals import AppealsDeps, Upload
 from portal.services.appeals_blobs import GRACE, UploadLost, collect, store_upload
-from portal.web.appeals import STORE
-from portal.web.context import CLOCK, DATABASE
 from tests.integration.portal.appeals.conftest import (
     PDF,
     PNG,

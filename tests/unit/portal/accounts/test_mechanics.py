@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from portal.domain.roles import Role
+from portal.http.access import PUBLIC, SIGNED_IN, access
 from portal.services.throttle import Policy
 from portal.web.a11y import A11y, parse
-from portal.web.access import PUBLIC, SIGNED_IN, access
 from portal.web.forms import safe_next
 
 NOW = datetime(2026, 1, 10, 12, 0, tzinfo=UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from portal.web.i18n import EN, translator
+from portal.http.i18n import EN, translator
 
 TEMPLATES = Path(__file__).resolve().parents[4] / "portal" / "web" / "templates"
 AREAS = ["base.html", "error.html", "a11y.html", "accounts", "staff", "admin"]

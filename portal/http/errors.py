@@ -17,9 +17,9 @@ from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.typedefs import Handler
 
 from portal.errors import FormErrors, InvalidInput, NotFound, PortalError, TooManyAttempts
+from portal.http.auth import is_api
+from portal.http.i18n import language_of
 from portal.text import Text
-from portal.web.auth import is_api
-from portal.web.i18n import language_of
 
 log = logging.getLogger(__name__)
 

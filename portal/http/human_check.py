@@ -1,7 +1,7 @@
 """The human-check code of the registration and reset forms: a small sum to solve.
 
 A challenge is single-use: checking it, right or wrong, removes it from the session, and
-the session lives on the server (portal/web/session.py), so resending an old copy of the
+the session lives on the server (portal/http/session.py), so resending an old copy of the
 cookie finds no challenge to pass. The stored value is an HMAC of the answer, not the
 answer, so a look into the session store does not solve it either.
 """
@@ -14,10 +14,14 @@ import secrets
 
 from aiohttp import web
 
-from portal.web.context import settings_of
-from portal.web.session import mark_changed, session_of
+from portal.http.context import settings_of
+from portal.http.session import mark_changed, session_of
+from portal.text import Text
 
 _SESSION_FIELD = "hc"
+HUMAN_CHECK_ERROR = Text(
+    "Неверный проверочный код: решите пример ещё раз.", "Wrong check code: solve the sum again."
+)
 
 
 def _digest(request: web.Request, nonce: str, answer: str) -> str:

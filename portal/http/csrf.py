@@ -16,7 +16,7 @@ from aiohttp.typedefs import Handler
 from markupsafe import Markup, escape
 
 from portal.errors import CsrfRejected
-from portal.web.session import mark_changed, session_of
+from portal.http.session import mark_changed, session_of
 
 FIELD = "_csrf"
 HEADER = "X-CSRF-Token"

@@ -35,7 +35,7 @@ from portal.adapters.sessions import (
     SessionStore,
     StoredSession,
 )
-from portal.web.context import clock_of, database_of, settings_of
+from portal.http.context import clock_of, database_of, settings_of
 
 COOKIE = "session"
 SESSION_KEY = web.RequestKey("portal.session", dict)

@@ -21,9 +21,9 @@ from sqlalchemy import select
 from portal.adapters.orm import User
 from portal.domain.roles import Role
 from portal.errors import Forbidden, Unauthorized
-from portal.web.access import Access
-from portal.web.context import database_of
-from portal.web.session import replace_session, session_of, store_of
+from portal.http.access import Access
+from portal.http.context import database_of
+from portal.http.session import replace_session, session_of, store_of
 
 _USER = web.RequestKey("portal.user", object)
 API_PREFIX = "/api/"

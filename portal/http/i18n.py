@@ -12,16 +12,16 @@ from typing import Any
 
 from aiohttp import web
 
+from portal.http import locale
+from portal.http.auth import is_api
+from portal.http.redirects import local_referer
 from portal.text import DEFAULT_LANGUAGE, LANGUAGES, Text
-from portal.web import locale
-from portal.web.auth import is_api
-from portal.web.redirects import local_referer
 
 COOKIE = "lang"
 
 
 def _catalog() -> dict[str, str]:
-    """English strings from every module of portal.web.locale, one module per area."""
+    """English strings from every module of portal.http.locale, one module per area."""
     merged: dict[str, str] = {}
     for info in pkgutil.iter_modules(locale.__path__):
         module = importlib.import_module(f"{locale.__name__}.{info.name}")

@@ -23,10 +23,10 @@ from aiohttp.http_exceptions import HttpProcessingError
 
 from portal.adapters.storage import CHUNK, BlobStore, UploadTooLarge
 from portal.errors import InvalidInput, PortalError
+from portal.http.context import CLOCK, DATABASE
+from portal.http.errors import nul_refused
 from portal.services.appeals import AppealsDeps, Upload
 from portal.services.appeals_blobs import PERIOD, collect, store_upload
-from portal.web.context import CLOCK, DATABASE
-from portal.web.errors import nul_refused
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,53 @@
+"""The one place the portal is mounted on the node's application: the HTTP kernel (what
+every handler finds on the app, sessions, the middleware stack), then the pages
+(portal.web) and the JSON API (portal.api), which know nothing of each other."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from config.settings import Settings
+from portal.adapters.clock import Clock
+from portal.adapters.db import Database
+from portal.adapters.mail import Mailer
+from portal.adapters.storage import BlobStore
+from portal.api import accounts as accounts_api
+from portal.api import appeals as appeals_api
+from portal.api.kernel import setup_api
+from portal.http.access import access_middleware_factory
+from portal.http.appeals_request import STORE
+from portal.http.appeals_uploads import blob_collector
+from portal.http.auth import require_access
+from portal.http.context import CLOCK, DATABASE, MAILER, SETTINGS
+from portal.http.csrf import csrf_middleware
+from portal.http.errors import errors_middleware
+from portal.http.session import session_middleware, setup_sessions
+from portal.web import setup_web
+from portal.web.templating import template_context_middleware
+
+
+def setup_portal(app: web.Application, settings: Settings, db: Database) -> None:
+    """Mount the portal's routes, middlewares and template engine on the node's application."""
+    app[SETTINGS] = settings
+    app[DATABASE] = db
+    app[MAILER] = Mailer(settings.mail, settings.outbox_dir)
+    app[CLOCK] = Clock()
+    setup_sessions(app, settings)
+    app[STORE] = BlobStore(settings.uploads_dir)
+    app.cleanup_ctx.append(blob_collector(app[STORE]))
+    # Order matters: the session wraps everything (error pages may issue a CSRF token),
+    # then the template context, then errors turn what the inner ones raise into pages
+    # or JSON.
+    app.middlewares.extend(
+        [
+            session_middleware,
+            template_context_middleware,
+            errors_middleware,
+            csrf_middleware,
+            access_middleware_factory(require_access),
+        ]
+    )
+    setup_web(app, settings)
+    appeals_api.api.mount(app)
+    setup_api(app)
+    accounts_api.api.mount(app)
