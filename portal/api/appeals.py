@@ -13,7 +13,7 @@ from portal.http.appeals_uploads import read_multipart
 from portal.http.auth import require_user
 from portal.http.context import CLOCK, database_of, time_zone_of
 from portal.services import appeals, appeals_files, appeals_processing, reference
-from portal.services.appeals_journal import Journal, journal_page
+from portal.services.appeals_journal import Journal, load_journal
 from portal.services.reference import Kind
 
 api = ApiRegistry()
@@ -76,15 +76,14 @@ async def _view(request: web.Request) -> AppealDetail:
 )
 async def list_my_appeals(request: web.Request, query: ListParams) -> AppealList:
     user = await require_user(request)
-    async with database_of(request).session() as session:
-        page = await journal_page(
-            session,
-            Journal.CITIZEN,
-            user,
-            query.journal_query(),
-            request.app[CLOCK].now(),
-            tz=time_zone_of(request.app),
-        )
+    page = await load_journal(
+        database_of(request),
+        Journal.CITIZEN,
+        user,
+        query.journal_query(),
+        request.app[CLOCK].now(),
+        tz=time_zone_of(request.app),
+    )
     return listing(page, staff=False)
 
 
@@ -180,15 +179,14 @@ async def download_answer(request: web.Request) -> web.Response:
 )
 async def list_journal(request: web.Request, query: ListParams) -> AppealList:
     user = await require_user(request)
-    async with database_of(request).session() as session:
-        page = await journal_page(
-            session,
-            Journal.DEPARTMENT,
-            user,
-            query.journal_query(),
-            request.app[CLOCK].now(),
-            tz=time_zone_of(request.app),
-        )
+    page = await load_journal(
+        database_of(request),
+        Journal.DEPARTMENT,
+        user,
+        query.journal_query(),
+        request.app[CLOCK].now(),
+        tz=time_zone_of(request.app),
+    )
     return listing(page, staff=True)
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from aiohttp import web
-from sqlalchemy import select
 
 from portal.adapters.orm import User
 from portal.domain.roles import Role
@@ -24,6 +23,7 @@ from portal.errors import Forbidden, Unauthorized
 from portal.http.access import Access
 from portal.http.context import database_of
 from portal.http.session import replace_session, session_of, store_of
+from portal.services.auth import session_user
 
 _USER = web.RequestKey("portal.user", object)
 API_PREFIX = "/api/"
@@ -44,10 +44,7 @@ async def current_user(request: web.Request) -> User | None:
     session = session_of(request)
     uid, epoch = session.get("uid"), session.get("epoch")
     if isinstance(uid, int):
-        async with database_of(request).session() as db:
-            found = (await db.execute(select(User).where(User.id == uid))).scalar_one_or_none()
-        if found is not None and found.is_active and found.session_epoch == epoch:
-            user = found
+        user = await session_user(database_of(request), uid, epoch)
     request[_USER] = user
     return user
 

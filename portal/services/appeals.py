@@ -132,6 +132,21 @@ async def load_appeal(session: AsyncSession, appeal_id: int, viewer: User) -> Ap
     return appeal
 
 
+async def open_citizen_profile(db: Database, viewer: User, citizen_id: int) -> User | None:
+    """The citizen whose profile `viewer` (staff) opens, the access written to the audit
+    log; None when there is no such citizen or the citizen is out of `viewer`'s scope."""
+    async with db.session() as session, session.begin():
+        citizen = await session.get(User, citizen_id)
+        if (
+            citizen is None
+            or not citizen.has_role(Role.CITIZEN)
+            or not await may_see_citizen(session, viewer, citizen.id)
+        ):
+            return None
+        await record_access(session, viewer, citizen.id, "профиль гражданина")
+    return citizen
+
+
 async def may_see_citizen(session: AsyncSession, viewer: User, citizen_id: int) -> bool:
     """Staff read a citizen's profile only while one of the citizen's appeals is theirs to
     work on: the profile is personal data, and no other role needs it."""

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from portal.adapters.appeals_orm import Appeal, Topic
+from portal.adapters.db import Database
 from portal.adapters.orm import User
 from portal.domain.appeals import TimeLeft
 from portal.domain.local_time import day_end, day_start
@@ -239,3 +240,17 @@ async def _counts(
         statuses = _CATEGORY_STATUSES[name]
         counts[name] = sum(n for s, n in per_status.items() if statuses is None or s in statuses)
     return counts
+
+
+async def load_journal(
+    db: Database,
+    journal: Journal,
+    viewer: User,
+    query: JournalQuery,
+    now: datetime,
+    *,
+    tz: tzinfo = UTC,
+) -> JournalPage:
+    """`journal_page` in a session of its own: what the pages and the API show."""
+    async with db.session() as session:
+        return await journal_page(session, journal, viewer, query, now, tz=tz)

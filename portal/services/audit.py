@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
+from portal.adapters.db import Database
 from portal.adapters.orm import AuditRecord, User, utcnow
 
 
@@ -20,3 +24,17 @@ async def record_access(
         AuditRecord(actor_id=actor.id, citizen_id=citizen_id, what=what[:300], at=at or utcnow())
     )
     await session.flush()
+
+
+async def recent_accesses(db: Database, limit: int = 500) -> Sequence[Row[AuditRecord, User, User]]:
+    """The latest accesses, newest first: each record with its actor and its citizen."""
+    actor, citizen = aliased(User), aliased(User)
+    query = (
+        select(AuditRecord, actor, citizen)
+        .join(actor, AuditRecord.actor_id == actor.id)
+        .join(citizen, AuditRecord.citizen_id == citizen.id)
+        .order_by(AuditRecord.at.desc(), AuditRecord.id.desc())
+        .limit(limit)
+    )
+    async with db.session() as session:
+        return (await session.execute(query)).all()

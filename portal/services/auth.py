@@ -21,6 +21,16 @@ from portal.text import Text
 _DUMMY_HASH = hash_password("a password nobody has: timing stays the same")
 
 
+async def session_user(db: Database, user_id: int, epoch: object) -> User | None:
+    """The user a session names, if still active and the session is of the current
+    `session_epoch` (a password change or reset ends the older ones)."""
+    async with db.session() as session:
+        found = (await session.execute(select(User).where(User.id == user_id))).scalar_one_or_none()
+    if found is not None and found.is_active and found.session_epoch == epoch:
+        return found
+    return None
+
+
 async def _citizen_by_identifier(session: AsyncSession, identifier: str) -> User | None:
     if looks_like_phone(identifier):
         condition = User.phone == normalize_phone(identifier)

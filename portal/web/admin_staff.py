@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
-from sqlalchemy.orm import aliased
 
 from portal.adapters.mail import list_outbox, read_mail
-from portal.adapters.orm import AuditRecord, User
+from portal.adapters.orm import User
 from portal.domain.roles import STAFF_ROLES, Role
 from portal.errors import FieldErrors, FormErrors, NotFound
 from portal.http.access import allow
 from portal.http.auth import require_user
 from portal.http.context import clock_of, database_of, settings_of
 from portal.services import reference
+from portal.services.audit import recent_accesses
 from portal.services.reference import Kind
 from portal.services.staff import (
     StaffForm,
@@ -157,16 +156,7 @@ async def outbox_mail(request: web.Request) -> web.Response:
 
 @allow(Role.ADMIN)
 async def audit_log(request: web.Request) -> web.Response:
-    actor, citizen = aliased(User), aliased(User)
-    query = (
-        select(AuditRecord, actor, citizen)
-        .join(actor, AuditRecord.actor_id == actor.id)
-        .join(citizen, AuditRecord.citizen_id == citizen.id)
-        .order_by(AuditRecord.at.desc(), AuditRecord.id.desc())
-        .limit(500)
-    )
-    async with database_of(request).session() as session:
-        rows = (await session.execute(query)).all()
+    rows = await recent_accesses(database_of(request))
     return render(request, "admin/audit.html", {"rows": rows, "audit_label": audit_label})
 
 

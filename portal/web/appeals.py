@@ -19,7 +19,7 @@ from portal.http.appeals_uploads import MultipartForm, read_multipart
 from portal.http.auth import require_user
 from portal.http.context import CLOCK, SETTINGS, database_of, time_zone_of
 from portal.services import appeals, appeals_files, reference
-from portal.services.appeals_journal import Journal, journal_page
+from portal.services.appeals_journal import Journal, load_journal
 from portal.services.reference import Kind
 from portal.web.forms import flash
 from portal.web.journal import journal_context, parse_query
@@ -33,15 +33,14 @@ ACCEPT = (
 async def my_appeals(request: web.Request) -> web.Response:
     user = await require_user(request)
     query = parse_query(request.query)
-    async with database_of(request).session() as session:
-        page = await journal_page(
-            session,
-            Journal.CITIZEN,
-            user,
-            query,
-            request.app[CLOCK].now(),
-            tz=time_zone_of(request.app),
-        )
+    page = await load_journal(
+        database_of(request),
+        Journal.CITIZEN,
+        user,
+        query,
+        request.app[CLOCK].now(),
+        tz=time_zone_of(request.app),
+    )
     topics = await reference.entries(database_of(request), Kind.TOPICS)
     context = journal_context(request, Journal.CITIZEN, page, topics)
     return aiohttp_jinja2.render_template("appeals/my_appeals.html", request, context)

@@ -27,7 +27,7 @@ from portal.services.appeals_journal import (
     JournalPage,
     JournalQuery,
     Sort,
-    journal_page,
+    load_journal,
 )
 from portal.services.reference import Entry, Kind
 
@@ -136,15 +136,14 @@ def journal_context(
 async def department_journal(request: web.Request) -> web.Response:
     user = await require_user(request)
     query = parse_query(request.query)
-    async with database_of(request).session() as session:
-        page = await journal_page(
-            session,
-            Journal.DEPARTMENT,
-            user,
-            query,
-            request.app[CLOCK].now(),
-            tz=time_zone_of(request.app),
-        )
+    page = await load_journal(
+        database_of(request),
+        Journal.DEPARTMENT,
+        user,
+        query,
+        request.app[CLOCK].now(),
+        tz=time_zone_of(request.app),
+    )
     topics = await reference.entries(database_of(request), Kind.TOPICS)
     context = journal_context(request, Journal.DEPARTMENT, page, topics)
     return aiohttp_jinja2.render_template("appeals/journal.html", request, context)

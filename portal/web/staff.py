@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from portal.adapters.orm import User
 from portal.domain.profile import missing_fields
-from portal.domain.roles import STAFF_ROLES, Role
+from portal.domain.roles import STAFF_ROLES
 from portal.errors import NotFound
 from portal.http.access import allow
 from portal.http.auth import require_user
 from portal.http.context import database_of
 from portal.services.accounts import update_notifications
-from portal.services.appeals import APPEAL_STAFF, may_see_citizen
-from portal.services.audit import record_access
+from portal.services.appeals import APPEAL_STAFF, open_citizen_profile
 from portal.web.forms import checked, flash, render
 from portal.web.profile import password_change, profile_values
 
@@ -61,16 +59,10 @@ async def citizen_profile(request: web.Request) -> web.Response:
         citizen_id = int(request.match_info["id"])
     except ValueError:
         raise NotFound("Гражданин не найден.", en="Citizen not found.") from None
-    async with database_of(request).session() as session, session.begin():
-        citizen = await session.get(User, citizen_id)
-        if (
-            citizen is None
-            or not citizen.has_role(Role.CITIZEN)
-            or not await may_see_citizen(session, actor, citizen.id)
-        ):
-            # Out of scope reads like a missing citizen: ids cannot be probed.
-            raise NotFound("Гражданин не найден.", en="Citizen not found.")
-        await record_access(session, actor, citizen.id, "профиль гражданина")
+    citizen = await open_citizen_profile(database_of(request), actor, citizen_id)
+    if citizen is None:
+        # Out of scope reads like a missing citizen: ids cannot be probed.
+        raise NotFound("Гражданин не найден.", en="Citizen not found.")
     context = {
         "citizen": citizen,
         "values": profile_values(citizen),
