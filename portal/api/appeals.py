@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, TypeVar
+
 from aiohttp import web
 from pydantic import BaseModel, Field
 
+from portal.adapters.orm import User
 from portal.api.appeals_schema import AppealDetail, AppealList, ListParams, detail, listing
 from portal.api.registry import ApiRegistry
 from portal.domain.roles import Role
@@ -13,6 +17,7 @@ from portal.http.appeals_uploads import read_multipart
 from portal.http.auth import require_user
 from portal.http.context import CLOCK, database_of, time_zone_of
 from portal.services import appeals, appeals_files, appeals_processing, reference
+from portal.services.appeals import AppealsDeps
 from portal.services.appeals_journal import Journal, load_journal
 from portal.services.reference import Kind
 
@@ -122,21 +127,6 @@ class CommentBody(BaseModel):
 
 
 @api.route(
-    "POST",
-    f"/api/v1/appeals/{_ID}/withdraw",
-    summary="Withdraw the appeal («Отозвать»)",
-    tags=["appeals"],
-    request_model=CommentBody,
-    response_model=AppealDetail,
-    roles=(Role.CITIZEN,),
-)
-async def withdraw_appeal(request: web.Request, body: CommentBody) -> AppealDetail:
-    user = await require_user(request)
-    await appeals.withdraw(deps_of(request), appeal_id(request), user, body.comment)
-    return await _view(request)
-
-
-@api.route(
     "GET",
     f"/api/v1/appeals/{_ID}" + r"/files/{file_id:\d+}",
     summary="Download one file of the appeal",
@@ -195,89 +185,9 @@ class ExecutingBody(BaseModel):
     sed_number: str = Field(min_length=1, max_length=100)
 
 
-@api.route(
-    "POST",
-    f"/api/v1/staff/appeals/{_ID}/executing",
-    summary="Add (or renumber) an executing department with its СЭД number",
-    tags=["staff appeals"],
-    request_model=ExecutingBody,
-    response_model=AppealDetail,
-    roles=(Role.DEPARTMENT,),
-)
-async def add_executing(request: web.Request, body: ExecutingBody) -> AppealDetail:
-    user = await require_user(request)
-    await appeals_processing.add_executing(
-        deps_of(request), appeal_id(request), user, body.department_id, body.sed_number
-    )
-    return await _view(request)
-
-
-@api.route(
-    "DELETE",
-    f"/api/v1/staff/appeals/{_ID}" + r"/executing/{item_id:\d+}",
-    summary="Remove an executing department",
-    tags=["staff appeals"],
-    response_model=AppealDetail,
-    roles=(Role.DEPARTMENT,),
-)
-async def remove_executing(request: web.Request) -> AppealDetail:
-    user = await require_user(request)
-    await appeals_processing.remove_executing(
-        deps_of(request), appeal_id(request), user, int(request.match_info["item_id"])
-    )
-    return await _view(request)
-
-
-@api.route(
-    "POST",
-    f"/api/v1/staff/appeals/{_ID}/start-work",
-    summary="«Направить в работу» (new → in_work)",
-    tags=["staff appeals"],
-    request_model=CommentBody,
-    response_model=AppealDetail,
-    roles=(Role.DEPARTMENT,),
-)
-async def start_work(request: web.Request, body: CommentBody) -> AppealDetail:
-    user = await require_user(request)
-    await appeals_processing.start_work(deps_of(request), appeal_id(request), user, body.comment)
-    return await _view(request)
-
-
-@api.route(
-    "POST",
-    f"/api/v1/staff/appeals/{_ID}/recommend",
-    summary="«Рекомендовать к приему» (in_work → recommended)",
-    tags=["staff appeals"],
-    request_model=CommentBody,
-    response_model=AppealDetail,
-    roles=(Role.DEPARTMENT,),
-)
-async def recommend(request: web.Request, body: CommentBody) -> AppealDetail:
-    user = await require_user(request)
-    await appeals_processing.recommend(deps_of(request), appeal_id(request), user, body.comment)
-    return await _view(request)
-
-
 class AnswerBody(BaseModel):
     text: str = Field(min_length=1, max_length=appeals_processing.MAX_ANSWER)
     template_id: int | None = None
-
-
-@api.route(
-    "POST",
-    f"/api/v1/staff/appeals/{_ID}/answer",
-    summary="«Дать ответ»: answer the citizen; flagged documents go with the answer",
-    tags=["staff appeals"],
-    request_model=AnswerBody,
-    response_model=AppealDetail,
-    roles=(Role.DEPARTMENT, Role.ORGANIZER),
-)
-async def give_answer(request: web.Request, body: AnswerBody) -> AppealDetail:
-    user = await require_user(request)
-    await appeals_processing.give_answer(
-        deps_of(request), appeal_id(request), user, body.text, body.template_id
-    )
-    return await _view(request)
 
 
 class TemplateText(BaseModel):
@@ -300,37 +210,8 @@ async def fill_template(request: web.Request) -> TemplateText:
     return TemplateText(text=text)
 
 
-@api.route(
-    "POST",
-    f"/api/v1/staff/appeals/{_ID}/extend",
-    summary="Extend the deadline once by 30 days (the citizen is told)",
-    tags=["staff appeals"],
-    response_model=AppealDetail,
-    roles=(Role.DEPARTMENT,),
-)
-async def extend_deadline(request: web.Request) -> AppealDetail:
-    user = await require_user(request)
-    await appeals_processing.extend_deadline(deps_of(request), appeal_id(request), user)
-    return await _view(request)
-
-
 class CommentText(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
-
-
-@api.route(
-    "POST",
-    f"/api/v1/staff/appeals/{_ID}/comments",
-    summary="Add a service comment (never shown to the citizen)",
-    tags=["staff appeals"],
-    request_model=CommentText,
-    response_model=AppealDetail,
-    roles=STAFF,
-)
-async def add_comment(request: web.Request, body: CommentText) -> AppealDetail:
-    user = await require_user(request)
-    await appeals_processing.add_comment(deps_of(request), appeal_id(request), user, body.text)
-    return await _view(request)
 
 
 @api.route(
@@ -353,43 +234,6 @@ async def upload_documents(request: web.Request) -> AppealDetail:
 
 class DocumentFlag(BaseModel):
     attach_to_answer: bool
-
-
-@api.route(
-    "PATCH",
-    f"/api/v1/staff/appeals/{_ID}" + r"/documents/{item_id:\d+}",
-    summary="«Прикрепить к ответу»: send this document with the answer, or not",
-    tags=["staff appeals"],
-    request_model=DocumentFlag,
-    response_model=AppealDetail,
-    roles=STAFF,
-)
-async def flag_document(request: web.Request, body: DocumentFlag) -> AppealDetail:
-    user = await require_user(request)
-    await appeals_processing.set_attach_to_answer(
-        deps_of(request),
-        appeal_id(request),
-        user,
-        int(request.match_info["item_id"]),
-        body.attach_to_answer,
-    )
-    return await _view(request)
-
-
-@api.route(
-    "DELETE",
-    f"/api/v1/staff/appeals/{_ID}" + r"/documents/{item_id:\d+}",
-    summary="Delete a document",
-    tags=["staff appeals"],
-    response_model=AppealDetail,
-    roles=STAFF,
-)
-async def delete_document(request: web.Request) -> AppealDetail:
-    user = await require_user(request)
-    await appeals_processing.delete_document(
-        deps_of(request), appeal_id(request), user, int(request.match_info["item_id"])
-    )
-    return await _view(request)
 
 
 @api.route(
@@ -416,6 +260,142 @@ async def download_archive(request: web.Request) -> web.Response:
 async def download_appeal_pdf(request: web.Request) -> web.Response:
     user = await require_user(request)
     return file_response(await appeals_files.appeal_pdf(deps_of(request), appeal_id(request), user))
+
+
+# --- actions on one appeal: one service call, the appeal as it is now in return -----------
+
+
+_STAFF_APPEAL = f"/api/v1/staff/appeals/{_ID}"
+_ITEM = r"/{item_id:\d+}"
+
+
+Body = TypeVar("Body", bound=BaseModel)
+
+
+def _action(
+    name: str,
+    method: str,
+    path: str,
+    summary: str,
+    roles: Sequence[Role],
+    call: Callable[[AppealsDeps, int, User, web.Request, Body], Awaitable[object]],
+    request_model: type[Body] | None = None,
+    tag: str = "staff appeals",
+) -> None:
+    """An action on one appeal whose handler only calls `call(deps, appeal id, user,
+    request, body)` and answers with the appeal; `name` is the OpenAPI operationId."""
+
+    async def handler(request: web.Request, body: Any = None) -> AppealDetail:
+        user = await require_user(request)
+        await call(deps_of(request), appeal_id(request), user, request, body)
+        return await _view(request)
+
+    handler.__name__ = handler.__qualname__ = name
+    api.route(
+        method,
+        path,
+        summary=summary,
+        tags=[tag],
+        request_model=request_model,
+        response_model=AppealDetail,
+        roles=roles,
+    )(handler)
+
+
+def _item(request: web.Request) -> int:
+    return int(request.match_info["item_id"])
+
+
+_action(
+    "withdraw_appeal",
+    "POST",
+    f"/api/v1/appeals/{_ID}/withdraw",
+    "Withdraw the appeal («Отозвать»)",
+    (Role.CITIZEN,),
+    lambda d, a, u, r, b: appeals.withdraw(d, a, u, b.comment),
+    CommentBody,
+    tag="appeals",
+)
+_action(
+    "add_executing",
+    "POST",
+    f"{_STAFF_APPEAL}/executing",
+    "Add (or renumber) an executing department with its СЭД number",
+    (Role.DEPARTMENT,),
+    lambda d, a, u, r, b: appeals_processing.add_executing(d, a, u, b.department_id, b.sed_number),
+    ExecutingBody,
+)
+_action(
+    "remove_executing",
+    "DELETE",
+    f"{_STAFF_APPEAL}/executing{_ITEM}",
+    "Remove an executing department",
+    (Role.DEPARTMENT,),
+    lambda d, a, u, r, b: appeals_processing.remove_executing(d, a, u, _item(r)),
+)
+_action(
+    "start_work",
+    "POST",
+    f"{_STAFF_APPEAL}/start-work",
+    "«Направить в работу» (new → in_work)",
+    (Role.DEPARTMENT,),
+    lambda d, a, u, r, b: appeals_processing.start_work(d, a, u, b.comment),
+    CommentBody,
+)
+_action(
+    "recommend",
+    "POST",
+    f"{_STAFF_APPEAL}/recommend",
+    "«Рекомендовать к приему» (in_work → recommended)",
+    (Role.DEPARTMENT,),
+    lambda d, a, u, r, b: appeals_processing.recommend(d, a, u, b.comment),
+    CommentBody,
+)
+_action(
+    "give_answer",
+    "POST",
+    f"{_STAFF_APPEAL}/answer",
+    "«Дать ответ»: answer the citizen; flagged documents go with the answer",
+    (Role.DEPARTMENT, Role.ORGANIZER),
+    lambda d, a, u, r, b: appeals_processing.give_answer(d, a, u, b.text, b.template_id),
+    AnswerBody,
+)
+_action(
+    "extend_deadline",
+    "POST",
+    f"{_STAFF_APPEAL}/extend",
+    "Extend the deadline once by 30 days (the citizen is told)",
+    (Role.DEPARTMENT,),
+    lambda d, a, u, r, b: appeals_processing.extend_deadline(d, a, u),
+)
+_action(
+    "add_comment",
+    "POST",
+    f"{_STAFF_APPEAL}/comments",
+    "Add a service comment (never shown to the citizen)",
+    STAFF,
+    lambda d, a, u, r, b: appeals_processing.add_comment(d, a, u, b.text),
+    CommentText,
+)
+_action(
+    "flag_document",
+    "PATCH",
+    f"{_STAFF_APPEAL}/documents{_ITEM}",
+    "«Прикрепить к ответу»: send this document with the answer, or not",
+    STAFF,
+    lambda d, a, u, r, b: appeals_processing.set_attach_to_answer(
+        d, a, u, _item(r), b.attach_to_answer
+    ),
+    DocumentFlag,
+)
+_action(
+    "delete_document",
+    "DELETE",
+    f"{_STAFF_APPEAL}/documents{_ITEM}",
+    "Delete a document",
+    STAFF,
+    lambda d, a, u, r, b: appeals_processing.delete_document(d, a, u, _item(r)),
+)
 
 
 # --- reference data ------------------------------------------------------------------------
