@@ -21,6 +21,7 @@ from sfu import SfuError
 from signaling.channel import Channel
 from signaling.conference import Conference
 from signaling.directory import StateError
+from signaling.moderation import ModeratorService, Outcome
 from signaling.protocol.errors import CloseReason, ErrorCode, SignalingError
 from signaling.protocol.payloads import (
     BandwidthLimit,
@@ -51,6 +52,20 @@ Ack = dict[str, Any]
 MESSAGE_LENGTH = 200
 """A named error's message may quote a parser; the client needs its gist."""
 _LIFECYCLE = ("connect", "disconnect")
+
+_MODERATOR_COMMANDS: dict[
+    ClientEvent, tuple[type[Any], Callable[[ModeratorService, Participant, Any], Outcome]]
+] = {
+    ClientEvent.SET_FLOOR: (FloorChange, ModeratorService.set_floor),
+    ClientEvent.SET_MIC_LEVEL: (MicLevel, ModeratorService.set_mic_level),
+    ClientEvent.DISCONNECT: (Target, ModeratorService.disconnect),
+    ClientEvent.HOLD: (HoldChange, ModeratorService.hold),
+    ClientEvent.LIMIT_BANDWIDTH: (BandwidthLimit, ModeratorService.limit_bandwidth),
+    ClientEvent.MUTE: (ModeratorMute, ModeratorService.mute),
+    ClientEvent.SET_LAYOUT: (LayoutChoice, ModeratorService.set_layout),
+}
+"""Moderator commands that differ only in payload and decision; the others (remove,
+preview, technical info, end) have handlers of their own."""
 
 
 @dataclass(slots=True)
@@ -112,7 +127,11 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 raise SignalingError(ErrorCode.UNKNOWN_EVENT, f"unknown event {name!r}")
             if len(args) > 1:
                 raise SignalingError(ErrorCode.INVALID_PAYLOAD, "send one payload object")
-            result = await getattr(self, f"on_{event}")(sid, args[0] if args else None)
+            data = args[0] if args else None
+            if event in _MODERATOR_COMMANDS:
+                result = await self._moderate(ClientEvent(event), sid, data)
+            else:
+                result = await getattr(self, f"on_{event}")(sid, data)
             return {"ok": True, **(result or {})}
         except SignalingError as error:
             return error.to_wire()
@@ -216,52 +235,18 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
 
     # -- the moderator service ------------------------------------------------------------
 
-    async def on_set_floor(self, sid: str, data: Any) -> Ack:
-        request = parse(FloorChange, data)
+    async def _moderate(self, event: ClientEvent, sid: str, data: Any) -> Ack:
+        """The commands of one shape (`_MODERATOR_COMMANDS`): parse, decide, apply."""
+        payload, command = _MODERATOR_COMMANDS[event]
+        request = parse(payload, data)
         conference, actor = self._joined(sid)
-        await conference.apply(actor, conference.moderation.set_floor(actor, request))
-        return {}
-
-    async def on_set_mic_level(self, sid: str, data: Any) -> Ack:
-        request = parse(MicLevel, data)
-        conference, actor = self._joined(sid)
-        await conference.apply(actor, conference.moderation.set_mic_level(actor, request))
-        return {}
-
-    async def on_disconnect_participant(self, sid: str, data: Any) -> Ack:
-        request = parse(Target, data)
-        conference, actor = self._joined(sid)
-        await conference.apply(actor, conference.moderation.disconnect(actor, request))
+        await conference.apply(actor, command(conference.moderation, actor, request))
         return {}
 
     async def on_remove_participant(self, sid: str, data: Any) -> Ack:
         request = parse(Target, data)
         conference, actor = self._joined(sid)
         await conference.apply(actor, await conference.moderation.remove(actor, request))
-        return {}
-
-    async def on_hold(self, sid: str, data: Any) -> Ack:
-        request = parse(HoldChange, data)
-        conference, actor = self._joined(sid)
-        await conference.apply(actor, conference.moderation.hold(actor, request))
-        return {}
-
-    async def on_limit_bandwidth(self, sid: str, data: Any) -> Ack:
-        request = parse(BandwidthLimit, data)
-        conference, actor = self._joined(sid)
-        await conference.apply(actor, conference.moderation.limit_bandwidth(actor, request))
-        return {}
-
-    async def on_mute(self, sid: str, data: Any) -> Ack:
-        request = parse(ModeratorMute, data)
-        conference, actor = self._joined(sid)
-        await conference.apply(actor, conference.moderation.mute(actor, request))
-        return {}
-
-    async def on_set_layout(self, sid: str, data: Any) -> Ack:
-        request = parse(LayoutChoice, data)
-        conference, actor = self._joined(sid)
-        await conference.apply(actor, conference.moderation.set_layout(actor, request))
         return {}
 
     async def on_preview(self, sid: str, data: Any) -> Ack:

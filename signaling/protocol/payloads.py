@@ -113,7 +113,8 @@ class PreviewChoice:
 
 
 class ClientEvent(enum.StrEnum):
-    """Events a client sends; each has one handler `on_<name>` in the namespace."""
+    """Events a client sends; each has one handler `on_<name>` in the namespace, or a row in
+    its table of moderator commands of one shape."""
 
     JOIN = "join"
     LEAVE = "leave"
