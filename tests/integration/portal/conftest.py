@@ -24,9 +24,15 @@ class MovableClock(Clock):
 
     def __init__(self) -> None:
         self.offset = timedelta()
+        self._frozen: datetime | None = None
 
     def now(self) -> datetime:
-        return super().now() + self.offset
+        return (self._frozen or super().now()) + self.offset
+
+    def freeze(self) -> None:
+        """Stop real time: a test that compares exact delays is not at the mercy of a
+        loaded machine (a slow password hash would otherwise shorten a Retry-After)."""
+        self._frozen = super().now()
 
     def advance(self, delta: timedelta) -> None:
         self.offset += delta

@@ -36,6 +36,7 @@ async def test_failed_sign_ins_are_slowed_down_with_growing_delays(
 ) -> None:
     await registered_citizen(client, settings)
     await _fresh_client(client)
+    clock.freeze()
     for _ in range(ACCOUNT_POLICY.free_failures):
         assert (await sign_in_via_page(client, EMAIL, "wrong")).status == 422
     # The next failure imposes the first delay ...
