@@ -24,6 +24,7 @@ from signaling.protocol.roles import Permission, can
 from signaling.protocol.tokens import JoinClaims
 from signaling.quality import quality_of
 from signaling.room import Participant, Presence, Room
+from signaling.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,7 +49,7 @@ class Conference:
         self._publishers: dict[str, PublisherLike] = {}
         self._subscriptions: dict[str, SubscriberLike] = {}
         self._grace: dict[str, asyncio.Task[None]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks = TaskSet()
         self.closed = False
         if router is not None:
             router.on_active_speaker(self._on_active_speaker)
@@ -133,10 +134,7 @@ class Conference:
         if self.closed:
             return
         self.closed = True
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.cancel_all()
         if self._router is not None:
             await self._router.close()
 
@@ -348,7 +346,4 @@ class Conference:
             task.cancel()
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(coro)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        return self._tasks.spawn(coro)

@@ -45,6 +45,7 @@ from signaling.protocol.validation import parse
 from signaling.registry import ConferenceRegistry
 from signaling.room import Participant
 from signaling.server import NAMESPACE
+from signaling.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +97,7 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._sessions: dict[str, _Session] = {}
         self._sids: dict[tuple[str, str], str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks = TaskSet()
         self.closed = False
 
     async def close(self) -> None:
@@ -104,10 +105,7 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if self.closed:
             return
         self.closed = True
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.cancel_all()
         await self.registry.close()
 
     # -- dispatch -------------------------------------------------------------------------
@@ -321,9 +319,7 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if session is not None:
             await self.leave_room(sid, _room_of(session.reception_id))
         if reason is not CloseReason.LEFT:
-            task = asyncio.get_running_loop().create_task(self._disconnect_after_turn(sid))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._tasks.spawn(self._disconnect_after_turn(sid))
 
     async def _disconnect_after_turn(self, sid: str) -> None:
         """Wait until the connection's current event is acknowledged, then disconnect it."""

@@ -68,8 +68,7 @@ async def test_leave_is_not_a_drop(node: Node, make_client: ClientFactory) -> No
 
 async def test_closing_the_namespace_cancels_its_own_tasks(node: Node) -> None:
     namespace = node.namespace
-    pending = asyncio.get_running_loop().create_task(asyncio.sleep(60))
-    namespace._tasks.add(pending)
+    pending = namespace._tasks.spawn(asyncio.sleep(60))
     await namespace.close()
     await namespace.close()  # idempotent
     assert pending.cancelled()
