@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
+from aiohttp.test_utils import TestClient
 
 from portal.adapters.clock import Clock
 from portal.errors import PortalError
@@ -41,3 +43,21 @@ class MovableClock(Clock):
 @pytest.fixture
 def clock() -> MovableClock:
     return MovableClock()
+
+
+async def api_sign_in_cookie(
+    client: TestClient[Any, Any], login: str, password: str, *, staff: bool
+) -> tuple[str, str]:
+    """Sign in through the API with no cookie jar: the session cookie and CSRF token to
+    send by hand, so one client can act as many people."""
+    session = await client.get("/api/v1/session")
+    csrf = (await session.json())["csrf_token"]
+    cookie = session.cookies["session"].value
+    response = await client.post(
+        "/api/v1/auth/staff-login" if staff else "/api/v1/auth/login",
+        json={"login": login, "password": password},
+        headers={"X-CSRF-Token": csrf, "Cookie": f"session={cookie}"},
+    )
+    assert response.status == 200, await response.text()
+    body = await response.json()
+    return response.cookies["session"].value, body["csrf_token"]

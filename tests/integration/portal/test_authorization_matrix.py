@@ -36,6 +36,7 @@ from portal.services.reference import Kind
 from reception.app import create_app
 from tests.integration.portal.appeals.conftest import PASSWORD as STAFF_PASSWORD
 from tests.integration.portal.appeals.conftest import add_user
+from tests.integration.portal.conftest import api_sign_in_cookie
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -96,18 +97,10 @@ def portal_routes(app: web.Application) -> tuple[list[Route], list[str]]:
 async def _identity(
     client: TestClient[Any, Any], name: str, roles: frozenset[Role], password: str = PASSWORD
 ) -> Identity:
-    session = await client.get("/api/v1/session")
-    csrf = (await session.json())["csrf_token"]
-    cookie = session.cookies["session"].value
     is_staff = not roles <= {Role.CITIZEN}
-    response = await client.post(
-        "/api/v1/auth/staff-login" if is_staff else "/api/v1/auth/login",
-        json={"login": f"{name}@example.ru" if not is_staff else name, "password": password},
-        headers={"X-CSRF-Token": csrf, "Cookie": f"session={cookie}"},
-    )
-    assert response.status == 200, await response.text()
-    body = await response.json()
-    return Identity(name, roles, response.cookies["session"].value, body["csrf_token"])
+    login = name if is_staff else f"{name}@example.ru"
+    cookie, csrf = await api_sign_in_cookie(client, login, password, staff=is_staff)
+    return Identity(name, roles, cookie, csrf)
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from portal.http.access import access_of
 from portal.http.context import DATABASE
 from reception.app import create_app
 from tests.integration.portal import sweep_strategies as inputs
+from tests.integration.portal.conftest import api_sign_in_cookie
 
 pytestmark = pytest.mark.timeout(600)
 PASSWORD = "Sweep1234"
@@ -119,17 +120,8 @@ class Sweep:
 
 
 async def _sign_in(client: TestClient[Any, Any], login: str, staff: bool) -> Who:
-    session = await client.get("/api/v1/session")
-    csrf = (await session.json())["csrf_token"]
-    cookie = session.cookies["session"].value
-    response = await client.post(
-        "/api/v1/auth/staff-login" if staff else "/api/v1/auth/login",
-        json={"login": login, "password": PASSWORD},
-        headers={"X-CSRF-Token": csrf, "Cookie": f"session={cookie}"},
-    )
-    assert response.status == 200, await response.text()
-    body = await response.json()
-    return Who(login, True, response.cookies["session"].value, body["csrf_token"])
+    cookie, csrf = await api_sign_in_cookie(client, login, PASSWORD, staff=staff)
+    return Who(login, True, cookie, csrf)
 
 
 async def _start(data_dir: Path) -> tuple[TestClient[Any, Any], list[Who]]:
