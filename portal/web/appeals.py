@@ -17,12 +17,12 @@ from portal.http.access import allow
 from portal.http.appeals_request import appeal_id, deps_of, draft_from, file_response
 from portal.http.appeals_uploads import MultipartForm, read_multipart
 from portal.http.auth import require_user
-from portal.http.context import CLOCK, SETTINGS, database_of, time_zone_of
+from portal.http.context import CLOCK, SETTINGS, database_of
 from portal.services import appeals, appeals_files, reference
-from portal.services.appeals_journal import Journal, load_journal
+from portal.services.appeals_journal import Journal
 from portal.services.reference import Kind
 from portal.web.forms import flash
-from portal.web.journal import journal_context, parse_query
+from portal.web.journal import journal_page
 
 ACCEPT = (
     ".pdf,.rtf,.jpg,.jpeg,.png,.txt,application/pdf,application/rtf,image/jpeg,image/png,text/plain"
@@ -31,19 +31,7 @@ ACCEPT = (
 
 @allow(Role.CITIZEN)
 async def my_appeals(request: web.Request) -> web.Response:
-    user = await require_user(request)
-    query = parse_query(request.query)
-    page = await load_journal(
-        database_of(request),
-        Journal.CITIZEN,
-        user,
-        query,
-        request.app[CLOCK].now(),
-        tz=time_zone_of(request.app),
-    )
-    topics = await reference.entries(database_of(request), Kind.TOPICS)
-    context = journal_context(request, Journal.CITIZEN, page, topics)
-    return aiohttp_jinja2.render_template("appeals/my_appeals.html", request, context)
+    return await journal_page(request, Journal.CITIZEN, "appeals/my_appeals.html")
 
 
 async def _form_context(request: web.Request, values: dict[str, str]) -> dict[str, Any]:

@@ -132,18 +132,22 @@ def journal_context(
     }
 
 
-@allow(Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL)
-async def department_journal(request: web.Request) -> web.Response:
+async def journal_page(request: web.Request, journal: Journal, template: str) -> web.Response:
+    """A journal page: the signed-in user's view of `journal`, filtered by the query."""
     user = await require_user(request)
-    query = parse_query(request.query)
     page = await load_journal(
         database_of(request),
-        Journal.DEPARTMENT,
+        journal,
         user,
-        query,
+        parse_query(request.query),
         request.app[CLOCK].now(),
         tz=time_zone_of(request.app),
     )
     topics = await reference.entries(database_of(request), Kind.TOPICS)
-    context = journal_context(request, Journal.DEPARTMENT, page, topics)
-    return aiohttp_jinja2.render_template("appeals/journal.html", request, context)
+    context = journal_context(request, journal, page, topics)
+    return aiohttp_jinja2.render_template(template, request, context)
+
+
+@allow(Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL)
+async def department_journal(request: web.Request) -> web.Response:
+    return await journal_page(request, Journal.DEPARTMENT, "appeals/journal.html")
