@@ -15,6 +15,7 @@ from portal.adapters.appeals_orm import Appeal, StatusChange
 from portal.adapters.db import Database
 from portal.adapters.orm import AuditRecord, User
 from portal.domain.appeals import AppealDraft
+from portal.domain.local_time import DEFAULT_ZONE, to_local, zone
 from portal.domain.roles import Role
 from portal.domain.status import ForbiddenTransition, Status, TransitionNotAllowed
 from portal.errors import Conflict, InvalidInput, NotFound
@@ -122,7 +123,9 @@ async def test_answer_with_template_and_attached_document(deps: AppealsDeps, out
     appeal = await appeals.file_appeal(deps, citizen, draft(refs), [])
     text = await work.template_text(deps, appeal.id, officer, refs.template)
     assert "Уважаемый(ая) Иванова Мария Петровна!" in text
-    assert f"№ {appeal.number} от {appeal.created_at:%d.%m.%Y}" in text
+    # The template's {дата} is the day of filing on the reception's clock (Moscow).
+    filed = to_local(appeal.created_at, zone(DEFAULT_ZONE))
+    assert f"№ {appeal.number} от {filed:%d.%m.%Y}" in text
 
     blob = await deps.store.put_bytes("Справка о вывозе".encode())
     await work.add_documents(deps, appeal.id, officer, [Upload("справка.txt", blob)])
