@@ -14,15 +14,18 @@ from typing import Any, TypeVar
 import sfu
 from sfu import ForwardingState, Negotiation, SfuError
 from signaling.channel import Channel
-from signaling.directory import Reception, ReceptionDirectory, ReceptionState
+from signaling.directory import ReceptionDirectory
 from signaling.media import MediaRouter, PublisherLike, SubscriberLike
-from signaling.moderation import ModeratorService, Outcome
+from signaling.moderation import ModerationRecord, ModeratorService, Outcome
 from signaling.options import SignalingOptions
 from signaling.protocol.errors import CloseReason, ErrorCode, SignalingError
+from signaling.protocol.events import EventKind
 from signaling.protocol.payloads import ClientReport, LayoutChoice, MediaKind, SelfMute, ServerEvent
+from signaling.protocol.receptions import Reception, ReceptionState
 from signaling.protocol.roles import Permission, can
 from signaling.protocol.tokens import JoinClaims
 from signaling.quality import quality_of
+from signaling.reporting import EventReporter
 from signaling.room import Participant, Presence, Room
 from signaling.tasks import TaskSet
 
@@ -38,10 +41,12 @@ class Conference:
         channel: Channel,
         router: MediaRouter | None,
         options: SignalingOptions,
+        reporter: EventReporter | None = None,
     ) -> None:
         self.reception = reception
         self.room = Room(reception.reception_id)
-        self.moderation = ModeratorService(self.room, directory)
+        self._reporter = reporter or EventReporter(None)
+        self.moderation = ModeratorService(self.room, directory, self._moderated)
         self._directory = directory
         self._channel = channel
         self._router = router
@@ -50,6 +55,8 @@ class Conference:
         self._subscriptions: dict[str, SubscriberLike] = {}
         self._grace: dict[str, asyncio.Task[None]] = {}
         self._tasks = TaskSet()
+        self._on_air: set[str] = set()
+        """Who the portal was last told is on air."""
         self.closed = False
         if router is not None:
             router.on_active_speaker(self._on_active_speaker)
@@ -111,6 +118,13 @@ class Conference:
         self.room.previews.pop(participant_id, None)
         await self._channel.evict(self.reception_id, participant_id, reason)
         await self._drop_media(participant_id)
+        self._report_on_air(participant_id, False)
+        self._reporter.report(
+            EventKind.LEFT,
+            self.reception_id,
+            user_id=participant_id,
+            detail={"reason": reason.value},
+        )
         if self.room.active_speaker == participant_id:
             self.room.active_speaker = None
             await self._room_changed()
@@ -126,7 +140,10 @@ class Conference:
             return
         for participant_id in list(self.room.participants):
             await self.remove(participant_id, CloseReason.RECEPTION_ENDED)
-        await self._directory.move(self.reception_id, ReceptionState.ENDED)
+        current = await self._directory.get(self.reception_id)
+        if current is None or current.state is not ReceptionState.CANCELLED:
+            await self._directory.move(self.reception_id, ReceptionState.ENDED)
+            self._reporter.report(EventKind.ENDED, self.reception_id)
         await self._channel.announce(self.reception_id, ReceptionState.ENDED.value)
         await self.close()
 
@@ -322,8 +339,30 @@ class Conference:
             participant.presence = presence
 
     async def _changed(self, participant: Participant) -> None:
+        self._report_on_air(participant.id, participant.on_air)
         await self._channel.broadcast(
             self.reception_id, ServerEvent.PARTICIPANT, participant.public()
+        )
+
+    def _report_on_air(self, participant_id: str, on_air: bool) -> None:
+        if on_air is (participant_id in self._on_air):
+            return
+        if on_air:
+            self._on_air.add(participant_id)
+        else:
+            self._on_air.discard(participant_id)
+        self._reporter.report(
+            EventKind.ON_AIR, self.reception_id, user_id=participant_id, detail={"on_air": on_air}
+        )
+
+    def _moderated(self, record: ModerationRecord) -> None:
+        self._reporter.report(
+            EventKind.MODERATED,
+            self.reception_id,
+            actor_id=record.actor_id,
+            action=record.action,
+            user_id=record.target_id,
+            detail=record.detail,
         )
 
     async def _room_changed(self) -> None:

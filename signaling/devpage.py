@@ -13,7 +13,8 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from signaling.directory import Reception, ReceptionDirectory, ReceptionState
+from signaling.directory import ReceptionDirectory
+from signaling.protocol.receptions import Reception, ReceptionState
 from signaling.protocol.roles import Role
 from signaling.protocol.tokens import mint_join_token
 

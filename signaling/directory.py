@@ -1,86 +1,53 @@
-"""Which receptions are open, their state, who hosts and moderates them, who is banned,
-and which node holds each one's media.
+"""The signaling side's view of receptions: their state, who hosts and moderates them,
+who is banned, and which node holds each one's media.
 
-The portal's reception planning drives it later; until then the development page opens a
-demo reception. In-memory by default; Redis-backed when `redis.url` is set, so every node
-sees the same receptions and at most one node hosts each of them.
+The portal feeds it (`put`) whenever it changes a reception, and every node's registry
+hears of the change (`watch`) to end or update a conference it hosts. In-memory by
+default; Redis-backed when `redis.url` is set, so every node sees the same receptions and
+at most one node hosts each of them.
 """
 
 from __future__ import annotations
 
-import enum
-import json
+import asyncio
 import logging
-from dataclasses import asdict, dataclass, replace
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Protocol
 
 import redis.asyncio as aioredis
 
+from signaling.protocol.receptions import Reception, ReceptionState, StateError
+
 log = logging.getLogger(__name__)
 
-MAX_CITIZENS = 15
-"""SPEC §4: a reception takes at most 15 citizens."""
+Watcher = Callable[[str], Awaitable[None]]
+"""Told the id of a reception the portal has just changed."""
 
-
-class ReceptionState(enum.StrEnum):
-    PLANNED = "planned"
-    STARTED = "started"
-    """«Начать прием»: the room is open, only the moderator (and host) may join."""
-    LIVE = "live"
-    """The moderator has joined: citizens may join."""
-    ENDED = "ended"
-
-
-_MOVES: dict[ReceptionState, frozenset[ReceptionState]] = {
-    ReceptionState.PLANNED: frozenset({ReceptionState.STARTED, ReceptionState.ENDED}),
-    ReceptionState.STARTED: frozenset({ReceptionState.LIVE, ReceptionState.ENDED}),
-    ReceptionState.LIVE: frozenset({ReceptionState.ENDED}),
-    ReceptionState.ENDED: frozenset(),
+_PROGRESS = {
+    ReceptionState.PLANNED: 0,
+    ReceptionState.STARTED: 1,
+    ReceptionState.LIVE: 2,
+    ReceptionState.ENDED: 3,
+    ReceptionState.CANCELLED: 3,
 }
 
 
-class StateError(Exception):
-    """A reception state move the table forbids, or a reception nobody opened; the
-    namespace sends `code` to the client."""
-
-    code = "invalid_state"
-
-
-@dataclass(frozen=True, slots=True)
-class Reception:
-    reception_id: str
-    title: str
-    state: ReceptionState
-    host_user_id: str | None = None
-    moderator_user_id: str | None = None
-    max_citizens: int = MAX_CITIZENS
-
-    def moved_to(self, state: ReceptionState) -> Reception:
-        """The one place reception states change; a move the table forbids raises."""
-        if state is self.state:
-            return self
-        if state not in _MOVES[self.state]:
-            raise StateError(f"reception {self.reception_id}: {self.state} -> {state} refused")
-        log.info(
-            "reception state %s -> %s",
-            self.state,
-            state,
-            extra={"reception": self.reception_id},
-        )
-        return replace(self, state=state)
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self))
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> Reception:
-        data = json.loads(text)
-        data["state"] = ReceptionState(data["state"])
-        return cls(**data)
+def merged(current: Reception | None, fed: Reception) -> Reception:
+    """What the portal's record becomes here: its fields, but never an earlier state than
+    the conference already reached (the portal hears of `live` a moment after this side
+    moved, and an edit saved in that moment must not take the reception back)."""
+    if current is not None and _PROGRESS[current.state] > _PROGRESS[fed.state]:
+        return replace(fed, state=current.state)
+    return fed
 
 
 class ReceptionDirectory(Protocol):
-    async def put(self, reception: Reception) -> None: ...
+    async def put(self, reception: Reception) -> None:
+        """The portal's record of a reception (see `merged`); every node's watchers hear."""
+        ...
+
+    def watch(self, watcher: Watcher) -> None: ...
     async def get(self, reception_id: str) -> Reception | None: ...
     async def move(self, reception_id: str, state: ReceptionState) -> Reception: ...
     async def ban(self, reception_id: str, user_id: str) -> None: ...
@@ -105,9 +72,15 @@ class InMemoryDirectory:
         self._receptions: dict[str, Reception] = {}
         self._banned: dict[str, set[str]] = {}
         self._nodes: dict[str, str] = {}
+        self._watchers: list[Watcher] = []
 
     async def put(self, reception: Reception) -> None:
-        self._receptions[reception.reception_id] = reception
+        rid = reception.reception_id
+        self._receptions[rid] = merged(self._receptions.get(rid), reception)
+        await _tell(self._watchers, rid)
+
+    def watch(self, watcher: Watcher) -> None:
+        self._watchers.append(watcher)
 
     async def get(self, reception_id: str) -> Reception | None:
         return self._receptions.get(reception_id)
@@ -158,12 +131,48 @@ class RedisDirectory:
         self._prefix = prefix
         self._claim_ttl_ms = int(claim_ttl_s * 1000)
         """A crashed node's claims expire; a live node renews them (ConferenceRegistry)."""
+        self._changes = f"{prefix}:changed"
+        self._watchers: list[Watcher] = []
+        self._listening: asyncio.Task[None] | None = None
 
     def _key(self, reception_id: str, what: str) -> str:
         return f"{self._prefix}:{reception_id}:{what}"
 
     async def put(self, reception: Reception) -> None:
-        await self._redis.set(self._key(reception.reception_id, "info"), reception.to_json())
+        key = self._key(reception.reception_id, "info")
+        async with self._redis.pipeline(transaction=True) as pipe:
+            while True:
+                try:
+                    await pipe.watch(key)
+                    raw = await pipe.get(key)
+                    current = Reception.from_json(raw) if raw else None
+                    pipe.multi()  # type: ignore[no-untyped-call]
+                    pipe.set(key, merged(current, reception).to_json())
+                    pipe.publish(self._changes, reception.reception_id)
+                    await pipe.execute()
+                    return
+                except aioredis.WatchError:
+                    continue
+
+    def watch(self, watcher: Watcher) -> None:
+        self._watchers.append(watcher)
+        if self._listening is None:
+            self._listening = asyncio.get_running_loop().create_task(self._listen())
+
+    async def _listen(self) -> None:
+        """Every node hears every change; a lost connection is re-established."""
+        while True:
+            try:
+                async with self._redis.pubsub() as pubsub:
+                    await pubsub.subscribe(self._changes)
+                    async for message in pubsub.listen():
+                        if message.get("type") == "message":
+                            await _tell(self._watchers, str(message["data"]))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("reception change feed lost; listening again")
+                await asyncio.sleep(1.0)
 
     async def get(self, reception_id: str) -> Reception | None:
         raw = await self._redis.get(self._key(reception_id, "info"))
@@ -207,7 +216,19 @@ class RedisDirectory:
         await self._redis.eval(_RELEASE, 1, self._key(reception_id, "node"), node_id)
 
     async def close(self) -> None:
+        if self._listening is not None:
+            self._listening.cancel()
+            await asyncio.gather(self._listening, return_exceptions=True)
+            self._listening = None
         await self._redis.aclose()
+
+
+async def _tell(watchers: list[Watcher], reception_id: str) -> None:
+    for watcher in watchers:
+        try:
+            await watcher(reception_id)
+        except Exception:
+            log.exception("a reception watcher failed", extra={"reception": reception_id})
 
 
 def directory_for(redis_url: str | None, claim_ttl_s: float = 30.0) -> ReceptionDirectory:

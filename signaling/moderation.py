@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,9 +63,16 @@ class Outcome:
 
 
 class ModeratorService:
-    def __init__(self, room: Room, directory: ReceptionDirectory) -> None:
+    def __init__(
+        self,
+        room: Room,
+        directory: ReceptionDirectory,
+        on_record: Callable[[ModerationRecord], None] | None = None,
+    ) -> None:
         self._room = room
         self._directory = directory
+        self._on_record = on_record
+        """Hands each record on to be kept with the reception (the portal's log)."""
         self.log: list[ModerationRecord] = []
 
     # «Включить видео и звук»: pressing again returns the participant to listener.
@@ -185,6 +193,8 @@ class ModeratorService:
         )
         self.log.append(record)
         del self.log[:-LOG_LENGTH]
+        if self._on_record is not None:
+            self._on_record(record)
         audit.info(
             "moderation %s",
             action,

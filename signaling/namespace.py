@@ -20,7 +20,6 @@ import socketio
 from sfu import SfuError
 from signaling.channel import Channel
 from signaling.conference import Conference
-from signaling.directory import StateError
 from signaling.moderation import ModeratorService, Outcome
 from signaling.protocol.errors import CloseReason, ErrorCode, SignalingError
 from signaling.protocol.payloads import (
@@ -40,6 +39,7 @@ from signaling.protocol.payloads import (
     SessionDescription,
     Target,
 )
+from signaling.protocol.receptions import StateError
 from signaling.protocol.tokens import mint_join_token, verify_join_token
 from signaling.protocol.validation import parse
 from signaling.registry import ConferenceRegistry

@@ -8,18 +8,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from signaling.channel import Channel
 from signaling.conference import Conference
-from signaling.directory import Reception, ReceptionDirectory, ReceptionState
+from signaling.directory import ReceptionDirectory
 from signaling.media import MediaRouter, RouterFactory
 from signaling.options import SignalingOptions
 from signaling.protocol.errors import ErrorCode, SignalingError
+from signaling.protocol.events import EventKind
+from signaling.protocol.receptions import OPEN, Reception, ReceptionState
 from signaling.protocol.roles import Permission, Role, can
 from signaling.protocol.tokens import JoinClaims
+from signaling.reporting import EventReporter
 from signaling.room import Participant
 
 log = logging.getLogger(__name__)
+
+ReceptionLoader = Callable[[str], Awaitable[Reception | None]]
+"""The portal's record of a reception this side has not been fed (after a restart, or a
+Redis that lost it)."""
 
 
 class ConferenceRegistry:
@@ -29,14 +37,20 @@ class ConferenceRegistry:
         channel: Channel,
         router_factory: RouterFactory | None,
         options: SignalingOptions,
+        *,
+        reporter: EventReporter | None = None,
+        loader: ReceptionLoader | None = None,
     ) -> None:
         self.directory = directory
         self._channel = channel
         self._router_factory = router_factory
         self.options = options
+        self.reporter = reporter or EventReporter(None)
+        self._loader = loader
         self._conferences: dict[str, Conference] = {}
         self._opening = asyncio.Lock()
         self._renewing: asyncio.Task[None] | None = None
+        directory.watch(self._reception_changed)
 
     def get(self, reception_id: str) -> Conference | None:
         return self._conferences.get(reception_id)
@@ -51,8 +65,8 @@ class ConferenceRegistry:
         rid = claims.reception_id
         if await self.directory.is_banned(rid, claims.user_id):
             raise SignalingError(ErrorCode.BANNED, "you were removed from this reception")
-        reception = await self.directory.get(rid)
-        if reception is None or reception.state in (ReceptionState.PLANNED, ReceptionState.ENDED):
+        reception = await self._reception(rid)
+        if reception is None or reception.state not in OPEN:
             raise SignalingError(ErrorCode.RECEPTION_NOT_LIVE, "the reception is not live")
         if (
             can(claims.role, Permission.NEEDS_MODERATOR)
@@ -62,10 +76,36 @@ class ConferenceRegistry:
         _check_identity(reception, claims)
         conference = await self._conference(reception)
         participant = await conference.admit(claims, browser, device)
+        self.reporter.report(EventKind.JOINED, rid, user_id=participant.id, role=claims.role.value)
         if can(claims.role, Permission.MODERATE) and reception.state is ReceptionState.STARTED:
             conference.reception = await self.directory.move(rid, ReceptionState.LIVE)
+            self.reporter.report(EventKind.LIVE, rid)
             await self._channel.announce(rid, ReceptionState.LIVE.value)
         return conference, participant
+
+    async def _reception(self, reception_id: str) -> Reception | None:
+        reception = await self.directory.get(reception_id)
+        if reception is None and self._loader is not None:
+            loaded = await self._loader(reception_id)
+            if loaded is not None:
+                await self.directory.put(loaded)
+                reception = await self.directory.get(reception_id)
+        return reception
+
+    async def _reception_changed(self, reception_id: str) -> None:
+        """The portal changed a reception: a conference hosted here follows it (ended or
+        cancelled: everyone out; otherwise the new host, moderator or capacity)."""
+        conference = self._conferences.get(reception_id)
+        if conference is None or conference.closed:
+            return
+        reception = await self.directory.get(reception_id)
+        if reception is None:
+            return
+        if reception.state in (ReceptionState.ENDED, ReceptionState.CANCELLED):
+            log.info("the portal ended the reception", extra={"reception": reception_id})
+            await self.end(conference)
+        else:
+            conference.reception = reception
 
     async def _conference(self, reception: Reception) -> Conference:
         rid = reception.reception_id
@@ -79,7 +119,9 @@ class ConferenceRegistry:
                     ErrorCode.WRONG_NODE, "the reception is hosted by another node", node=owner
                 )
             router = self._router_factory(f"reception-{rid}") if self._router_factory else None
-            conference = Conference(reception, self.directory, self._channel, router, self.options)
+            conference = Conference(
+                reception, self.directory, self._channel, router, self.options, self.reporter
+            )
             self._conferences[rid] = conference
             if self._renewing is None:
                 self._renewing = asyncio.get_running_loop().create_task(self._renew_claims())
@@ -111,6 +153,7 @@ class ConferenceRegistry:
         for conference in list(self._conferences.values()):
             await conference.close()
             await self.forget(conference)
+        await self.reporter.close()
         await self.directory.close()
 
 

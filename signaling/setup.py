@@ -10,11 +10,13 @@ from aiohttp import web
 from config.settings import Settings
 from sfu import Router
 from signaling import devpage
-from signaling.directory import directory_for
+from signaling.directory import ReceptionDirectory, directory_for
 from signaling.media import MediaRouter, RouterFactory
 from signaling.namespace import ReceptionNamespace
 from signaling.options import SignalingOptions, options_from
-from signaling.registry import ConferenceRegistry
+from signaling.protocol.events import ConferenceEvents
+from signaling.registry import ConferenceRegistry, ReceptionLoader
+from signaling.reporting import EventReporter
 from signaling.server import attach, create_server
 
 SIGNALING = web.AppKey("signaling.namespace", ReceptionNamespace)
@@ -27,10 +29,15 @@ def setup_signaling(
     *,
     options: SignalingOptions | None = None,
     router_factory: RouterFactory | None = None,
+    directory: ReceptionDirectory | None = None,
+    events: ConferenceEvents | None = None,
+    loader: ReceptionLoader | None = None,
 ) -> ReceptionNamespace:
     """Attach the /reception namespace and the conference page; returns the namespace.
 
     Each live reception gets its own `sfu.Router` unless `router_factory` says otherwise.
+    The portal feeds `directory` and hears the conference's `events`; `loader` fetches a
+    reception the directory has not been fed.
     """
     token_key = settings.secrets.token_key
     if token_key is None:
@@ -42,11 +49,20 @@ def setup_signaling(
         def router_factory(name: str) -> MediaRouter:
             return Router(settings.rtc, name)
 
-    directory = directory_for(settings.redis.url, opts.claim_ttl_s)
+    if directory is None:
+        directory = directory_for(settings.redis.url, opts.claim_ttl_s)
+    shared = directory
     sio = create_server(settings.redis)
     namespace = ReceptionNamespace(
         key,
-        lambda channel: ConferenceRegistry(directory, channel, router_factory, opts),
+        lambda channel: ConferenceRegistry(
+            shared,
+            channel,
+            router_factory,
+            opts,
+            reporter=EventReporter(events),
+            loader=loader,
+        ),
         ice_servers=[
             {
                 "urls": list(server.urls),
@@ -69,7 +85,7 @@ def setup_signaling(
 
     app.router.add_get("/conference", conference_page, name="conference")
     if settings.server.development:
-        devpage.mount(app, directory, key)
+        devpage.mount(app, shared, key)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         yield

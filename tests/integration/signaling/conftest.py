@@ -13,11 +13,12 @@ import socketio
 from aiohttp import web
 
 from config import Settings
-from signaling.directory import Reception, ReceptionDirectory, ReceptionState
+from signaling.directory import ReceptionDirectory
 from signaling.media import RouterFactory
 from signaling.namespace import ReceptionNamespace
 from signaling.options import SignalingOptions
 from signaling.protocol import Role
+from signaling.protocol.receptions import Reception, ReceptionState
 from signaling.server import NAMESPACE
 from signaling.setup import setup_signaling
 from signaling.tokens import mint_join_token

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from signaling.directory import ReceptionState
 from signaling.protocol import Role
+from signaling.protocol.receptions import ReceptionState
 from tests.integration.signaling.conftest import ClientFactory, Node, expired_token
 
 pytestmark = pytest.mark.timeout(30)

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from signaling.directory import ReceptionState
 from signaling.protocol import Role
+from signaling.protocol.receptions import ReceptionState
 from tests.integration.signaling.conftest import Client, ClientFactory, Node
 
 pytestmark = pytest.mark.timeout(30)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from signaling.directory import InMemoryDirectory, Reception, ReceptionState, StateError
+from signaling.directory import InMemoryDirectory
+from signaling.protocol.receptions import Reception, ReceptionState, StateError
 
 
 async def test_states_move_forward_only() -> None:

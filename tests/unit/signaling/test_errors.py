@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 from sfu import SfuError
-from signaling.directory import StateError
 from signaling.protocol.errors import ErrorCode
+from signaling.protocol.receptions import StateError
 
 
 def _codes(cls: type[SfuError]) -> dict[str, str]:
