@@ -6,7 +6,10 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from portal.adapters import appeals_orm  # noqa: F401  (registers the appeal tables)
+from portal.adapters import (
+    appeals_orm,  # noqa: F401  (registers the appeal tables)
+    receptions_orm,  # noqa: F401  (registers the reception tables)
+)
 from portal.adapters.orm import Base
 
 config = context.config

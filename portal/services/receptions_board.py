@@ -1,0 +1,51 @@
+"""How the portal tells the live conference about its receptions.
+
+The portal's database is the truth; after every change it puts the reception's record on
+the board, which is the signaling side's directory (in-process in the embedded default,
+Redis when configured, so every node hears it). The portal never needs to know which node
+hosts the conference: the hosting node watches the board and follows.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from portal.adapters.receptions_orm import Reception
+from signaling.protocol.receptions import Reception as Record
+from signaling.protocol.receptions import ReceptionState
+
+log = logging.getLogger(__name__)
+
+
+class ReceptionBoard(Protocol):
+    async def put(self, reception: Record) -> None: ...
+
+
+class NoBoard:
+    """A node without the live conference and without Redis: nobody to tell."""
+
+    async def put(self, reception: Record) -> None:
+        return None
+
+
+def record_of(reception: Reception) -> Record:
+    return Record(
+        reception_id=str(reception.id),
+        title=reception.title,
+        state=ReceptionState(reception.state),
+        host_user_id=str(reception.host_id),
+        moderator_user_id=str(reception.moderator_id),
+        max_citizens=reception.capacity,
+    )
+
+
+async def publish(board: ReceptionBoard, reception: Reception) -> None:
+    """After the commit: a board that is down must not undo a change already made (the
+    conference then loads the record from the database when someone joins)."""
+    try:
+        await board.put(record_of(reception))
+    except Exception:
+        log.exception(
+            "could not feed the reception to the conference", extra={"reception": reception.id}
+        )
