@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.appeals_orm import Appeal, StatusChange
 from portal.adapters.orm import User
+from portal.adapters.receptions_orm import Reception, Seat
 from portal.domain import status as machine
+from portal.domain.receptions import SeatState
 from portal.domain.roles import Role
 from portal.domain.status import Status
 from portal.services.appeals_notify import Outgoing, status_letter
@@ -56,6 +59,8 @@ async def change_status(
         comment=comment.strip(),
     )
     session.add(change)
+    if target in machine.FINAL:
+        await _leave_reception(session, appeal.id)
     await session.flush()
     log.info(
         "appeal status %s -> %s",
@@ -68,3 +73,19 @@ async def change_status(
         if citizen is not None:
             outgoing.add(status_letter(appeal, citizen, source, target, link, answer))
     return change
+
+
+async def _leave_reception(session: AsyncSession, appeal_id: int) -> None:
+    """An appeal answered or withdrawn while enrolled gives its seat back."""
+    seat = (
+        await session.execute(select(Seat).where(Seat.active_appeal_id == appeal_id))
+    ).scalar_one_or_none()
+    if seat is None:
+        return
+    seat.active_appeal_id = None
+    seat.state = SeatState.DECLINED.value
+    await session.execute(
+        update(Reception)
+        .where(Reception.id == seat.reception_id, Reception.seats_taken > 0)
+        .values(seats_taken=Reception.seats_taken - 1)
+    )
