@@ -21,14 +21,25 @@ from portal.http.auth import require_access
 from portal.http.context import CLOCK, DATABASE, MAILER, SETTINGS
 from portal.http.csrf import csrf_middleware
 from portal.http.errors import errors_middleware
+from portal.http.receptions_request import BOARD
 from portal.http.session import session_middleware, setup_sessions
+from portal.services.receptions_board import NoBoard, ReceptionBoard
 from portal.web import setup_web
 from portal.web.templating import template_context_middleware
 
 
-def setup_portal(app: web.Application, settings: Settings, db: Database) -> None:
-    """Mount the portal's routes, middlewares and template engine on the node's application."""
+def setup_portal(
+    app: web.Application,
+    settings: Settings,
+    db: Database,
+    board: ReceptionBoard | None = None,
+) -> None:
+    """Mount the portal's routes, middlewares and template engine on the node's application.
+
+    `board` feeds the live conference the portal's receptions (none: nobody to tell).
+    """
     app[SETTINGS] = settings
+    app[BOARD] = board or NoBoard()
     app[DATABASE] = db
     app[MAILER] = Mailer(settings.mail, settings.outbox_dir)
     app[CLOCK] = Clock()

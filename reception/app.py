@@ -3,21 +3,29 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 from aiohttp import web
 
 from config.settings import Settings
+from portal.adapters.clock import Clock
 from portal.adapters.db import Database
+from portal.adapters.mail import Mailer
+from portal.domain.local_time import zone
 from portal.http.headers import setup_security_headers
+from portal.http.receptions_request import receptions_deps
 from portal.mount import setup_portal
+from portal.services.receptions import ReceptionsDeps
+from portal.services.receptions_board import NoBoard, ReceptionBoard, load_record
+from portal.services.receptions_live import ConferenceRecord
 from reception.health import healthz, readyz
 from reception.metrics import Metrics, expose_metrics
 from reception.middleware import observe
 from sfu import Router
 from sfu.metrics import SfuCollector
 from sfu.peer import apply_network_settings
+from signaling.directory import directory_for
 from signaling.setup import setup_signaling
 
 log = logging.getLogger(__name__)
@@ -40,10 +48,28 @@ def create_app(settings: Settings) -> web.Application:
     expose_metrics(app, metrics, settings)
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
     roles = set(settings.server.roles)
+    # The portal feeds its receptions to the conference through the signaling directory,
+    # and the conference reports back into the portal's database (docs/architecture.md).
+    directory = (
+        directory_for(settings.redis.url, settings.signaling.claim_ttl_s)
+        if "media" in roles or settings.redis.url
+        else None
+    )
     if "portal" in roles:
-        setup_portal(app, settings, db)
+        setup_portal(app, settings, db, directory)
     if "media" in roles:
-        registry = setup_signaling(app, settings, STATIC_DIR).registry
+        registry = setup_signaling(
+            app,
+            settings,
+            STATIC_DIR,
+            directory=directory,
+            events=ConferenceRecord(
+                (lambda: receptions_deps(app))
+                if "portal" in roles
+                else _standalone_deps(settings, db, directory)
+            ),
+            loader=lambda reception_id: load_record(db, reception_id),
+        ).registry
         # The registry is this app's own, so the collector lives and dies with the app.
         SfuCollector(
             metrics.registry, lambda: [r for r in registry.routers() if isinstance(r, Router)]
@@ -56,8 +82,25 @@ def create_app(settings: Settings) -> web.Application:
             extra={"mode": settings.mode.value, "roles": list(settings.server.roles)},
         )
         yield
+        if directory is not None and "media" not in roles:
+            await directory.close()  # otherwise the signaling registry closes it
         await db.close()
         log.info("node stopped")
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def _standalone_deps(
+    settings: Settings, db: Database, board: ReceptionBoard | None
+) -> Callable[[], ReceptionsDeps]:
+    """A media-only node writes the conference's events with its own portal services."""
+    deps = ReceptionsDeps(
+        db,
+        Clock(),
+        Mailer(settings.mail, settings.outbox_dir),
+        settings.public_url.rstrip("/"),
+        zone(settings.server.time_zone),
+        board or NoBoard(),
+    )
+    return lambda: deps

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from typing import Protocol
 
+from portal.adapters.db import Database
 from portal.adapters.receptions_orm import Reception
 from signaling.protocol.receptions import Reception as Record
 from signaling.protocol.receptions import ReceptionState
@@ -49,3 +50,12 @@ async def publish(board: ReceptionBoard, reception: Reception) -> None:
         log.exception(
             "could not feed the reception to the conference", extra={"reception": reception.id}
         )
+
+
+async def load_record(db: Database, reception_id: str) -> Record | None:
+    """The conference asks for a reception it was never fed (a restarted node)."""
+    if not reception_id.isdigit() or len(reception_id) > 18:
+        return None
+    async with db.session() as session:
+        reception = await session.get(Reception, int(reception_id))
+    return record_of(reception) if reception is not None else None
