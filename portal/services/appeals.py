@@ -90,32 +90,47 @@ def _reached(status: Status) -> ColumnElement[bool]:
     return exists().where(StatusChange.appeal_id == Appeal.id, StatusChange.target == status.value)
 
 
-def visible_to(viewer: User) -> ColumnElement[bool]:
-    """The appeals `viewer` may open and act on (SPEC §7: staff see what their role needs).
+def role_scope(viewer: User, role: Role) -> ColumnElement[bool]:
+    """The appeals one of `viewer`'s staff roles works with (none for a role they do not
+    hold); each staff journal lists its role's scope.
 
-    - anyone: their own appeals;
     - department officer: an account tied to departments (`staff_departments`) sees the
       appeals those departments execute; an account tied to none is the responsible
       office that routes new appeals and sees them all;
     - organizer: appeals recommended for a reception (seed 002: the ОС starts there);
-    - control: appeals whose reception took place;
+    - control: appeals whose reception took place.
+    """
+    if not viewer.has_role(role):
+        return false()
+    if role is Role.DEPARTMENT:
+        mine = select(StaffDepartment.department_id).where(StaffDepartment.user_id == viewer.id)
+        assigned = exists().where(
+            ExecutingDepartment.appeal_id == Appeal.id,
+            ExecutingDepartment.department_id.in_(mine.scalar_subquery()),
+        )
+        return or_(~exists(mine), assigned)
+    if role is Role.ORGANIZER:
+        return _reached(Status.RECOMMENDED)
+    if role is Role.CONTROL:
+        return _reached(Status.HELD)
+    return false()
+
+
+_SCOPED_ROLES = (Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL)
+
+
+def visible_to(viewer: User) -> ColumnElement[bool]:
+    """The appeals `viewer` may open and act on (SPEC §7: staff see what their role needs).
+
+    - anyone: their own appeals;
+    - a staff member: the scope of each of their roles (`role_scope`);
     - anyone else (administrator, moderator, host): none.
 
     Several roles see the union. An appeal outside the scope answers "not found", like a
     missing one, so numbers cannot be probed.
     """
     seen: list[ColumnElement[bool]] = [Appeal.citizen_id == viewer.id]
-    if viewer.has_role(Role.DEPARTMENT):
-        mine = select(StaffDepartment.department_id).where(StaffDepartment.user_id == viewer.id)
-        assigned = exists().where(
-            ExecutingDepartment.appeal_id == Appeal.id,
-            ExecutingDepartment.department_id.in_(mine.scalar_subquery()),
-        )
-        seen.append(or_(~exists(mine), assigned))
-    if viewer.has_role(Role.ORGANIZER):
-        seen.append(_reached(Status.RECOMMENDED))
-    if viewer.has_role(Role.CONTROL):
-        seen.append(_reached(Status.HELD))
+    seen += [role_scope(viewer, role) for role in _SCOPED_ROLES if viewer.has_role(role)]
     return or_(false(), *seen)
 
 

@@ -150,6 +150,25 @@ async def recommend(deps: AppealsDeps, appeal_id: int, officer: User, comment: s
     await outgoing.deliver(deps.mailer)
 
 
+async def queue(deps: AppealsDeps, appeal_id: int, organizer: User, comment: str = "") -> None:
+    """«В очередь на прием» (the organizer, `recommended → preparing`): the appeal goes to
+    «Планирование приемов» as «Подготовка к участию»."""
+    async with deps.db.session() as session, session.begin():
+        appeal = await load_appeal(session, appeal_id, organizer)
+        outgoing = Outgoing()
+        await change_status(
+            session,
+            appeal,
+            Status.PREPARING,
+            organizer,
+            deps.clock.now(),
+            outgoing,
+            comment=comment,
+            link=deps.link(appeal.id, staff=False),
+        )
+    await outgoing.deliver(deps.mailer)
+
+
 async def give_answer(
     deps: AppealsDeps, appeal_id: int, officer: User, text: str, template_id: int | None = None
 ) -> Answer:
