@@ -22,6 +22,7 @@ from portal.web.oidc import setup_oidc
 from portal.web.profile import setup_profile
 from portal.web.sign_out import setup_sign_out
 from portal.web.staff import setup_staff
+from portal.web.statistics import setup_statistics
 
 TEMPLATES = Path(__file__).with_name("templates")
 
@@ -48,3 +49,4 @@ def setup_web(app: web.Application, settings: Settings) -> None:
     setup_admin_staff(app)
     setup_oidc(app, settings.oidc)
     setup_appeals(app)
+    setup_statistics(app)
