@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, TypeVar
+from datetime import date, datetime
+from typing import Any, Literal, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel, Field
@@ -12,13 +13,21 @@ from portal.adapters.orm import User
 from portal.api.appeals_schema import AppealDetail, AppealList, ListParams, detail, listing
 from portal.api.registry import ApiRegistry
 from portal.domain.roles import Role
+from portal.errors import Forbidden
 from portal.http.appeals_request import appeal_id, deps_of, draft_from, file_response
 from portal.http.appeals_uploads import read_multipart
 from portal.http.auth import require_user
 from portal.http.context import CLOCK, database_of, time_zone_of
-from portal.services import appeals, appeals_files, appeals_processing, reference
+from portal.http.i18n import language_of
+from portal.services import (
+    appeals,
+    appeals_control,
+    appeals_files,
+    appeals_processing,
+    reference,
+)
 from portal.services.appeals import AppealsDeps
-from portal.services.appeals_journal import Journal, load_journal
+from portal.services.appeals_journal import Journal, chosen_journal, journals_of, load_journal
 from portal.services.reference import Kind
 
 api = ApiRegistry()
@@ -158,26 +167,51 @@ async def download_answer(request: web.Request) -> web.Response:
 # --- staff ---------------------------------------------------------------------------------
 
 
+class StaffListParams(ListParams):
+    journal: Literal["department", "organizer", "control"] | None = Field(
+        None,
+        description=(
+            "the role's journal: department (categories all|new|in_work), organizer "
+            "(all|recommended|preparing), control (all|held|on_control); "
+            "default: the first of the user's roles in that order"
+        ),
+    )
+
+
+class StaffAppealList(AppealList):
+    journal: str = Field(description="the journal shown")
+    journals: list[str] = Field(description="the journals this user may ask for")
+
+
 @api.route(
     "GET",
     "/api/v1/staff/appeals",
-    summary="The department journal of appeals",
+    summary="The journal of appeals of one of the user's staff roles",
     tags=["staff appeals"],
-    query_model=ListParams,
-    response_model=AppealList,
+    query_model=StaffListParams,
+    response_model=StaffAppealList,
     roles=STAFF,
 )
-async def list_journal(request: web.Request, query: ListParams) -> AppealList:
+async def list_journal(request: web.Request, query: StaffListParams) -> StaffAppealList:
     user = await require_user(request)
+    journal = chosen_journal(user, query.journal)
+    if journal is None:
+        raise Forbidden(
+            "Этот журнал заявок вам недоступен.", en="This journal of appeals is not yours."
+        )
     page = await load_journal(
         database_of(request),
-        Journal.DEPARTMENT,
+        journal,
         user,
         query.journal_query(),
         request.app[CLOCK].now(),
         tz=time_zone_of(request.app),
     )
-    return listing(page, staff=True)
+    return StaffAppealList(
+        **listing(page, staff=True).model_dump(),
+        journal=journal.value,
+        journals=[j.value for j in journals_of(user)],
+    )
 
 
 class ExecutingBody(BaseModel):
@@ -396,6 +430,182 @@ _action(
     STAFF,
     lambda d, a, u, r, b: appeals_processing.delete_document(d, a, u, _item(r)),
 )
+
+
+_action(
+    "queue",
+    "POST",
+    f"{_STAFF_APPEAL}/queue",
+    "«В очередь на прием» (recommended → preparing): to reception planning",
+    (Role.ORGANIZER,),
+    lambda d, a, u, r, b: appeals_processing.queue(d, a, u, b.comment),
+    CommentBody,
+)
+_action(
+    "review",
+    "POST",
+    f"{_STAFF_APPEAL}/review",
+    "«Рассмотрено» (held → reviewed): the reception gave no instructions",
+    (Role.CONTROL,),
+    lambda d, a, u, r, b: appeals_control.review(d, a, u, b.comment),
+    CommentBody,
+)
+_action(
+    "put_on_control",
+    "POST",
+    f"{_STAFF_APPEAL}/put-on-control",
+    "«На контроль» (held → on_control): opens the form «Контроль выполнения заявки»",
+    (Role.CONTROL,),
+    lambda d, a, u, r, b: appeals_control.put_on_control(d, a, u, b.comment),
+    CommentBody,
+)
+_action(
+    "resolve",
+    "POST",
+    f"{_STAFF_APPEAL}/resolve",
+    "«Исполнено» (on_control → resolved): only once the control form is complete and saved",
+    (Role.CONTROL,),
+    lambda d, a, u, r, b: appeals_control.resolve(d, a, u, b.comment),
+    CommentBody,
+)
+_action(
+    "not_resolved",
+    "POST",
+    f"{_STAFF_APPEAL}/not-resolved",
+    "«Не исполнено» (on_control → reviewed): the instructions were not executed",
+    (Role.CONTROL,),
+    lambda d, a, u, r, b: appeals_control.not_resolved(d, a, u, b.comment),
+    CommentBody,
+)
+
+
+# --- «Контроль выполнения заявки» ---------------------------------------------------------
+
+
+class ControlDepartmentInfo(BaseModel):
+    id: int
+    department_id: int
+    department: str
+    sed_number: str
+
+
+class ControlInfo(BaseModel):
+    departments: list[ControlDepartmentInfo]
+    planned_on: date | None = Field(description="«Плановая дата», a local calendar day")
+    executed_on: date | None = Field(description="«Дата выполнения», a local calendar day")
+    comment: str
+    started_at: datetime
+    saved_at: datetime | None = Field(
+        description="the last save; null while a department change is not saved"
+    )
+    editable: bool = Field(description="the appeal is on control")
+    complete: bool
+    saved: bool
+    ready: bool = Field(description="«Исполнено» may be pressed: complete and saved")
+    missing: list[str] = Field(description="what «Исполнено» still needs")
+
+
+class ControlForm(BaseModel):
+    """The whole form («Сохранить»): a field left out is cleared."""
+
+    planned_on: date | None = None
+    executed_on: date | None = None
+    comment: str = Field("", max_length=appeals_control.MAX_COMMENT)
+
+
+def _control_info(view: appeals_control.ControlView, lang: str) -> ControlInfo:
+    return ControlInfo(
+        departments=[
+            ControlDepartmentInfo(
+                id=d.id,
+                department_id=d.department_id,
+                department=d.department,
+                sed_number=d.sed_number,
+            )
+            for d in view.departments
+        ],
+        planned_on=view.planned_on,
+        executed_on=view.executed_on,
+        comment=view.comment,
+        started_at=view.started_at,
+        saved_at=view.saved_at,
+        editable=view.editable,
+        complete=view.complete,
+        saved=view.saved,
+        ready=view.ready,
+        missing=[m.in_language(lang) for m in view.missing],
+    )
+
+
+async def _control(request: web.Request) -> ControlInfo:
+    user = await require_user(request)
+    view = await appeals_control.control_of(deps_of(request), appeal_id(request), user)
+    return _control_info(view, language_of(request))
+
+
+_CONTROL = f"{_STAFF_APPEAL}/control"
+
+
+@api.route(
+    "GET",
+    _CONTROL,
+    summary="«Контроль выполнения заявки»: the control form of an appeal put on control",
+    tags=["staff appeals"],
+    response_model=ControlInfo,
+    roles=STAFF,
+)
+async def get_control(request: web.Request) -> ControlInfo:
+    return await _control(request)
+
+
+@api.route(
+    "PUT",
+    _CONTROL,
+    summary="«Сохранить»: the planned and execution dates and the comment",
+    tags=["staff appeals"],
+    request_model=ControlForm,
+    response_model=ControlInfo,
+    roles=(Role.CONTROL,),
+)
+async def save_control(request: web.Request, body: ControlForm) -> ControlInfo:
+    user = await require_user(request)
+    await appeals_control.save_form(
+        deps_of(request), appeal_id(request), user, body.planned_on, body.executed_on, body.comment
+    )
+    return await _control(request)
+
+
+@api.route(
+    "POST",
+    f"{_CONTROL}/departments",
+    summary="Add (or renumber) an executing department of the instructions",
+    tags=["staff appeals"],
+    request_model=ExecutingBody,
+    response_model=ControlInfo,
+    roles=(Role.CONTROL,),
+)
+async def add_control_department(request: web.Request, body: ExecutingBody) -> ControlInfo:
+    user = await require_user(request)
+    await appeals_control.add_department(
+        deps_of(request), appeal_id(request), user, body.department_id, body.sed_number
+    )
+    return await _control(request)
+
+
+@api.route(
+    "DELETE",
+    f"{_CONTROL}/departments{_ITEM}",
+    summary="«Удалить»: remove an executing department of the instructions",
+    tags=["staff appeals"],
+    response_model=ControlInfo,
+    roles=(Role.CONTROL,),
+)
+async def remove_control_department(request: web.Request) -> ControlInfo:
+    user = await require_user(request)
+    await appeals_control.remove_department(
+        deps_of(request), appeal_id(request), user, _item(request)
+    )
+    return await _control(request)
 
 
 # --- reference data ------------------------------------------------------------------------

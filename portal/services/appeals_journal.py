@@ -1,6 +1,7 @@
-"""Journals: the citizen's «Мои заявки» and the department's list of appeals.
+"""Journals: the citizen's «Мои заявки» and the staff lists of appeals, one per role that
+works with appeals (seed 002): the department's, the organizer's and the control officer's.
 
-One query shape for both: filters narrow the rows, a category is one more condition, and a
+One query shape for all: filters narrow the rows, a category is one more condition, and a
 single aggregate returns the count of every category at once (one scan instead of one per
 tab). The indexes of migration 0003 serve the category + date order and the filters.
 """
@@ -23,8 +24,9 @@ from portal.adapters.db import Database
 from portal.adapters.orm import User
 from portal.domain.appeals import TimeLeft
 from portal.domain.local_time import day_end, day_start
+from portal.domain.roles import Role
 from portal.domain.status import FINAL, Status, citizen_status
-from portal.services.appeals import visible_to
+from portal.services.appeals import role_scope
 
 PAGE_SIZES = (20, 50, 100)
 MAX_PAGE = 100_000
@@ -37,11 +39,27 @@ _INVITED = [Status.INVITED.value, Status.CONFIRMED.value]
 class Journal(enum.StrEnum):
     CITIZEN = "citizen"
     DEPARTMENT = "department"
+    ORGANIZER = "organizer"
+    CONTROL = "control"
 
+
+STAFF_JOURNALS: dict[Journal, Role] = {
+    Journal.DEPARTMENT: Role.DEPARTMENT,
+    Journal.ORGANIZER: Role.ORGANIZER,
+    Journal.CONTROL: Role.CONTROL,
+}
+"""Each staff journal is its role's: it lists what `role_scope` gives that role, in the
+order the work flows (the first a user holds is their default)."""
 
 CATEGORIES: dict[Journal, dict[str, str]] = {
     Journal.CITIZEN: {"all": "Все", "current": "Актуальные", "closed": "Решённые"},
     Journal.DEPARTMENT: {"all": "Все", "new": "Новые", "in_work": "В работе"},
+    Journal.ORGANIZER: {
+        "all": "Все",
+        "recommended": "Рекомендованные",
+        "preparing": "В очереди на прием",
+    },
+    Journal.CONTROL: {"all": "Все", "held": "Новые", "on_control": "На контроле"},
 }
 
 
@@ -51,7 +69,25 @@ _CATEGORY_STATUSES: dict[str, frozenset[Status] | None] = {
     "closed": FINAL,
     "new": frozenset({Status.NEW}),
     "in_work": frozenset({Status.IN_WORK}),
+    "recommended": frozenset({Status.RECOMMENDED}),
+    "preparing": frozenset({Status.PREPARING}),
+    "held": frozenset({Status.HELD}),
+    "on_control": frozenset({Status.ON_CONTROL}),
 }
+
+
+def journals_of(user: User) -> list[Journal]:
+    """The staff journals `user` has, in work order; the first is their default."""
+    return [journal for journal, role in STAFF_JOURNALS.items() if user.has_role(role)]
+
+
+def chosen_journal(user: User, asked: str | None) -> Journal | None:
+    """The staff journal `asked` for when `user` has it; with nothing asked, their first.
+    None: they asked for a journal that is not theirs (or have none)."""
+    journals = journals_of(user)
+    if not asked:
+        return journals[0] if journals else None
+    return next((j for j in journals if j.value == asked), None)
 
 
 def _category(name: str) -> ColumnElement[bool] | None:
@@ -136,7 +172,9 @@ def _filters(
     if journal is Journal.CITIZEN:
         conditions.append(Appeal.citizen_id == viewer.id)
     else:
-        conditions.append(visible_to(viewer))
+        # The role's own part of what the viewer may open (`visible_to` is the union of
+        # these): a journal never lists an appeal its role does not work with.
+        conditions.append(role_scope(viewer, STAFF_JOURNALS[journal]))
     search = query.search.strip()
     if FULL_NUMBER.fullmatch(search):
         conditions.append(Appeal.number == search)  # a whole number: the unique index
@@ -172,8 +210,9 @@ async def journal_page(
     *,
     tz: tzinfo = UTC,
 ) -> JournalPage:
-    """One page of `journal` for `viewer`: staff see only the appeals their roles and
-    departments give them (`visible_to`); dates filter by local days in `tz`."""
+    """One page of `journal` for `viewer`: a staff journal lists only the appeals its role
+    and the viewer's departments give them (`role_scope`, nothing for a role they do not
+    hold); dates filter by local days in `tz`."""
     categories = CATEGORIES[journal]
     if query.category not in categories:
         query = JournalQuery(**{**query.__dict__, "category": "all"})

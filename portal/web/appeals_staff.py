@@ -13,6 +13,7 @@ import aiohttp_jinja2
 from aiohttp import web
 
 from portal.adapters.orm import User
+from portal.domain.local_time import to_local
 from portal.domain.roles import Role
 from portal.domain.status import STAFF_LABELS
 from portal.errors import InvalidInput, NotFound, PortalError
@@ -20,12 +21,18 @@ from portal.http.access import allow
 from portal.http.appeals_request import appeal_id, deps_of, file_response
 from portal.http.appeals_uploads import read_multipart
 from portal.http.auth import require_user
-from portal.http.context import CLOCK, SETTINGS, database_of
-from portal.services import appeals, appeals_files, appeals_processing, reference
+from portal.http.context import CLOCK, SETTINGS, database_of, time_zone_of
+from portal.services import (
+    appeals,
+    appeals_control,
+    appeals_files,
+    appeals_processing,
+    reference,
+)
 from portal.services.reference import Kind
 from portal.web.appeals import ACCEPT
 from portal.web.forms import flash
-from portal.web.journal import department_journal
+from portal.web.journal import staff_journal
 
 READERS = (Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL)
 
@@ -60,6 +67,8 @@ async def staff_appeal_page(request: web.Request) -> web.Response:
         "accept": ACCEPT,
         "max_mb": request.app[SETTINGS].storage.max_upload_mb,
         "now": request.app[CLOCK].now(),
+        "today": to_local(request.app[CLOCK].now(), time_zone_of(request.app)).date(),
+        "control": await appeals_control.load_control(deps, view.appeal.id, user),
     }
     return aiohttp_jinja2.render_template("appeals/staff_appeal.html", request, context)
 
@@ -130,6 +139,13 @@ async def recommend(request: web.Request, user: User, fields: dict[str, str]) ->
     )
 
 
+@_action("work", "Заявка поставлена в очередь на прием.", Role.ORGANIZER)
+async def queue(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_processing.queue(
+        deps_of(request), appeal_id(request), user, fields.get("comment", "")
+    )
+
+
 @_action("answer", "Ответ отправлен гражданину.", Role.DEPARTMENT, Role.ORGANIZER)
 async def give_answer(request: web.Request, user: User, fields: dict[str, str]) -> None:
     template = fields.get("template_id", "")
@@ -183,6 +199,69 @@ async def delete_document(request: web.Request, user: User, fields: dict[str, st
     )
 
 
+# --- the control officer: «Работа с заявками граждан» (seed 002) ---------------------------
+
+
+@_action("control", "Заявка рассмотрена.", Role.CONTROL)
+async def review(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_control.review(
+        deps_of(request), appeal_id(request), user, fields.get("comment", "")
+    )
+
+
+@_action("control", "Заявка поставлена на контроль.", Role.CONTROL)
+async def put_on_control(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_control.put_on_control(
+        deps_of(request), appeal_id(request), user, fields.get("comment", "")
+    )
+
+
+@_action("control", "Ведомство добавлено. Сохраните форму.", Role.CONTROL)
+async def add_control_department(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_control.add_department(
+        deps_of(request),
+        appeal_id(request),
+        user,
+        _number(fields, "department_id"),
+        fields.get("sed_number", ""),
+    )
+
+
+@_action("control", "Ведомство удалено. Сохраните форму.", Role.CONTROL)
+async def remove_control_department(
+    request: web.Request, user: User, fields: dict[str, str]
+) -> None:
+    await appeals_control.remove_department(
+        deps_of(request), appeal_id(request), user, int(request.match_info["item_id"])
+    )
+
+
+@_action("control", "Форма «Контроль выполнения заявки» сохранена.", Role.CONTROL)
+async def save_control(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_control.save_form(
+        deps_of(request),
+        appeal_id(request),
+        user,
+        appeals_control.parse_day(fields.get("planned_on", ""), appeals_control.PLANNED),
+        appeals_control.parse_day(fields.get("executed_on", ""), appeals_control.EXECUTED),
+        fields.get("comment", ""),
+    )
+
+
+@_action("control", "Поручение исполнено: заявка решена.", Role.CONTROL)
+async def resolve(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_control.resolve(
+        deps_of(request), appeal_id(request), user, fields.get("comment", "")
+    )
+
+
+@_action("control", "Поручение не исполнено: заявка рассмотрена.", Role.CONTROL)
+async def not_resolved(request: web.Request, user: User, fields: dict[str, str]) -> None:
+    await appeals_control.not_resolved(
+        deps_of(request), appeal_id(request), user, fields.get("comment", "")
+    )
+
+
 @allow(*READERS)
 async def upload_documents(request: web.Request) -> web.StreamResponse:
     user = await require_user(request)
@@ -230,12 +309,13 @@ async def answer_pdf(request: web.Request) -> web.Response:
 def mount(app: web.Application) -> None:
     r = app.router
     base = r"/staff/appeals/{appeal_id:\d+}"
-    r.add_get("/staff/appeals", department_journal, name="staff_journal")
+    r.add_get("/staff/appeals", staff_journal, name="staff_journal")
     r.add_get(base, staff_appeal_page, name="staff_appeal")
     r.add_post(base + "/executing", add_executing)
     r.add_post(base + r"/executing/{item_id:\d+}/delete", remove_executing)
     r.add_post(base + "/start-work", start_work)
     r.add_post(base + "/recommend", recommend)
+    r.add_post(base + "/queue", queue)
     r.add_post(base + "/answer", give_answer)
     r.add_post(base + "/extend", extend_deadline)
     r.add_post(base + "/edit", edit_appeal)
@@ -243,6 +323,13 @@ def mount(app: web.Application) -> None:
     r.add_post(base + "/documents", upload_documents)
     r.add_post(base + r"/documents/{item_id:\d+}/attach", attach_document)
     r.add_post(base + r"/documents/{item_id:\d+}/delete", delete_document)
+    r.add_post(base + "/review", review)
+    r.add_post(base + "/put-on-control", put_on_control)
+    r.add_post(base + "/control", save_control)
+    r.add_post(base + "/control/departments", add_control_department)
+    r.add_post(base + r"/control/departments/{item_id:\d+}/delete", remove_control_department)
+    r.add_post(base + "/resolve", resolve)
+    r.add_post(base + "/not-resolved", not_resolved)
     r.add_get(base + r"/files/{file_id:\d+}", staff_file)
     r.add_get(base + "/archive.zip", archive)
     r.add_get(base + "/appeal.pdf", appeal_pdf)

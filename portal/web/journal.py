@@ -23,15 +23,20 @@ from portal.services.appeals_journal import (
     CATEGORIES,
     MAX_PAGE,
     PAGE_SIZES,
+    STAFF_JOURNALS,
     Journal,
     JournalPage,
     JournalQuery,
     Sort,
+    chosen_journal,
+    journals_of,
     load_journal,
 )
 from portal.services.reference import Entry, Kind
+from portal.web.labels import role_label
 
 _PARAMS = (
+    "journal",
     "category",
     "q",
     "status",
@@ -100,7 +105,11 @@ def _link(params: Mapping[str, str], **changes: str | int) -> str:
 
 
 def journal_context(
-    request: web.Request, journal: Journal, page: JournalPage, topics: Sequence[Entry]
+    request: web.Request,
+    journal: Journal,
+    page: JournalPage,
+    topics: Sequence[Entry],
+    journals: Sequence[Journal] = (),
 ) -> dict[str, Any]:
     params = {k: request.query.get(k, "") for k in _PARAMS}
     query = page.query
@@ -129,11 +138,26 @@ def journal_context(
         "sort_links": sort_links,
         "page_link": lambda n: _link(params, page=n),
         "page_sizes": PAGE_SIZES,
+        "journal_code": journal.value,
+        # Tabs of a user with several staff journals; a tab opens the journal afresh
+        # (its categories are its own).
+        "journals": [
+            (j.value, role_label(STAFF_JOURNALS[j]), "?" + urlencode({"journal": j.value}))
+            for j in journals
+        ]
+        if len(journals) > 1
+        else [],
     }
 
 
-async def journal_page(request: web.Request, journal: Journal, template: str) -> web.Response:
-    """A journal page: the signed-in user's view of `journal`, filtered by the query."""
+async def journal_page(
+    request: web.Request,
+    journal: Journal,
+    template: str,
+    journals: Sequence[Journal] = (),
+) -> web.Response:
+    """A journal page: the signed-in user's view of `journal`, filtered by the query;
+    `journals`: the staff journals the user may switch between."""
     user = await require_user(request)
     page = await load_journal(
         database_of(request),
@@ -144,10 +168,18 @@ async def journal_page(request: web.Request, journal: Journal, template: str) ->
         tz=time_zone_of(request.app),
     )
     topics = await reference.entries(database_of(request), Kind.TOPICS)
-    context = journal_context(request, journal, page, topics)
+    context = journal_context(request, journal, page, topics, journals)
     return aiohttp_jinja2.render_template(template, request, context)
 
 
 @allow(Role.DEPARTMENT, Role.ORGANIZER, Role.CONTROL)
-async def department_journal(request: web.Request) -> web.Response:
-    return await journal_page(request, Journal.DEPARTMENT, "appeals/journal.html")
+async def staff_journal(request: web.Request) -> web.Response:
+    """«Журнал заявок»: the journal of the user's staff role (seed 002 gives each role its
+    categories); a user with several roles switches with `?journal=`."""
+    user = await require_user(request)
+    journals = journals_of(user)
+    # A journal that is not theirs (or junk) falls back to their first: a link never fails.
+    journal = chosen_journal(user, request.query.get("journal")) or chosen_journal(user, None)
+    return await journal_page(
+        request, journal or Journal.DEPARTMENT, "appeals/journal.html", journals
+    )
