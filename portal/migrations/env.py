@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from portal.adapters import (
     appeals_orm,  # noqa: F401  (registers the appeal tables)
+    control_orm,  # noqa: F401  (registers the control form's tables)
     receptions_orm,  # noqa: F401  (registers the reception tables)
 )
 from portal.adapters.orm import Base
