@@ -19,6 +19,7 @@ START_AHEAD = timedelta(hours=1)
 """«Начать прием» is offered from one hour before the planned start (seed 002)."""
 MAX_TITLE = 200
 MAX_DESCRIPTION = 2000
+_MAX_ID = 2**31 - 1
 PLAN_AHEAD = timedelta(days=366)
 """A reception is planned at most a year ahead: a date past that is a typo."""
 
@@ -125,13 +126,18 @@ def plan_from_form(
             f"Количество участников — от 1 до {MAX_CITIZENS}.",
             f"The capacity is 1 to {MAX_CITIZENS}.",
         )
-    host = _parse(int, host_id, "Выберите, кто проводит прием.", "Choose the host.")
-    moderator = _parse(int, moderator_id, "Выберите модератора.", "Choose the moderator.")
+    host = _parse(_row_id, host_id, "Выберите, кто проводит прием.", "Choose the host.")
+    moderator = _parse(_row_id, moderator_id, "Выберите модератора.", "Choose the moderator.")
+    try:
+        starts_at = _utc(datetime.combine(on, begins), tz)
+        ends_at = _utc(datetime.combine(on, finishes), tz)
+    except OverflowError:  # the first or last day of the calendar
+        raise _invalid("Укажите дату приема.", "The date is invalid.") from None
     return Plan(
         title=title,
         description=description,
-        starts_at=_utc(datetime.combine(on, begins), tz),
-        ends_at=_utc(datetime.combine(on, finishes), tz),
+        starts_at=starts_at,
+        ends_at=ends_at,
         capacity=seats,
         host_id=host,
         moderator_id=moderator,
@@ -166,6 +172,14 @@ def _parse(parse: Callable[[str], T], value: str, missing: str, en: str) -> T:
         return parse(value)
     except (ValueError, OverflowError):
         raise _invalid(missing, en) from None
+
+
+def _row_id(value: str) -> int:
+    """A user's id: a positive INTEGER (a larger number would overflow the database)."""
+    number = int(value)
+    if not 0 < number <= _MAX_ID:
+        raise ValueError(value)
+    return number
 
 
 def _invalid(text: str, en: str) -> InvalidInput:
