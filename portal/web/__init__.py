@@ -20,6 +20,7 @@ from portal.web.appeals_routes import setup_appeals
 from portal.web.labels import role_label
 from portal.web.oidc import setup_oidc
 from portal.web.profile import setup_profile
+from portal.web.receptions import setup_receptions
 from portal.web.sign_out import setup_sign_out
 from portal.web.staff import setup_staff
 from portal.web.statistics import setup_statistics
@@ -50,3 +51,4 @@ def setup_web(app: web.Application, settings: Settings) -> None:
     setup_oidc(app, settings.oidc)
     setup_appeals(app)
     setup_statistics(app)
+    setup_receptions(app)

@@ -18,7 +18,8 @@ from portal.http.appeals_request import appeal_id, deps_of, draft_from, file_res
 from portal.http.appeals_uploads import MultipartForm, read_multipart
 from portal.http.auth import require_user
 from portal.http.context import CLOCK, SETTINGS, database_of
-from portal.services import appeals, appeals_files, reference
+from portal.http.receptions_request import deps_of as receptions_deps
+from portal.services import appeals, appeals_files, receptions_schedule, reference
 from portal.services.appeals_journal import Journal
 from portal.services.reference import Kind
 from portal.web.forms import flash
@@ -79,6 +80,9 @@ async def appeal_page(request: web.Request) -> web.Response:
     user = await require_user(request)
     view = await appeals.view_appeal(deps_of(request), appeal_id(request), user)
     context = {"view": view, "labels": CITIZEN_LABELS, "now": request.app[CLOCK].now()}
+    context["invitation"] = await receptions_schedule.invitation(
+        receptions_deps(request), view.appeal
+    )
     return aiohttp_jinja2.render_template("appeals/citizen_appeal.html", request, context)
 
 
