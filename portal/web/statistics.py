@@ -288,17 +288,18 @@ class Shown:
     """A report ready for the page: its tables, the charts above them, the step drawn."""
 
     tables: list[Table]
-    charts: list[Markup] = field(default_factory=list)
+    charts: list[tuple[str, Markup]] = field(default_factory=list)
+    """(visible caption, chart)."""
     step: Step | None = None
 
 
 def _chart(
     chart_id: str, title: str, bars: list[Bar], _: Translate, *, time: bool = False
-) -> Markup:
+) -> tuple[str, Markup]:
     empty = _("За период заявок нет.")
     summary = _("Значений много: все они — в таблице под диаграммой.")
     draw = charts.columns if time else charts.horizontal_bars
-    return draw(chart_id, title, bars, empty=empty, summary=summary)
+    return title, draw(chart_id, title, bars, empty=empty, summary=summary)
 
 
 async def build(request: web.Request, query: Query, _: Translate) -> Shown:
