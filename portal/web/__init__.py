@@ -19,6 +19,7 @@ from portal.web.admin_staff import setup_admin_staff
 from portal.web.appeals_routes import setup_appeals
 from portal.web.labels import role_label
 from portal.web.oidc import setup_oidc
+from portal.web.planning import setup_planning
 from portal.web.profile import setup_profile
 from portal.web.receptions import setup_receptions
 from portal.web.sign_out import setup_sign_out
@@ -50,5 +51,6 @@ def setup_web(app: web.Application, settings: Settings) -> None:
     setup_admin_staff(app)
     setup_oidc(app, settings.oidc)
     setup_appeals(app)
+    setup_planning(app)
     setup_statistics(app)
     setup_receptions(app)
