@@ -13,6 +13,7 @@ from portal.adapters.mail import Mailer
 from portal.adapters.storage import BlobStore
 from portal.api import accounts as accounts_api
 from portal.api import appeals as appeals_api
+from portal.api import reception_schedule as reception_schedule_api
 from portal.api import receptions as receptions_api
 from portal.api.kernel import setup_api
 from portal.http.access import access_middleware_factory
@@ -64,3 +65,4 @@ def setup_portal(
     setup_api(app)
     accounts_api.api.mount(app)
     receptions_api.api.mount(app)
+    reception_schedule_api.api.mount(app)

@@ -13,7 +13,7 @@ from portal.adapters.receptions_orm import Attendance
 from portal.services import receptions
 from signaling.protocol.roles import Role as ConferenceRole
 from signaling.protocol.tokens import verify_join_token
-from tests.integration.portal.appeals.conftest import ClientFactory
+from tests.integration.portal.appeals.conftest import ClientFactory, api_sign_in
 from tests.integration.portal.receptions.conftest import signed_in
 from tests.integration.portal.receptions.schedule_fixtures import (  # noqa: F401 (fixture)
     World,
@@ -121,3 +121,37 @@ async def test_refusals_each_say_why_and_lead_back(
 
     status, _, page = await join(host, 999999)
     assert status == 404
+
+
+async def test_the_api_gives_the_same_schedule_and_ticket(
+    scene: World, new_client: ClientFactory
+) -> None:
+    client = await new_client()
+    csrf = await api_sign_in(client, "maria@example.ru")
+    headers = {"X-CSRF-Token": csrf}
+    listed = await (await client.get("/api/v1/receptions")).json()
+    assert [r["id"] for r in listed["items"]] == [scene.a]
+    assert listed["counts"] == {"all": 1, "month": listed["counts"]["month"], "future": 1}
+    assert listed["items"][0]["buttons"] == {
+        "start": False,
+        "details": True,
+        "join": False,
+        "end": False,
+    }
+    refused = await client.post(f"/api/v1/receptions/{scene.a}/join-ticket", headers=headers)
+    assert refused.status == 409
+    assert (await refused.json())["error"]["message"].startswith("Прием еще не начат.")
+    assert (await client.get(f"/api/v1/receptions/{scene.b}")).status == 404
+
+    await start(scene)
+    ticket = await client.post(f"/api/v1/receptions/{scene.a}/join-ticket", headers=headers)
+    assert ticket.status == 200
+    body = await ticket.json()
+    claims = verify_join_token(scene.key, body["token"])
+    assert claims.user_id == str(scene.people["citizen"].id)
+    assert claims.role is ConferenceRole.CITIZEN
+    assert body["url"] == f"/conference#token={body['token']}"
+    detail = await (await client.get(f"/api/v1/receptions/{scene.a}")).json()
+    assert detail["state"] == "started"
+    assert [s["state"] for s in detail["seats"]] == ["confirmed"], "their own seat only"
+    assert detail["moderation_log"] == []
