@@ -28,6 +28,7 @@ from portal.http.i18n import language_of
 from portal.http.receptions_request import deps_of, reception_id
 from portal.services import receptions, receptions_planning, receptions_seats
 from portal.services.receptions_planning import ManageView, ReceptionRow
+from portal.text import Text
 from portal.web.forms import FormData, flash, render
 from signaling.protocol.receptions import MAX_CITIZENS
 
@@ -190,7 +191,8 @@ async def create_reception(request: web.Request) -> web.StreamResponse:
         context = await _form_context(request, values)
         context["error"] = _refusal(request, error)
         return render(request, "receptions/reception_form.html", context, status=422)
-    flash(request, f"Прием «{created.title}» запланирован.")
+    title = created.title
+    flash(request, Text(f"Прием «{title}» запланирован.", f"The reception «{title}» is planned."))
     raise web.HTTPSeeOther(_planning_link() + f"#reception-{created.id}")
 
 
@@ -233,7 +235,7 @@ async def save_reception(request: web.Request) -> web.StreamResponse:
     raise web.HTTPSeeOther(_manage_url(reception))
 
 
-Action = Callable[[web.Request, User], Awaitable[str]]
+Action = Callable[[web.Request, User], Awaitable[str | Text]]
 
 
 def _seat_action(anchor: str) -> Callable[[Action], Any]:
@@ -269,7 +271,7 @@ async def _seat_id(request: web.Request) -> int:
 
 
 @_seat_action("participants")
-async def invite_one(request: web.Request, user: User) -> str:
+async def invite_one(request: web.Request, user: User) -> str | Text:
     """«Выслать приглашение»."""
     seat = await _seat_id(request)
     await receptions_seats.invite(deps_of(request), reception_id(request), user, seat)
@@ -277,16 +279,16 @@ async def invite_one(request: web.Request, user: User) -> str:
 
 
 @_seat_action("participants")
-async def invite_all(request: web.Request, user: User) -> str:
+async def invite_all(request: web.Request, user: User) -> str | Text:
     """«Выслать приглашение всем»."""
     count = await receptions_seats.invite(deps_of(request), reception_id(request), user, None)
     if count == 0:
         return "Всем участникам приглашения уже высланы."
-    return f"Приглашения высланы: {count}."
+    return Text(f"Приглашения высланы: {count}.", f"Invitations sent: {count}.")
 
 
 @_seat_action("participants")
-async def remove_seat(request: web.Request, user: User) -> str:
+async def remove_seat(request: web.Request, user: User) -> str | Text:
     """«Убрать из списка»: the appeal goes back to the planning list."""
     seat = await _seat_id(request)
     await receptions_seats.remove(deps_of(request), seat, user)

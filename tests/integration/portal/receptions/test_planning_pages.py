@@ -334,3 +334,25 @@ async def test_nobody_but_the_organizer_gets_in(
     for who in ("host", "moderator"):
         client = await signed_in(new_client, crew[who])
         assert (await client.get("/staff/planning")).status == 403
+
+
+async def test_the_planning_pages_speak_english(
+    app: web.Application,
+    new_client: ClientFactory,
+    people: dict[str, User],
+    crew: dict[str, User],
+    clock: MovableClock,
+) -> None:
+    org = await signed_in(new_client, people["organizer"])
+    await org.get("/lang/en")
+    page = await (await org.get("/staff/planning")).text()
+    assert "Reception planning" in page
+    assert "Plan a new reception" in page
+    day = tomorrow_at(clock, 10, app).date().isoformat()
+    _, _, page = await _post(
+        org, "/staff/receptions/new", "/staff/receptions/new", _form(crew, day)
+    )
+    assert "The reception «Прием по вопросам ЖКХ» is planned." in page
+    manage = await (await org.get(f"/staff/receptions/{_reception_id(page)}")).text()
+    assert "Manage the reception" in manage
+    assert "Start time" in manage
