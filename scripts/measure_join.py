@@ -1,6 +1,6 @@
 """Join and floor latency of the live conference, in headless Chromium on loopback.
 
-    .venv/bin/python scripts/measure_join.py [--runs N] [--json]
+    .venv/bin/python scripts/measure_join.py [--runs N] [--json] [--portal]
 
 Starts a node (the real application factory, media role, development page on) on
 127.0.0.1, opens a demo reception, and drives Chromium with fake camera and microphone:
@@ -9,6 +9,12 @@ Starts a node (the real application factory, media role, development page on) on
    «Присоединиться к приему») to the first video frame of the host decoded by that page;
 2. floor: from the moderator pressing «Включить видео и звук» for citizen A to the first
    frame of A decoded by citizen B.
+
+With `--portal` the node runs the portal too and the reception is a real one, planned in
+the portal with a confirmed citizen and started: the host and the moderator join from its
+«Присоединиться к приему», and the join is timed from the citizen's click on «Присоединиться
+к приему» on their appeal page (the portal mints the ticket, then the conference page
+loads) to the host's first frame decoded there.
 
 Frames are read from each page's RTCPeerConnection.getStats() (framesDecoded), polled every
 few milliseconds. Targets: join under 1.5 s, floor under 0.5 s.
@@ -19,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import socket
 import statistics
 import sys
 import tempfile
@@ -34,31 +41,38 @@ sys.path.insert(0, str(ROOT))
 
 from config import load_settings  # noqa: E402
 from config.secrets import with_secrets  # noqa: E402
+from portal import migrate  # noqa: E402
 from reception.app import create_app  # noqa: E402
 from tests.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+from tests.portal_reception import PortalReception  # noqa: E402
 
 POLL_S = 0.005
 TIMEOUT_S = 20.0
 
 
-async def start_node(data_dir: Path) -> tuple[web.AppRunner, str]:
+async def start_node(data_dir: Path, portal: bool = False) -> tuple[web.AppRunner, str]:
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
     settings = with_secrets(
         load_settings(
             environ={},
             overrides={
                 "data_dir": str(data_dir),
-                "server.roles": ["media"],
+                "server.roles": ["portal", "media"] if portal else ["media"],
                 "server.development": True,
+                "server.public_url": base,
                 "rtc.host_addresses": ["127.0.0.1"],
                 "logging.level": "WARNING",
             },
         )
     )
+    if portal:
+        await asyncio.to_thread(migrate.upgrade, settings.database_url)
     runner = web.AppRunner(create_app(settings), handle_signals=False, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}"
+    await web.SockSite(runner, listener).start()
+    return runner, base
 
 
 async def demo_links(base: str) -> dict[str, str]:
@@ -109,6 +123,28 @@ async def measure_join(
     return results
 
 
+async def measure_portal_join(
+    browser: Browser, reception: PortalReception, runs: int, steps: list[dict[str, float]]
+) -> list[float]:
+    """The citizen, signed in, presses «Присоединиться к приему» on the appeal page."""
+    context = await browser.new_context(viewport={"width": 1024, "height": 768})
+    page = await context.new_page()
+    await reception.sign_in(page, reception.citizen_login)
+    results = []
+    for _ in range(runs):
+        await page.goto(reception.appeal_url)
+        button = page.get_by_text("Присоединиться к приему").first
+        await button.wait_for()
+        started = time.time()
+        await button.click()
+        decoded = await first_frame_after(page, reception.host_id, 0)
+        results.append(decoded - started)
+        steps.append(await page.evaluate(_STEPS))
+        await page.evaluate("window.conference.signaling.call('leave')")
+    await context.close()
+    return results
+
+
 async def measure_floor(
     moderator: Page, speaker: Page, listener: Page, speaker_id: str, runs: int
 ) -> list[float]:
@@ -152,8 +188,19 @@ async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument(
+        "--portal", action="store_true", help="join a real reception from the portal's pages"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
+        if args.portal:
+            report = await _portal_report(Path(data_dir), args.runs)
+            print(
+                json.dumps(report)
+                if args.json
+                else "\n".join(f"{k}: {v}" for k, v in report.items())
+            )
+            return 0
         runner, base = await start_node(Path(data_dir))
         try:
             links = await demo_links(base)
@@ -184,6 +231,35 @@ async def main() -> int:
         for name, values in report.items():
             print(f"{name}: {values}")
     return 0
+
+
+async def _portal_report(data_dir: Path, runs: int) -> dict[str, Any]:
+    runner, base = await start_node(data_dir, portal=True)
+    try:
+        reception = await PortalReception.prepare(runner.app, base)
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(
+                executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            )
+            for login in (reception.moderator_login, reception.host_login):
+                context = await browser.new_context(viewport={"width": 1024, "height": 768})
+                page = await context.new_page()
+                await reception.sign_in(page, login, staff=True)
+                await page.goto(f"{base}/receptions/{reception.reception_id}/join")
+                await page.wait_for_selector(
+                    'body[data-ready="true"]', state="attached", timeout=20_000
+                )
+            await asyncio.sleep(1.0)  # the host's camera is flowing
+            steps: list[dict[str, float]] = []
+            join = await measure_portal_join(browser, reception, runs, steps)
+            await browser.close()
+    finally:
+        await runner.cleanup()
+    return {
+        "portal_join_to_first_remote_frame": summary(join),
+        "join_steps_ms": steps,
+        "targets_s": {"join": 1.5},
+    }
 
 
 if __name__ == "__main__":
