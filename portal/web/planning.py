@@ -107,7 +107,11 @@ def _refusal(request: web.Request, error: PortalError) -> str:
 
 def _planning_link(**params: object) -> str:
     """The planning page with the lists' state kept (only what differs from the default)."""
-    kept = {k: v for k, v in params.items() if v not in (None, "", 1)}
+    kept = {
+        k: v
+        for k, v in params.items()
+        if v not in (None, "") and not (k in ("page", "rpage") and v == 1)
+    }
     return "/staff/planning" + (f"?{urlencode(kept)}" if kept else "")
 
 
