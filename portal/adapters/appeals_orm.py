@@ -89,6 +89,8 @@ class Appeal(Base):
         Index("ix_appeals_status_created", "status", "created_at", "id"),
         Index("ix_appeals_citizen_created", "citizen_id", "created_at", "id"),
         Index("ix_appeals_topic_created", "topic_id", "created_at", "id"),
+        # The planning page lists `preparing` appeals oldest in the queue first (0010).
+        Index("ix_appeals_status_changed", "status", "status_changed_at", "id"),
         # Search counts scan this narrow index (status first: the counts group by it)
         # instead of the rows with their long texts.
         Index("ix_appeals_search", "status", "search_text"),

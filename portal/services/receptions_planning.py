@@ -30,7 +30,6 @@ from portal.domain.receptions import HOLDING, SEAT_LABELS, STATE_LABELS, SeatSta
 from portal.domain.roles import Role
 from portal.domain.status import Status
 from portal.errors import NotFound
-from portal.services.appeals import visible_to
 from portal.services.appeals_journal import FULL_NUMBER
 from portal.services.receptions import require
 from signaling.protocol.receptions import ReceptionState
@@ -95,11 +94,12 @@ async def waiting_appeals(
     require(viewer, Role.ORGANIZER)
     page, search = _page(page), search.strip()[:MAX_SEARCH]
     seated = exists().where(Seat.active_appeal_id == Appeal.id)
-    where: list[ColumnElement[bool]] = [
-        Appeal.status == Status.PREPARING.value,
-        ~seated,
-        visible_to(viewer),
-    ]
+    # No `visible_to` here: the organizer's scope is "reached `recommended`", and the
+    # status machine lets an appeal into `preparing` only from there (or back from a
+    # reception it was queued for), so every `preparing` appeal is in it. Asking the
+    # history anyway made the databases read every status change of that kind on each
+    # page (bench/portal: 196 ms p95 on PostgreSQL with 100,000 appeals).
+    where: list[ColumnElement[bool]] = [Appeal.status == Status.PREPARING.value, ~seated]
     async with db.session() as session:
         if FULL_NUMBER.fullmatch(search):
             where.append(Appeal.number == search)
