@@ -36,10 +36,13 @@ _PROGRESS = {
 def merged(current: Reception | None, fed: Reception) -> Reception:
     """What the portal's record becomes here: its fields, but never an earlier state than
     the conference already reached (the portal hears of `live` a moment after this side
-    moved, and an edit saved in that moment must not take the reception back)."""
-    if current is not None and _PROGRESS[current.state] > _PROGRESS[fed.state]:
-        return replace(fed, state=current.state)
-    return fed
+    moved, and an edit saved in that moment must not take the reception back), and never
+    fewer bans."""
+    if current is None:
+        return fed
+    banned = tuple(sorted(set(current.banned) | set(fed.banned)))
+    state = current.state if _PROGRESS[current.state] > _PROGRESS[fed.state] else fed.state
+    return replace(fed, state=state, banned=banned)
 
 
 class ReceptionDirectory(Protocol):

@@ -63,9 +63,11 @@ class ConferenceRegistry:
         self, claims: JoinClaims, browser: str, device: str
     ) -> tuple[Conference, Participant]:
         rid = claims.reception_id
-        if await self.directory.is_banned(rid, claims.user_id):
-            raise SignalingError(ErrorCode.BANNED, "you were removed from this reception")
         reception = await self._reception(rid)
+        if await self.directory.is_banned(rid, claims.user_id) or (
+            reception is not None and claims.user_id in reception.banned
+        ):
+            raise SignalingError(ErrorCode.BANNED, "you were removed from this reception")
         if reception is None or reception.state not in OPEN:
             raise SignalingError(ErrorCode.RECEPTION_NOT_LIVE, "the reception is not live")
         if (

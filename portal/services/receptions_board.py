@@ -9,10 +9,13 @@ hosts the conference: the hosting node watches the board and follows.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Protocol
 
+from sqlalchemy import select
+
 from portal.adapters.db import Database
-from portal.adapters.receptions_orm import Reception
+from portal.adapters.receptions_orm import Attendance, Reception
 from signaling.protocol.receptions import Reception as Record
 from signaling.protocol.receptions import ReceptionState
 
@@ -58,4 +61,11 @@ async def load_record(db: Database, reception_id: str) -> Record | None:
         return None
     async with db.session() as session:
         reception = await session.get(Reception, int(reception_id))
-    return record_of(reception) if reception is not None else None
+        if reception is None:
+            return None
+        banned = await session.execute(
+            select(Attendance.user_id).where(
+                Attendance.reception_id == reception.id, Attendance.banned.is_(True)
+            )
+        )
+        return replace(record_of(reception), banned=tuple(str(b) for b in banned.scalars()))

@@ -63,6 +63,9 @@ class Reception:
     host_user_id: str | None = None
     moderator_user_id: str | None = None
     max_citizens: int = MAX_CITIZENS
+    banned: tuple[str, ...] = ()
+    """Who the moderator removed for good, as the portal keeps it: a node that lost its
+    own list (a restart without Redis) still refuses them when it loads the reception."""
 
     def moved_to(self, state: ReceptionState) -> Reception:
         """The signaling side's copy of a move; a move the table forbids raises."""
@@ -84,4 +87,5 @@ class Reception:
     def from_json(cls, text: str | bytes) -> Reception:
         data = json.loads(text)
         data["state"] = ReceptionState(data["state"])
+        data["banned"] = tuple(data.get("banned", ()))
         return cls(**data)

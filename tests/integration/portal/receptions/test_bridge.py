@@ -282,6 +282,20 @@ async def test_a_citizen_the_moderator_removed_gets_no_new_ticket(
         await world.token(world.citizen)
     assert "удалил" in refused.value.text.ru
 
+    # The node restarts without Redis (its own list of bans is gone); the citizen's
+    # session token from the first join is still valid, and is still refused.
+    session_token = citizen.joined["session_token"]
+    restarted, url = await _start(world.app[SETTINGS], "restarted")
+    try:
+        sio = socketio.AsyncClient(reconnection=False)
+        again = Client(sio)
+        await sio.connect(url, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=5)
+        refusal = await again.join(session_token)
+        assert refusal["error"]["code"] == "banned"
+        await sio.disconnect()
+    finally:
+        await restarted.cleanup()
+
 
 @pytest.mark.timeout(60)
 async def test_a_reception_cancelled_after_start_closes_its_room(
