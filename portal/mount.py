@@ -23,7 +23,7 @@ from portal.http.auth import require_access
 from portal.http.context import CLOCK, DATABASE, MAILER, SETTINGS
 from portal.http.csrf import csrf_middleware
 from portal.http.errors import errors_middleware
-from portal.http.receptions_request import BOARD
+from portal.http.receptions_request import BOARD, reception_keeper
 from portal.http.session import session_middleware, setup_sessions
 from portal.services.receptions_board import NoBoard, ReceptionBoard
 from portal.web import setup_web
@@ -48,6 +48,7 @@ def setup_portal(
     setup_sessions(app, settings)
     app[STORE] = BlobStore(settings.uploads_dir)
     app.cleanup_ctx.append(blob_collector(app[STORE]))
+    app.cleanup_ctx.append(reception_keeper)
     # Order matters: the session wraps everything (error pages may issue a CSRF token),
     # then the template context, then errors turn what the inner ones raise into pages
     # or JSON.

@@ -203,9 +203,16 @@ async def conference_moved(deps: ReceptionsDeps, reception_id: int, target: Rece
     """The conference went live or ended by itself (the moderator joined, «Завершить прием
     для всех»). Already there, or a move the portal has overtaken: nothing to do."""
     try:
-        await _move(deps, reception_id, None, target)
+        await move_by_system(deps, reception_id, target)
     except (Conflict, NotFound):
         return
+
+
+async def move_by_system(
+    deps: ReceptionsDeps, reception_id: int, target: ReceptionState
+) -> Reception:
+    """A move nobody clicked: the conference's own, or the keeper's."""
+    return await _move(deps, reception_id, None, target)
 
 
 async def _invited_citizens(session: AsyncSession, reception_id: int) -> list[User]:
