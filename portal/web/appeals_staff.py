@@ -27,6 +27,7 @@ from portal.services import (
     appeals_control,
     appeals_files,
     appeals_processing,
+    receptions_of_appeal,
     reference,
 )
 from portal.services.reference import Kind
@@ -68,6 +69,7 @@ async def staff_appeal_page(request: web.Request) -> web.Response:
         "max_mb": request.app[SETTINGS].storage.max_upload_mb,
         "now": request.app[CLOCK].now(),
         "today": to_local(request.app[CLOCK].now(), time_zone_of(request.app)).date(),
+        "reception_seats": await receptions_of_appeal.seats_of(db, view.appeal.id),
         "control": await appeals_control.load_control(deps, view.appeal.id, user),
     }
     return aiohttp_jinja2.render_template("appeals/staff_appeal.html", request, context)

@@ -25,6 +25,7 @@ EN: dict[str, str] = {
     "Завершен": "Ended",
     "Участники приема": "Reception participants",
     "Участие": "Participation",
+    "Участие в приемах": "Receptions of this appeal",
     "На прием никто не записан.": "Nobody is enrolled in the reception.",
     "Участвовали в приеме": "Took part in the reception",
     "Роль": "Role",
