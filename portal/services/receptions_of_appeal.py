@@ -1,6 +1,6 @@
-"""The receptions an appeal was enrolled in, for the staff appeal page: which reception,
-when, what came of the citizen's seat. The appeal's visibility is checked by the page
-before (`view_appeal`), so this reads by id only."""
+"""The receptions of one appeal: for staff, every reception it was enrolled in and what
+came of its seat; for the citizen, the invitation shown inside the appeal. The appeal's
+visibility is checked by the page before (`view_appeal`), so these read by id only."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 
+from portal.adapters.appeals_orm import Appeal
 from portal.adapters.db import Database
 from portal.adapters.receptions_orm import Reception, Seat
 from portal.domain.receptions import SEAT_LABELS, STATE_LABELS, SeatState
-from signaling.protocol.receptions import ReceptionState
+from portal.services.receptions import ReceptionsDeps
+from portal.services.receptions_join import joinable_appeal
+from signaling.protocol.receptions import OPEN, ReceptionState
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,3 +54,70 @@ async def seats_of(db: Database, appeal_id: int) -> list[AppealSeat]:
             )
             for r in rows
         ]
+
+
+SHOWN_SEATS = (SeatState.INVITED, SeatState.CONFIRMED, SeatState.DECLINED)
+"""An enrolled seat is not an invitation yet; after the reception the appeal's history
+tells the rest."""
+
+
+@dataclass(frozen=True, slots=True)
+class Invitation:
+    """«Приглашение на прием» on the citizen's appeal page."""
+
+    reception_id: int
+    title: str
+    description: str
+    starts_at: datetime
+    ends_at: datetime
+    reception_state: ReceptionState
+    seat: SeatState
+    joinable: bool
+    """«Присоединиться к приему» applies now (`receptions_join.joinable_appeal`)."""
+
+    @property
+    def may_confirm(self) -> bool:
+        return self.seat is SeatState.INVITED and self.reception_state in (
+            ReceptionState.PLANNED,
+            *OPEN,
+        )
+
+    @property
+    def may_decline(self) -> bool:
+        """Invited or confirmed, until the reception starts (`receptions_seats.answer`)."""
+        return (
+            self.seat in (SeatState.INVITED, SeatState.CONFIRMED)
+            and self.reception_state is ReceptionState.PLANNED
+        )
+
+    @property
+    def seat_label(self) -> str:
+        return SEAT_LABELS[self.seat]
+
+
+async def invitation(deps: ReceptionsDeps, appeal: Appeal) -> Invitation | None:
+    """The appeal's latest seat, when it is an invitation (answered or not)."""
+    async with deps.db.session() as session:
+        found = (
+            await session.execute(
+                select(Seat.state, Reception)
+                .join(Reception, Reception.id == Seat.reception_id)
+                .where(Seat.appeal_id == appeal.id)
+                .order_by(Seat.id.desc())
+                .limit(1)
+            )
+        ).one_or_none()
+    if found is None or found[0] not in SHOWN_SEATS:
+        return None
+    state, reception = found
+    joinable = await joinable_appeal(deps, appeal) == reception.id
+    return Invitation(
+        reception_id=reception.id,
+        title=reception.title,
+        description=reception.description,
+        starts_at=reception.starts_at,
+        ends_at=reception.ends_at,
+        reception_state=ReceptionState(reception.state),
+        seat=SeatState(state),
+        joinable=joinable,
+    )

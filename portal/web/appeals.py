@@ -19,7 +19,7 @@ from portal.http.appeals_uploads import MultipartForm, read_multipart
 from portal.http.auth import require_user
 from portal.http.context import CLOCK, SETTINGS, database_of
 from portal.http.receptions_request import deps_of as receptions_deps
-from portal.services import appeals, appeals_files, receptions_schedule, reference
+from portal.services import appeals, appeals_files, receptions_of_appeal, reference
 from portal.services.appeals_journal import Journal
 from portal.services.reference import Kind
 from portal.web.forms import flash
@@ -80,7 +80,7 @@ async def appeal_page(request: web.Request) -> web.Response:
     user = await require_user(request)
     view = await appeals.view_appeal(deps_of(request), appeal_id(request), user)
     context = {"view": view, "labels": CITIZEN_LABELS, "now": request.app[CLOCK].now()}
-    context["invitation"] = await receptions_schedule.invitation(
+    context["invitation"] = await receptions_of_appeal.invitation(
         receptions_deps(request), view.appeal
     )
     return aiohttp_jinja2.render_template("appeals/citizen_appeal.html", request, context)
