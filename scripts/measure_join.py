@@ -245,7 +245,8 @@ async def _portal_report(data_dir: Path, runs: int) -> dict[str, Any]:
                 context = await browser.new_context(viewport={"width": 1024, "height": 768})
                 page = await context.new_page()
                 await reception.sign_in(page, login, staff=True)
-                await page.goto(f"{base}/receptions/{reception.reception_id}/join")
+                await page.goto(f"{base}/receptions/{reception.reception_id}")
+                await page.click("button:has-text('Присоединиться к приему')")
                 await page.wait_for_selector(
                     'body[data-ready="true"]', state="attached", timeout=20_000
                 )

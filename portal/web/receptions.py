@@ -79,7 +79,11 @@ async def end_reception(request: web.Request) -> web.StreamResponse:
 @allow(SIGNED_IN)
 async def join(request: web.Request) -> web.StreamResponse:
     """«Присоединиться к приему»: to the conference with a token for exactly this person,
-    or a page that says why not and leads back."""
+    or a page that says why not and leads back.
+
+    A POST with the form's CSRF token: a link on another site must not be able to send a
+    signed-in person into a conference (the session cookie is SameSite=Lax, so a plain
+    GET from elsewhere would carry it)."""
     user = await require_user(request)
     deps = deps_of(request)
     rid = reception_id(request)
@@ -97,6 +101,13 @@ async def join(request: web.Request) -> web.StreamResponse:
         }
         return render(request, "receptions/join_refused.html", context, status=error.status)
     raise web.HTTPSeeOther(ticket.url)
+
+
+@allow(SIGNED_IN)
+async def to_reception_page(request: web.Request) -> web.StreamResponse:
+    """An old or typed link to «Присоединиться к приему» lands on the reception's page,
+    whose button joins (see `join`)."""
+    raise web.HTTPSeeOther(f"/receptions/{reception_id(request)}")
 
 
 async def _answer(request: web.Request, *, accept: bool, done: str) -> web.StreamResponse:
@@ -136,6 +147,7 @@ def setup_receptions(app: web.Application) -> None:
     r.add_get(base, reception_page, name="reception")
     r.add_post(f"{base}/start", start_reception)
     r.add_post(f"{base}/end", end_reception)
-    r.add_get(f"{base}/join", join)
+    r.add_post(f"{base}/join", join)
+    r.add_get(f"{base}/join", to_reception_page)
     r.add_post(r"/appeals/{appeal_id:\d+}/reception/confirm", confirm_invitation)
     r.add_post(r"/appeals/{appeal_id:\d+}/reception/decline", decline_invitation)

@@ -180,17 +180,18 @@ async def test_from_appeal_through_the_reception_to_control(
     moderator.on("dialog", lambda dialog: dialog.accept())
     await sign_in(moderator, base, "moderator", staff=True)
     await moderator.goto(f"{base}/receptions")
-    await moderator.click("a:has-text('Присоединиться к приему')")
+    await moderator.click("button:has-text('Присоединиться к приему')")
     await _conference_ready(moderator)
     governor_conf = await browser.new_page(viewport=VIEW, locale="ru-RU")
     await sign_in(governor_conf, base, "governor", staff=True)
-    await governor_conf.goto(f"{base}/receptions/{reception_id}/join")
+    await governor_conf.goto(f"{base}/receptions/{reception_id}")
+    await governor_conf.click("button:has-text('Присоединиться к приему')")
     await _conference_ready(governor_conf)
 
     # The citizen joins from the appeal, is given the floor, and the governor sees them.
     await citizen.goto(appeal_url)
     await shots.take(citizen, "citizen-join")
-    await citizen.click("#invitation a:has-text('Присоединиться к приему')")
+    await citizen.click("#invitation button:has-text('Присоединиться к приему')")
     await _conference_ready(citizen)
     citizen_id = str(citizen_user.id)
     floor = f'#participant-list li[data-id="{citizen_id}"] [data-action="set_floor"]'

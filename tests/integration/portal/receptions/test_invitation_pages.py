@@ -122,10 +122,14 @@ async def test_join_from_the_appeal_once_the_reception_is_open(
     await receptions.start(scene.deps, scene.a, scene.people["host"])
     page = await appeal_page(client, appeal)
     block = invitation(page)
-    assert f'href="/receptions/{scene.a}/join">Присоединиться к приему<' in block
+    assert f'action="/receptions/{scene.a}/join"' in block
+    assert ">Присоединиться к приему<" in block
     assert ">Отказаться от приема<" not in block, "the reception has started"
-    response = await client.get(f"/receptions/{scene.a}/join", allow_redirects=False)
+    response = await client.post(
+        f"/receptions/{scene.a}/join", data={"_csrf": csrf_of(page)}, allow_redirects=False
+    )
     assert response.status == 303
+    assert response.headers["Location"].startswith("/conference#token=")
 
     # An invited citizen who has not answered may still confirm, but not yet join.
     invited = await signed_in(new_client, scene.people["invited"])

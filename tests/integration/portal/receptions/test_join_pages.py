@@ -14,7 +14,7 @@ from portal.services import receptions
 from signaling.protocol.roles import Role as ConferenceRole
 from signaling.protocol.tokens import verify_join_token
 from tests.integration.portal.appeals.conftest import ClientFactory, api_sign_in
-from tests.integration.portal.receptions.conftest import signed_in
+from tests.integration.portal.receptions.conftest import csrf_of, signed_in
 from tests.integration.portal.receptions.schedule_fixtures import (  # noqa: F401 (fixture)
     World,
     scene_fixture,
@@ -24,7 +24,11 @@ pytestmark = pytest.mark.timeout(120)
 
 
 async def join(client: TestClient[Any, Any], reception_id: int) -> tuple[int, str, str]:
-    response = await client.get(f"/receptions/{reception_id}/join", allow_redirects=False)
+    """Press «Присоединиться к приему»: a form posted with the page's CSRF token."""
+    csrf = csrf_of(await (await client.get("/receptions")).text())
+    response = await client.post(
+        f"/receptions/{reception_id}/join", data={"_csrf": csrf}, allow_redirects=False
+    )
     return response.status, response.headers.get("Location", ""), await response.text()
 
 
@@ -109,7 +113,7 @@ async def test_refusals_each_say_why_and_lead_back(
     assert status == 409
     assert "Модератор удалил вас из этого приема: присоединиться снова нельзя." in page
     schedule = await (await citizen.get("/receptions")).text()
-    assert f'href="/receptions/{scene.a}/join"' not in schedule
+    assert f'action="/receptions/{scene.a}/join"' not in schedule
 
     # After the end, also for its own staff.
     await receptions.end(scene.deps, scene.a, scene.people["host"])
@@ -155,3 +159,20 @@ async def test_the_api_gives_the_same_schedule_and_ticket(
     assert detail["state"] == "started"
     assert [s["state"] for s in detail["seats"]] == ["confirmed"], "their own seat only"
     assert detail["moderation_log"] == []
+
+
+async def test_another_site_cannot_send_a_signed_in_person_into_the_conference(
+    scene: World, new_client: ClientFactory
+) -> None:
+    """A link or a form on another site: the GET mints nothing, the POST lacks the token."""
+    await start(scene)
+    client = await signed_in(new_client, scene.people["citizen"])
+    followed = await client.get(f"/receptions/{scene.a}/join", allow_redirects=False)
+    assert followed.status == 303
+    assert followed.headers["Location"] == f"/receptions/{scene.a}"
+    forged = await client.post(f"/receptions/{scene.a}/join", allow_redirects=False)
+    assert forged.status == 403
+    assert "token=" not in forged.headers.get("Location", "")
+    status, location, _ = await join(client, scene.a)
+    assert status == 303
+    assert location.startswith("/conference#token=")
