@@ -22,6 +22,7 @@ from portal.services.receptions_live import ConferenceRecord
 from reception.health import healthz, readyz
 from reception.metrics import Metrics, expose_metrics
 from reception.middleware import observe
+from recorder.timeline import TimelineWriter
 from sfu import Router
 from sfu.metrics import SfuCollector
 from sfu.peer import apply_network_settings
@@ -58,16 +59,22 @@ def create_app(settings: Settings) -> web.Application:
     if "portal" in roles:
         setup_portal(app, settings, db, directory)
     if "media" in roles:
+        timeline = TimelineWriter(settings.recordings_dir)
+        # Registered before the signaling, so it closes after the last event is written.
+        app.cleanup_ctx.append(_closing(timeline))
         registry = setup_signaling(
             app,
             settings,
             STATIC_DIR,
             directory=directory,
-            events=ConferenceRecord(
-                (lambda: receptions_deps(app))
-                if "portal" in roles
-                else _standalone_deps(settings, db, directory)
-            ),
+            events=[
+                ConferenceRecord(
+                    (lambda: receptions_deps(app))
+                    if "portal" in roles
+                    else _standalone_deps(settings, db, directory)
+                ),
+                timeline,
+            ],
             loader=lambda reception_id: load_record(db, reception_id),
         ).registry
         # The registry is this app's own, so the collector lives and dies with the app.
@@ -104,3 +111,11 @@ def _standalone_deps(
         board or NoBoard(),
     )
     return lambda: deps
+
+
+def _closing(timeline: TimelineWriter) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def run(app: web.Application) -> AsyncIterator[None]:
+        yield
+        timeline.close()
+
+    return run

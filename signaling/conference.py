@@ -45,7 +45,7 @@ class Conference:
     ) -> None:
         self.reception = reception
         self.room = Room(reception.reception_id)
-        self._reporter = reporter or EventReporter(None)
+        self._reporter = reporter or EventReporter()
         self.moderation = ModeratorService(self.room, directory, self._moderated)
         self._directory = directory
         self._channel = channel

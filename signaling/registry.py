@@ -45,7 +45,7 @@ class ConferenceRegistry:
         self._channel = channel
         self._router_factory = router_factory
         self.options = options
-        self.reporter = reporter or EventReporter(None)
+        self.reporter = reporter or EventReporter()
         self._loader = loader
         self._conferences: dict[str, Conference] = {}
         self._opening = asyncio.Lock()

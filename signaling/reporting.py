@@ -18,13 +18,16 @@ log = logging.getLogger(__name__)
 
 
 class EventReporter:
-    def __init__(self, sink: ConferenceEvents | None) -> None:
-        self._sink = sink
+    """Hands every event to each of `sinks` (the portal's record, the recorder's
+    timeline); one sink failing loses the event for that sink only."""
+
+    def __init__(self, *sinks: ConferenceEvents) -> None:
+        self._sinks = sinks
         self._queue: asyncio.Queue[ConferenceEvent] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
 
     def report(self, kind: EventKind, reception_id: str, **fields: Any) -> None:
-        if self._sink is None:
+        if not self._sinks:
             return
         self._queue.put_nowait(ConferenceEvent(kind, reception_id, time.time(), **fields))
         if self._task is None:
@@ -35,18 +38,17 @@ class EventReporter:
         await self._queue.join()
 
     async def _write(self) -> None:
-        assert self._sink is not None
         while True:
             event = await self._queue.get()
-            try:
-                await self._sink.record(event)
-            except Exception:
-                log.exception(
-                    "could not record a conference event",
-                    extra={"reception": event.reception_id, "event": event.kind.value},
-                )
-            finally:
-                self._queue.task_done()
+            for sink in self._sinks:
+                try:
+                    await sink.record(event)
+                except Exception:
+                    log.exception(
+                        "could not record a conference event",
+                        extra={"reception": event.reception_id, "event": event.kind.value},
+                    )
+            self._queue.task_done()
 
     async def close(self) -> None:
         if self._task is None:

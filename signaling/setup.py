@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -30,7 +30,7 @@ def setup_signaling(
     options: SignalingOptions | None = None,
     router_factory: RouterFactory | None = None,
     directory: ReceptionDirectory | None = None,
-    events: ConferenceEvents | None = None,
+    events: Sequence[ConferenceEvents] = (),
     loader: ReceptionLoader | None = None,
 ) -> ReceptionNamespace:
     """Attach the /reception namespace and the conference page; returns the namespace.
@@ -60,7 +60,7 @@ def setup_signaling(
             channel,
             router_factory,
             opts,
-            reporter=EventReporter(events),
+            reporter=EventReporter(*events),
             loader=loader,
         ),
         ice_servers=[

@@ -38,7 +38,7 @@ async def test_events_are_written_in_the_order_they_happened() -> None:
 
 
 async def test_without_a_portal_nothing_is_queued() -> None:
-    reporter = EventReporter(None)
+    reporter = EventReporter()
     reporter.report(EventKind.LIVE, "1")
     await reporter.drain()
     await reporter.close()

@@ -30,6 +30,7 @@ from portal.services import receptions, receptions_join, receptions_seats
 from portal.services.receptions import ReceptionsDeps
 from portal.services.receptions_join import JoinRefused
 from reception.app import create_app
+from recorder.timeline import read_timeline
 from signaling.protocol.tokens import mint_join_token
 from signaling.server import NAMESPACE
 from tests.helpers import wait_until
@@ -242,6 +243,20 @@ async def test_a_reception_from_the_portal_through_the_conference_and_back(
     with pytest.raises(JoinRefused) as refused:
         await world.token(world.citizen)
     assert "завершен" in refused.value.text.ru
+
+    # The recorder's timeline of the same reception, next to where its tracks go.
+    timeline = world.app[SETTINGS].recordings_dir / str(world.reception_id) / "timeline.jsonl"
+
+    async def timeline_ended() -> bool:
+        return timeline.exists() and '"kind":"ended"' in timeline.read_text()
+
+    await wait_until(timeline_ended, timeout=5, message="the timeline's end")
+    kinds = [e["kind"] for e in read_timeline(timeline)]
+    assert kinds[0] == "joined"  # the moderator, whose join made the reception live
+    assert kinds.index("live") < kinds.index("on_air") < kinds.index("ended")
+    floor = [e for e in read_timeline(timeline) if e.get("action") == "set_floor"]
+    assert floor[0]["user_id"] == citizen_id
+    assert floor[0]["detail"] == {"on_air": True}
 
 
 @pytest.mark.timeout(60)
