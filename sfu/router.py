@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from config.settings import RtcSettings
 from sfu.errors import DuplicateTransport, RouterClosed
-from sfu.producer import Producer
+from sfu.producer import Producer, Sink
 from sfu.publisher import PublisherTransport
 from sfu.speaker import ActiveSpeakerDetector, SpeakerListener
 from sfu.subscriber import SubscriberTransport
@@ -22,6 +22,8 @@ TICK_S = 1.0
 IDLE = ForwardingState()
 """A participant's state until the signaling layer says otherwise."""
 ConnectionListener = Callable[[str, str, str], None]
+RecorderFactory = Callable[[Producer], Sink]
+"""Makes the sink that records one producer (recorder/ owns the files)."""
 
 
 class Router:
@@ -47,6 +49,9 @@ class Router:
         self._speaker_listeners: list[SpeakerListener] = []
         self._state_listeners: list[ConnectionListener] = []
         self._speakers = ActiveSpeakerDetector(self._speaker_changed)
+        self._recorder: RecorderFactory | None = None
+        self._recordings: dict[Producer, Sink] = {}
+        self._recording_now: set[Producer] = set()
         self._ticker: asyncio.Task[None] | None = None
         self._log = logging.LoggerAdapter(log, {"reception": name})
 
@@ -121,6 +126,11 @@ class Router:
             self._ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
+        for producer, sink in self._recordings.items():
+            producer.detach(sink)
+            sink.close()  # the recording keeps what was written up to now
+        self._recordings.clear()
+        self._recording_now.clear()
         transports = [*self.publishers.values(), *self.subscribers.values()]
         self.publishers.clear()
         self.subscribers.clear()
@@ -139,6 +149,7 @@ class Router:
             producer.on_level(self._level)
         for transport in self.subscribers.values():
             transport.add_producer(producer)
+        self._start_recording(producer)
 
     def _producer_closed(self, producer: Producer) -> None:
         """A publisher stopped one track: its m-line leaves every subscriber's next offer."""
@@ -146,6 +157,42 @@ class Router:
             transport.remove_producer(producer)
         if producer.kind is MediaKind.AUDIO:
             self._speakers.forget(producer.participant_id)
+        sink = self._recordings.pop(producer, None)
+        self._recording_now.discard(producer)
+        if sink is not None:
+            producer.detach(sink)
+            sink.close()
+
+    # --- recording ----------------------------------------------------------------------------
+
+    def record(self, factory: RecorderFactory) -> None:
+        """Record every producer while its participant is on air: the recording hears what
+        every listener hears (a moderator's mute pauses it too)."""
+        self._recorder = factory
+        for producer in self.producers():
+            self._start_recording(producer)
+
+    def _start_recording(self, producer: Producer) -> None:
+        if self._recorder is None or producer in self._recordings:
+            return
+        sink = self._recorder(producer)
+        self._recordings[producer] = sink
+        producer.attach(sink)
+        self._record_while_on_air(producer)
+
+    def _record_while_on_air(self, producer: Producer) -> None:
+        sink = self._recordings.get(producer)
+        if sink is None:
+            return
+        on_air = self.state_of(producer.participant_id).on_air
+        if on_air == (producer in self._recording_now):
+            return
+        producer.set_active(sink, on_air)
+        if on_air:
+            self._recording_now.add(producer)
+            producer.request_keyframe()  # each stretch on air starts at a key frame
+        else:
+            self._recording_now.discard(producer)
 
     # --- rules --------------------------------------------------------------------------------
 
@@ -177,6 +224,9 @@ class Router:
             self._speakers.forget(participant_id)
         if state.on_air != previous.on_air:
             self._apply_rules(self.subscribers.values())
+            if publisher is not None:
+                for producer in publisher.producers.values():
+                    self._record_while_on_air(producer)
         elif subscriber is not None and (state.held, state.preview, state.previewed) != (
             previous.held,
             previous.preview,
