@@ -6,7 +6,8 @@ reassembled from its packets only when every one of them is there: a frame with 
 is dropped rather than written corrupt, and after a lost video frame nothing is given
 until the next key frame (the frames in between refer to what was lost).
 
-Codec payload formats: VP8 (RFC 7741) and Opus (RFC 7587, one frame per packet).
+Codec payload formats: VP8 (RFC 7741), H.264 (RFC 6184, given as Annex B: see
+`recorder.h264`) and Opus (RFC 7587, one frame per packet).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from recorder.h264 import H264Assembler, nal_units
 from recorder.track_log import Packet
 
 _SEQ_MOD = 1 << 16
@@ -26,7 +28,8 @@ class Frame:
     """The RTP timestamp, unwrapped past 2**32 (monotonic across the whole log)."""
     keyframe: bool
     data: bytes
-    """The codec's own bitstream: a VP8 frame or an Opus packet."""
+    """The codec's own bitstream: a VP8 frame, an H.264 access unit (Annex B, SPS and
+    PPS in front of every key frame) or an Opus packet."""
 
 
 @dataclass(slots=True)
@@ -138,9 +141,10 @@ def _vp8_frame(run: list[Packet]) -> tuple[bytes, bool] | None:
 def frames(packets: Iterable[Packet], codec: str, stats: DepacketizeStats) -> Iterator[Frame]:
     """The track's whole frames in order. `codec` is the log header's MIME type."""
     name = codec.split("/")[-1].lower()
-    if name not in ("vp8", "opus"):
+    if name not in ("vp8", "h264", "opus"):
         raise ValueError(f"cannot depacketize {codec}")
-    video = name == "vp8"
+    video = name != "opus"
+    assembler = H264Assembler()
     ordered = in_sequence(packets, stats)
     waiting_for_key = video
     seen_key = False
@@ -171,7 +175,12 @@ def frames(packets: Iterable[Packet], codec: str, stats: DepacketizeStats) -> It
             else:
                 stats.dropped_frames += 1
             continue
-        whole = _vp8_frame(run) if contiguous else None
+        whole = None
+        if contiguous and name == "vp8":
+            whole = _vp8_frame(run)
+        elif contiguous:
+            units = nal_units(run)
+            whole = assembler.frame(units) if units else None
         if gap_before:
             # a frame may have vanished whole: what follows may refer to it
             waiting_for_key = True

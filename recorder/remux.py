@@ -1,13 +1,14 @@
 """A track log turned into a playable file after the reception, without re-encoding.
 
 `read_frames` gives the track's whole frames with their presentation time (a composer
-can take them from there); `remux_track` writes them into WebM with PyAV: the stream is
-made for the codec, the codec's packets are written as they came, and the video begins
-at its first key frame.
+can take them from there); `remux_track` writes them with PyAV into WebM (VP8, Opus) or
+MP4/MKV (H.264): the stream is made for the codec, the codec's packets are written as
+they came, and the video begins at its first key frame.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -18,7 +19,7 @@ import av
 from recorder.depacketize import DepacketizeStats, Frame, frames, vp8_keyframe_size
 from recorder.track_log import TrackHeader, read_track
 
-_CODECS = ("vp8", "opus")
+_CODECS = ("vp8", "h264", "opus")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,7 +74,8 @@ def _timed(source: Iterator[Frame], clock_rate: int) -> Iterator[MediaFrame]:
 
 
 def remux_track(log_path: Path, out_path: Path) -> RemuxReport:
-    """Write the track's frames into `out_path` (WebM) without re-encoding."""
+    """Write the track's frames into `out_path` without re-encoding; the container is
+    the file's suffix: .webm for VP8 and Opus, .mp4 (faststart) or .mkv for H.264."""
     stats = DepacketizeStats()
     header, media = read_frames(log_path, stats)
     name = header.codec.split("/")[-1].lower()
@@ -81,15 +83,19 @@ def remux_track(log_path: Path, out_path: Path) -> RemuxReport:
         raise RemuxError(f"cannot remux {header.codec}")
     time_base = Fraction(1, header.clock_rate)
     first = next(media, None)
+    if name == "h264" and first is None:
+        raise RemuxError("no H.264 key frame with its parameter sets in the log")
+    options = {"movflags": "+faststart"} if out_path.suffix == ".mp4" else {}
     written = 0
     width = height = 0
     end_pts = 0
-    with av.open(str(out_path), mode="w", format="webm") as container:
+    with av.open(str(out_path), mode="w", options=options) as container:
         stream = _stream(container, name, first)
         if isinstance(stream, av.VideoStream):
             width, height = stream.width, stream.height
         stream.time_base = time_base
-        stream.codec_context.time_base = time_base
+        if name != "h264":  # an encoder's (never used) clock; H.264's context has none
+            stream.codec_context.time_base = time_base
         previous: MediaFrame | None = None
         for frame in _chain(first, media):
             if previous is not None:
@@ -121,7 +127,13 @@ def _stream(
     container: av.container.OutputContainer, name: str, first: MediaFrame | None
 ) -> av.VideoStream | av.AudioStream:
     """A stream for the codec as received: the encoder named is only opened by the muxer
-    (which wants the codec's parameters), no frame ever goes through it."""
+    (which wants the codec's parameters), no frame ever goes through it. H.264's stream
+    is copied from the first key frame read as a raw stream: size, profile and the
+    SPS/PPS extradata as the sender made them."""
+    if name == "h264":
+        assert first is not None
+        with av.open(io.BytesIO(first.data), format="h264") as raw:
+            return container.add_stream_from_template(raw.streams.video[0], opaque=True)
     if name == "vp8":
         video = container.add_stream("libvpx", rate=30)
         assert isinstance(video, av.VideoStream)

@@ -17,14 +17,17 @@ from pathlib import Path
 import av
 import imageio_ffmpeg
 import pytest
+from aiortc.codecs.h264 import H264Encoder
 from aiortc.codecs.opus import OpusEncoder
 from aiortc.codecs.vpx import Vp8Encoder, vp8_depayload
 
 from recorder.depacketize import DepacketizeStats, in_sequence, strip_padding, unwrap
-from recorder.remux import MediaFrame, read_frames, remux_track
+from recorder.h264 import START_CODE, H264Assembler, nal_units
+from recorder.remux import MediaFrame, RemuxError, read_frames, remux_track
 from recorder.track_log import Packet, TrackHeader, TrackLogWriter
 
 VIDEO = TrackHeader("video", "video/VP8", 90000, "42", 1_700_000_000.0)
+H264 = TrackHeader("video", "video/H264", 90000, "42", 1_700_000_000.0)
 AUDIO = TrackHeader("audio", "audio/opus", 48000, "42", 1_700_000_000.0)
 FRAMES = 90
 GOP = 30
@@ -62,6 +65,27 @@ def vp8() -> tuple[list[Packet], list[bytes], list[int]]:
             seq += 1
     assert any(b - a > 1 for a, b in itertools.pairwise(starts))
     return packets, bitstreams, starts
+
+
+@pytest.fixture(scope="module")
+def h264() -> tuple[list[Packet], list[int]]:
+    """(the logged packets, each frame's first packet index): single NAL, STAP-A (SPS and
+    PPS) and FU-A packets, as aiortc sends them."""
+    encoder = H264Encoder()
+    packets: list[Packet] = []
+    starts: list[int] = []
+    seq = FIRST_SEQ
+    for index in range(FRAMES):
+        payloads, ts = encoder.encode(_image(320, 240, index), force_keyframe=index % GOP == 0)
+        starts.append(len(packets))
+        for n, payload in enumerate(payloads):
+            rtp_ts = (FIRST_TS + ts) % (1 << 32)
+            last = n == len(payloads) - 1
+            packets.append(Packet(index / 30, seq % 65536, rtp_ts, last, payload))
+            seq += 1
+    kinds = {p.payload[0] & 0x1F for p in packets}
+    assert {24, 28} <= kinds  # STAP-A and FU-A are both exercised
+    return packets, starts
 
 
 @pytest.fixture(scope="module")
@@ -258,3 +282,72 @@ def test_rtp_padding_is_cut_by_its_count() -> None:
     assert strip_padding(b"abc\x00\x00\x03", True) == b"abc"
     assert strip_padding(b"abc\x00\x00\x03", False) == b"abc\x00\x00\x03"
     assert strip_padding(b"\x09", True) == b""
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_h264_is_remuxed_as_received_into_mp4_or_mkv(
+    tmp_path: Path, suffix: str, h264: tuple[list[Packet], list[int]]
+) -> None:
+    packets, _ = h264
+    log = _log(tmp_path / "h.log", H264, packets)
+    out = tmp_path / f"h{suffix}"
+    report = remux_track(log, out)
+    assert (report.frames_written, report.frames_dropped) == (FRAMES, 0)
+    assert (report.width, report.height) == (320, 240)
+    frames = _frames(log)
+    assert [f.keyframe for f in frames] == [i % GOP == 0 for i in range(FRAMES)]
+    assert all(f.data.startswith(b"\x00\x00\x00\x01") for f in frames)  # Annex B
+    count, duration = _decode(out)
+    assert count == FRAMES
+    assert duration == pytest.approx(3.0, abs=0.05)
+    with av.open(str(out)) as container:
+        assert container.streams.video[0].codec_context.name == "h264"
+
+
+def test_h264_reordered_duplicated_and_lost_packets(
+    tmp_path: Path, h264: tuple[list[Packet], list[int]]
+) -> None:
+    packets, starts = h264
+    straight = _frames(_log(tmp_path / "straight.log", H264, packets))
+    messy = [*packets[:50], *packets[55:45:-1], packets[20], *packets[56:]]
+    assert _frames(_log(tmp_path / "messy.log", H264, messy)) == straight
+    # a lost fragment in frame 10 costs frames 10..29, never a corrupt one
+    frame = 10 if starts[11] - starts[10] > 1 else 40
+    lost = starts[frame] + 1 if starts[frame + 1] - starts[frame] > 1 else starts[frame]
+    log = _log(tmp_path / "lost.log", H264, packets[:lost] + packets[lost + 1 :])
+    report = remux_track(log, tmp_path / "lost.mp4")
+    next_key = (frame // GOP + 1) * GOP
+    assert report.frames_written == FRAMES - (next_key - frame)
+    assert _decode(tmp_path / "lost.mp4")[0] == report.frames_written
+    # started mid-GOP: the first frame written is the next key frame, SPS/PPS in front
+    late = _frames(_log(tmp_path / "late.log", H264, packets[starts[5] :]))
+    assert late[0].keyframe
+    assert late == [
+        replace(f, pts=f.pts - straight[GOP].pts, pts_seconds=late[i].pts_seconds)
+        for i, f in enumerate(straight[GOP:])
+    ]
+
+
+def test_an_h264_log_without_a_key_frame_is_a_named_error(
+    tmp_path: Path, h264: tuple[list[Packet], list[int]]
+) -> None:
+    packets, starts = h264
+    log = _log(tmp_path / "h.log", H264, packets[starts[1] : starts[GOP]])
+    with pytest.raises(RemuxError):
+        remux_track(log, tmp_path / "h.mp4")
+
+
+def test_an_h264_key_frame_gets_the_parameter_sets_sent_before_it() -> None:
+    sps, pps, idr, slice_ = b"\x67\x42\x00\x1f", b"\x68\xce\x38\x80", b"\x65\x88", b"\x41\x9a"
+    assembler = H264Assembler()
+    assert assembler.frame([idr]) is None  # no SPS/PPS yet: it could not be decoded
+    assert assembler.frame([sps, pps]) == (START_CODE + sps + START_CODE + pps, False)
+    assert assembler.frame([idr]) == (START_CODE + sps + START_CODE + pps + START_CODE + idr, True)
+    assert assembler.frame([slice_]) == (START_CODE + slice_, False)
+    fu = [
+        Packet(0.0, 1, 0, False, bytes((0x7C, 0x85)) + b"ab"),
+        Packet(0.0, 2, 0, True, bytes((0x7C, 0x45)) + b"cd"),
+    ]
+    assert nal_units(fu) == [b"\x65abcd"]
+    assert nal_units(fu[1:]) is None  # the start fragment is missing
+    assert nal_units(fu[:1]) is None  # no end fragment, no marker
