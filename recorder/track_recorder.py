@@ -16,6 +16,7 @@ import logging
 import time
 from pathlib import Path
 
+from recorder.depacketize import strip_padding
 from recorder.track_log import TrackHeader, TrackLogWriter
 from sfu.producer import Producer
 from sfu.rtp import FrameInfo, RtpView
@@ -32,9 +33,7 @@ class TrackRecorder:
         self.writer = writer
 
     def forward(self, view: RtpView, info: FrameInfo, level_byte: int) -> None:
-        payload = view.payload
-        if view.padding and payload:
-            payload = payload[: len(payload) - payload[-1]]
+        payload = strip_padding(view.payload, view.padding)
         self.writer.append(time.time(), view.sequence_number, view.timestamp, view.marker, payload)
 
     def skip(self) -> None:

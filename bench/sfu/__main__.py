@@ -273,6 +273,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seconds", type=float, default=20, help="steady window per count")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument("--baseline", choices=("mediarelay",), help="also measure this server")
+    parser.add_argument(
+        "--recording",
+        action="store_true",
+        help="also measure the SFU recording every on-air track (recorder/track_log.py)",
+    )
     args = parser.parse_args(argv)
     counts = [int(n) for n in args.subscribers.split(",") if n.strip()]
     if not counts or min(counts) < 1:
@@ -282,11 +287,15 @@ def main(argv: list[str] | None = None) -> None:
     generate(MEDIA_DIR)
     log = sys.stderr if args.json else sys.stdout
     records = []
+    recorded: list[dict[str, Any]] = []
     baseline: list[dict[str, Any]] = []
     compared = args.baseline
     for n in counts:
         print(f"sfu: {n} subscribers...", file=log, flush=True)
         records.append(run_round("sfu", n, args.seconds))
+        if args.recording:  # right after, on the same machine load
+            print(f"sfu-recording: {n} subscribers...", file=log, flush=True)
+            recorded.append(run_round("sfu-recording", n, args.seconds))
         if compared:  # right after the SFU's round, so both see the same machine load
             print(f"{compared}: {n} subscribers...", file=log, flush=True)
             baseline.append(run_round(compared, n, args.seconds))
@@ -305,6 +314,7 @@ def main(argv: list[str] | None = None) -> None:
         document = {
             "command": " ".join(["python -m bench.sfu", *(argv or sys.argv[1:])]),
             "sfu": records,
+            "sfu_recording": recorded,
             "baseline": baseline,
             "comparison": ratio,
             "cpu_count": os.cpu_count(),
@@ -313,7 +323,15 @@ def main(argv: list[str] | None = None) -> None:
         json.dump(document, sys.stdout, indent=2)
         print()
     else:
-        _print_table(records + baseline)
+        _print_table(records + recorded + baseline)
+    for plain, with_recording in zip(records, recorded, strict=False):
+        print(
+            f"recording at N={plain['subscribers']}: "
+            f"{with_recording['cpu_pct_per_stream']} vs {plain['cpu_pct_per_stream']} % per "
+            f"stream, x{with_recording['cpu_pct_per_stream'] / plain['cpu_pct_per_stream']:.3f}",
+            file=log,
+            flush=True,
+        )
     if args.baseline:
         print(describe(ratio), file=log, flush=True)
 

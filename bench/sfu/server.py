@@ -10,8 +10,11 @@ import argparse
 import asyncio
 import itertools
 import os
+import shutil
 import signal
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import uvloop
@@ -20,6 +23,7 @@ from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaRelay
 
 from config.settings import RtcSettings
+from recorder.track_recorder import Recording
 from sfu import ForwardingState, Router, SubscriberTransport
 from sfu.peer import new_peer_connection
 
@@ -28,9 +32,12 @@ SERVER_CORE = 0
 
 
 class SfuBackend:
-    def __init__(self, settings: RtcSettings) -> None:
+    def __init__(self, settings: RtcSettings, record_to: Path | None = None) -> None:
         self.router = Router(settings, name="bench")
         self._subscribers: dict[str, SubscriberTransport] = {}
+        self._recording = Recording(record_to) if record_to is not None else None
+        if self._recording is not None:
+            self.router.record(self._recording.sink_for)
 
     async def publish(self, sdp: str) -> str:
         transport = await self.router.add_publisher(PUBLISHER)
@@ -47,6 +54,9 @@ class SfuBackend:
 
     async def close(self) -> None:
         await self.router.close()
+        if self._recording is not None:
+            await self._recording.close()
+            shutil.rmtree(self._recording.folder, ignore_errors=True)
 
 
 class MediaRelayBackend:
@@ -83,7 +93,13 @@ class MediaRelayBackend:
 
 async def serve(mode: str) -> None:
     settings = RtcSettings(host_addresses=["127.0.0.1"])
-    backend: Any = SfuBackend(settings) if mode == "sfu" else MediaRelayBackend(settings)
+    backend: Any
+    if mode == "mediarelay":
+        backend = MediaRelayBackend(settings)
+    else:
+        recording = mode == "sfu-recording"
+        folder = Path(tempfile.mkdtemp(prefix="reception-bench-recording-")) if recording else None
+        backend = SfuBackend(settings, folder)
     ids = itertools.count(1)
 
     async def publish(request: web.Request) -> web.Response:
@@ -119,7 +135,7 @@ async def serve(mode: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--mode", choices=("sfu", "mediarelay"), default="sfu")
+    parser.add_argument("--mode", choices=("sfu", "sfu-recording", "mediarelay"), default="sfu")
     args = parser.parse_args()
     if (os.cpu_count() or 1) > 1:
         os.sched_setaffinity(0, {SERVER_CORE})

@@ -6,8 +6,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import av
 import pytest
 
+from recorder.remux import remux_track
 from recorder.track_log import read_track
 from recorder.track_recorder import Recording
 from sfu import Router
@@ -57,3 +59,12 @@ async def test_a_producer_is_recorded_only_while_on_air(
     seqs = [p.sequence_number for p in packets]
     assert len(set(seqs)) >= len(seqs) - 5  # as received: few or no retransmitted copies
     await recording.close()
+
+    # What was recorded plays: remuxed without re-encoding, decoded without an error.
+    for kind, minimum in (("video", 20), ("audio", 20)):
+        out = tmp_path / f"{kind}.webm"
+        report = remux_track(_tracks(tmp_path / "r1")[kind], out)
+        assert report.frames_written >= minimum, report
+        with av.open(str(out)) as container:
+            decoded = sum(1 for _ in container.decode(container.streams[0]))
+        assert decoded == report.frames_written
