@@ -5,17 +5,18 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.appeals_orm import Appeal, StatusChange
 from portal.adapters.orm import User
-from portal.adapters.receptions_orm import Reception, Seat
+from portal.adapters.receptions_orm import Seat
 from portal.domain import status as machine
 from portal.domain.receptions import SeatState
 from portal.domain.roles import Role
 from portal.domain.status import Status
 from portal.services.appeals_notify import Outgoing, status_letter
+from portal.services.receptions_release import free_seat
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +83,5 @@ async def _leave_reception(session: AsyncSession, appeal_id: int) -> None:
     ).scalar_one_or_none()
     if seat is None:
         return
-    seat.active_appeal_id = None
     seat.state = SeatState.DECLINED.value
-    await session.execute(
-        update(Reception)
-        .where(Reception.id == seat.reception_id, Reception.seats_taken > 0)
-        .values(seats_taken=Reception.seats_taken - 1)
-    )
+    await free_seat(session, seat)

@@ -23,6 +23,7 @@ from portal.services.appeals import load_appeal
 from portal.services.appeals_notify import Letter, Outgoing, greeting
 from portal.services.appeals_status import change_status
 from portal.services.receptions import ReceptionsDeps, get_reception, require
+from portal.services.receptions_release import free_seat
 from signaling.protocol.receptions import ReceptionState
 
 
@@ -80,8 +81,8 @@ async def remove(deps: ReceptionsDeps, seat_id: int, organizer: User) -> None:
     require(organizer, Role.ORGANIZER)
     outgoing = Outgoing()
     async with deps.db.session() as session, session.begin():
-        seat, reception = await _planned_seat(session, seat_id)
-        await _free(session, seat, reception)
+        seat, _ = await _planned_seat(session, seat_id)
+        await free_seat(session, seat)
         appeal = await _appeal(session, seat)
         if appeal.status in (Status.INVITED, Status.CONFIRMED):
             await change_status(
@@ -168,7 +169,7 @@ async def answer(deps: ReceptionsDeps, appeal_id: int, citizen: User, *, accept:
             await change_status(
                 session, appeal, Status.PREPARING, citizen, now, outgoing, link=link
             )
-            await _free(session, seat, reception)
+            await free_seat(session, seat)
             seat.state, seat.answered_at = SeatState.DECLINED.value, now
     await outgoing.deliver(deps.mailer)
 
@@ -184,16 +185,6 @@ async def _planned_seat(session: AsyncSession, seat_id: int) -> tuple[Seat, Rece
             en="The list changes only before the start.",
         )
     return seat, reception
-
-
-async def _free(session: AsyncSession, seat: Seat, reception: Reception) -> None:
-    """Give the seat's place back and let its appeal be enrolled again."""
-    seat.active_appeal_id = None
-    await session.execute(
-        update(Reception)
-        .where(Reception.id == reception.id, Reception.seats_taken > 0)
-        .values(seats_taken=Reception.seats_taken - 1)
-    )
 
 
 async def _appeal(session: AsyncSession, seat: Seat) -> Appeal:
