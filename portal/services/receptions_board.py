@@ -57,10 +57,11 @@ async def publish(board: ReceptionBoard, reception: Reception) -> None:
 
 async def load_record(db: Database, reception_id: str) -> Record | None:
     """The conference asks for a reception it was never fed (a restarted node)."""
-    if not reception_id.isdigit() or len(reception_id) > 18:
+    rid = portal_id(reception_id)
+    if rid is None:
         return None
     async with db.session() as session:
-        reception = await session.get(Reception, int(reception_id))
+        reception = await session.get(Reception, rid)
         if reception is None:
             return None
         banned = await session.execute(
@@ -69,3 +70,11 @@ async def load_record(db: Database, reception_id: str) -> Record | None:
             )
         )
         return replace(record_of(reception), banned=tuple(str(b) for b in banned.scalars()))
+
+
+def portal_id(value: str | None) -> int | None:
+    """A conference's id (of a reception or a person) as the portal's row id; None for
+    ids the portal never issued (the development page's demo)."""
+    if value is None or not value.isdigit() or len(value) > 18:
+        return None
+    return int(value)

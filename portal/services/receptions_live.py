@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from portal.adapters.orm import User
 from portal.adapters.receptions_orm import Attendance, ModerationEntry, Reception
 from portal.services.receptions import ReceptionsDeps, conference_moved
+from portal.services.receptions_board import portal_id
 from signaling.protocol.events import ConferenceEvent, EventKind
 from signaling.protocol.receptions import ReceptionState
 
@@ -33,7 +34,7 @@ class ConferenceRecord:
         self._deps = deps
 
     async def record(self, event: ConferenceEvent) -> None:
-        reception_id = _portal_id(event.reception_id)
+        reception_id = portal_id(event.reception_id)
         if reception_id is None:
             return
         deps = self._deps()
@@ -44,7 +45,7 @@ class ConferenceRecord:
         async with deps.db.session() as session, session.begin():
             if await session.get(Reception, reception_id) is None:
                 return
-            user_id = _portal_id(event.user_id)
+            user_id = portal_id(event.user_id)
             if event.kind is EventKind.MODERATED:
                 await _moderated(session, reception_id, at, event, user_id)
                 return
@@ -100,7 +101,7 @@ async def _moderated(
     event: ConferenceEvent,
     target_id: int | None,
 ) -> None:
-    actor_id = _portal_id(event.actor_id)
+    actor_id = portal_id(event.actor_id)
     session.add(
         ModerationEntry(
             reception_id=reception_id,
@@ -128,9 +129,3 @@ async def _known(session: AsyncSession, user_id: int | None) -> int | None:
     if user_id is None:
         return None
     return user_id if await session.get(User, user_id) is not None else None
-
-
-def _portal_id(value: str | None) -> int | None:
-    if value is None or not value.isdigit() or len(value) > 18:
-        return None
-    return int(value)
