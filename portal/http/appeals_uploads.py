@@ -12,9 +12,6 @@ the form. Beyond the hard cap the connection is cut after the 413.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
@@ -25,10 +22,9 @@ from portal.adapters.storage import CHUNK, BlobStore, UploadTooLarge
 from portal.errors import InvalidInput, PortalError
 from portal.http.context import CLOCK, DATABASE
 from portal.http.errors import nul_refused
+from portal.http.periodic import every
 from portal.services.appeals import AppealsDeps, Upload
 from portal.services.appeals_blobs import PERIOD, collect, store_upload
-
-log = logging.getLogger(__name__)
 
 MAX_FIELD = 64 * 1024
 MAX_PARTS = 60
@@ -181,21 +177,8 @@ async def _field(part: BodyPartReader) -> str:
 def blob_collector(store: BlobStore) -> Callable[[web.Application], AsyncIterator[None]]:
     """The application's one collector of stored files nothing uses: at start-up, then
     every `PERIOD`, for as long as the application runs."""
-
-    async def run(app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(_collect_forever(app, store))
-        yield
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-    return run
-
-
-async def _collect_forever(app: web.Application, store: BlobStore) -> None:
-    while True:
-        try:
-            await collect(app[DATABASE], store, app[CLOCK].now())
-        except Exception as error:  # the next round tries again
-            log.warning("stored files not collected", extra={"error": type(error).__name__})
-        await asyncio.sleep(PERIOD.total_seconds())
+    return every(
+        PERIOD,
+        lambda app: collect(app[DATABASE], store, app[CLOCK].now()),
+        "stored files not collected",
+    )
