@@ -158,6 +158,31 @@ class StorageSettings(Section):
     max_upload_mb: int = Field(default=20, ge=1, le=2048)
 
 
+class RecordingSettings(Section):
+    """Recording of live receptions and publishing of their edited files."""
+
+    enabled: bool = True
+    """Record every on-air producer of every live reception on the node that hosts it."""
+    compose_after_end: bool = True
+    """Queue the composition of the reception's mp4 as soon as it ends."""
+    max_upload_mb: int = Field(default=4096, ge=1, le=65536)
+    """The largest edited mp4 a staff member may upload."""
+    keep_tracks_days: int = Field(default=90, ge=1, le=3650)
+    """Raw track logs are removed this long after the reception ended (composed files stay)."""
+
+
+class TranscoderSettings(Section):
+    """Jobs (composition, conversion): in process by default, over Redis when it is set."""
+
+    concurrency: int = Field(default=1, ge=1, le=64)
+    """Jobs one worker runs at a time (each ffmpeg takes the threads it is given)."""
+    max_attempts: int = Field(default=3, ge=1, le=20)
+    """A job whose worker died is tried again at most this many times in all."""
+    threads: int = Field(default=0, ge=0, le=256)
+    """ffmpeg's -threads; 0 lets ffmpeg choose."""
+    job_timeout_s: int = Field(default=6 * 3600, ge=60)
+
+
 class MailSettings(Section):
     smtp_host: str | None = None
     smtp_port: Port = 587
@@ -289,6 +314,8 @@ class Settings(Section):
     redis: RedisSettings = RedisSettings()
     database: DatabaseSettings = DatabaseSettings()
     storage: StorageSettings = StorageSettings()
+    recording: RecordingSettings = RecordingSettings()
+    transcoder: TranscoderSettings = TranscoderSettings()
     mail: MailSettings = MailSettings()
     secrets: SecretsSettings = SecretsSettings()
     oidc: OidcSettings = OidcSettings()
