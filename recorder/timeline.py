@@ -13,17 +13,14 @@ from __future__ import annotations
 import json
 import logging
 import os
-import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from recorder.folders import TIMELINE, reception_folder
 from signaling.protocol.events import ConferenceEvent, EventKind
 
 log = logging.getLogger(__name__)
-
-FILE_NAME = "timeline.jsonl"
-_SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class TimelineWriter:
@@ -32,9 +29,7 @@ class TimelineWriter:
         self._files: dict[str, int] = {}
 
     def path_of(self, reception_id: str) -> Path:
-        if not _SAFE_ID.fullmatch(reception_id):
-            raise ValueError(f"not a reception id: {reception_id[:80]!r}")
-        return self.root / reception_id / FILE_NAME
+        return reception_folder(self.root, reception_id) / TIMELINE
 
     async def record(self, event: ConferenceEvent) -> None:
         fd = self._files.get(event.reception_id)

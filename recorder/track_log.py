@@ -83,6 +83,10 @@ class TrackLogWriter:
         if self._pending_bytes >= FLUSH_BYTES:
             self.flush()
 
+    @property
+    def closed(self) -> bool:
+        return self._fd is None
+
     def flush(self) -> None:
         """Hand what is gathered to the kernel: from then on a killed process loses none
         of it (the page cache outlives the process; only a power cut needs fsync)."""

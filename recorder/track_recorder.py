@@ -4,7 +4,8 @@ received, into its own track log (`track_log.py`) under the reception's folder.
 `Recording.sink_for` is what `sfu.Router.record` calls for each producer; the router turns
 a sink on while its participant is on air and asks for a key frame each time. A flush
 timer hands the gathered packets to the kernel every `FLUSH_INTERVAL_S`, which bounds
-what a killed node loses.
+what a killed node loses; it stops by itself once the router has closed every sink, so
+a recording needs no closing of its own when its reception ends.
 """
 
 from __future__ import annotations
@@ -74,13 +75,15 @@ class Recording:
         return TrackRecorder(writer)
 
     async def _flush_forever(self) -> None:
-        while True:
+        while self._writers:
             await asyncio.sleep(FLUSH_INTERVAL_S)
             for writer in self._writers:
                 try:
                     writer.flush()
                 except OSError:
                     log.exception("a track could not be written", extra={"path": str(writer.path)})
+            self._writers = [writer for writer in self._writers if not writer.closed]
+        self._flushing = None
 
     async def close(self) -> None:
         if self._flushing is not None:

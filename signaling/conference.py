@@ -141,11 +141,15 @@ class Conference:
         for participant_id in list(self.room.participants):
             await self.remove(participant_id, CloseReason.RECEPTION_ENDED)
         current = await self._directory.get(self.reception_id)
-        if current is None or current.state is not ReceptionState.CANCELLED:
+        cancelled = current is not None and current.state is ReceptionState.CANCELLED
+        if not cancelled:
             await self._directory.move(self.reception_id, ReceptionState.ENDED)
-            self._reporter.report(EventKind.ENDED, self.reception_id)
         await self._channel.announce(self.reception_id, ReceptionState.ENDED.value)
         await self.close()
+        if not cancelled:
+            # After the close: the router has written its recording out, so whoever hears
+            # "ended" (the composer among them) finds every track complete.
+            self._reporter.report(EventKind.ENDED, self.reception_id)
 
     async def close(self) -> None:
         if self.closed:
@@ -371,6 +375,7 @@ class Conference:
     def _on_active_speaker(self, participant_id: str | None) -> None:
         if participant_id != self.room.active_speaker and not self.closed:
             self.room.active_speaker = participant_id
+            self._reporter.report(EventKind.SPEAKER, self.reception_id, user_id=participant_id)
             self._spawn(self._room_changed())
 
     def _on_connection_state(self, participant_id: str, side: str, state: str) -> None:

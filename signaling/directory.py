@@ -51,6 +51,11 @@ class ReceptionDirectory(Protocol):
         ...
 
     def watch(self, watcher: Watcher) -> None: ...
+    async def start(self) -> None:
+        """Begin hearing changes, once the node's event loop runs (an app is built before
+        its loop exists: `reception run` builds it, then `web.run_app` starts the loop)."""
+        ...
+
     async def get(self, reception_id: str) -> Reception | None: ...
     async def move(self, reception_id: str, state: ReceptionState) -> Reception: ...
     async def ban(self, reception_id: str, user_id: str) -> None: ...
@@ -84,6 +89,9 @@ class InMemoryDirectory:
 
     def watch(self, watcher: Watcher) -> None:
         self._watchers.append(watcher)
+
+    async def start(self) -> None:
+        return None  # `put` tells the watchers itself
 
     async def get(self, reception_id: str) -> Reception | None:
         return self._receptions.get(reception_id)
@@ -159,6 +167,17 @@ class RedisDirectory:
 
     def watch(self, watcher: Watcher) -> None:
         self._watchers.append(watcher)
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return  # `start` begins listening once the loop runs
+        self._start_listening()
+
+    async def start(self) -> None:
+        if self._watchers:
+            self._start_listening()
+
+    def _start_listening(self) -> None:
         if self._listening is None:
             self._listening = asyncio.get_running_loop().create_task(self._listen())
 

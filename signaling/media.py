@@ -55,4 +55,4 @@ class MediaRouter(Protocol):
 
 
 RouterFactory = Callable[[str], MediaRouter]
-"""Builds the router of one reception, given a name for logs."""
+"""Builds the router of one reception, given the reception's id."""

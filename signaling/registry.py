@@ -78,7 +78,13 @@ class ConferenceRegistry:
         _check_identity(reception, claims)
         conference = await self._conference(reception)
         participant = await conference.admit(claims, browser, device)
-        self.reporter.report(EventKind.JOINED, rid, user_id=participant.id, role=claims.role.value)
+        self.reporter.report(
+            EventKind.JOINED,
+            rid,
+            user_id=participant.id,
+            role=claims.role.value,
+            detail={"name": claims.display_name},
+        )
         if can(claims.role, Permission.MODERATE) and reception.state is ReceptionState.STARTED:
             conference.reception = await self.directory.move(rid, ReceptionState.LIVE)
             self.reporter.report(EventKind.LIVE, rid)
@@ -120,7 +126,7 @@ class ConferenceRegistry:
                 raise SignalingError(
                     ErrorCode.WRONG_NODE, "the reception is hosted by another node", node=owner
                 )
-            router = self._router_factory(f"reception-{rid}") if self._router_factory else None
+            router = self._router_factory(rid) if self._router_factory else None
             conference = Conference(
                 reception, self.directory, self._channel, router, self.options, self.reporter
             )

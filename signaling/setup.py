@@ -8,6 +8,8 @@ from pathlib import Path
 from aiohttp import web
 
 from config.settings import Settings
+from recorder.folders import TRACKS, reception_folder
+from recorder.track_recorder import Recording
 from sfu import Router
 from signaling import devpage
 from signaling.directory import ReceptionDirectory, directory_for
@@ -35,7 +37,8 @@ def setup_signaling(
 ) -> ReceptionNamespace:
     """Attach the /reception namespace and the conference page; returns the namespace.
 
-    Each live reception gets its own `sfu.Router` unless `router_factory` says otherwise.
+    Each live reception gets its own `sfu.Router` (recording its on-air tracks when
+    `recording.enabled`) unless `router_factory` says otherwise.
     The portal feeds `directory` and hears the conference's `events`; `loader` fetches a
     reception the directory has not been fed.
     """
@@ -46,8 +49,12 @@ def setup_signaling(
     opts = options or options_from(settings.signaling)
     if router_factory is None:
 
-        def router_factory(name: str) -> MediaRouter:
-            return Router(settings.rtc, name)
+        def router_factory(reception_id: str) -> MediaRouter:
+            router = Router(settings.rtc, f"reception-{reception_id}")
+            if settings.recording.enabled:
+                folder = reception_folder(settings.recordings_dir, reception_id) / TRACKS
+                router.record(Recording(folder).sink_for)
+            return router
 
     if directory is None:
         directory = directory_for(settings.redis.url, opts.claim_ttl_s)
@@ -88,6 +95,7 @@ def setup_signaling(
         devpage.mount(app, shared, key)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        await shared.start()
         yield
         await namespace.close()
         await sio.shutdown()

@@ -23,6 +23,8 @@ class EventKind(enum.StrEnum):
     """`detail["on_air"]` says whether the participant went on air or left it."""
     MODERATED = "moderated"
     """A moderator's command: `action`, `actor_id`, `user_id` (the target) and `detail`."""
+    SPEAKER = "speaker"
+    """The active speaker by voice activity changed to `user_id` (none: nobody speaks)."""
 
 
 @dataclass(frozen=True, slots=True)
