@@ -5,6 +5,7 @@ lists and publishes (a documented layout, so the portal needs no import of recor
     <recordings>/<reception_id>/timeline.jsonl   the conference's events
     <recordings>/<reception_id>/tracks/*.track    raw packets of each on-air producer
     <recordings>/<reception_id>/composed/         the composed mp4, per-participant files
+    <recordings>/<reception_id>/composed/manifest.json   what the composition made
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 TIMELINE = "timeline.jsonl"
 TRACKS = "tracks"
 COMPOSED = "composed"
+MANIFEST = "manifest.json"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
