@@ -83,7 +83,8 @@ class ConferenceRegistry:
             rid,
             user_id=participant.id,
             role=claims.role.value,
-            detail={"name": claims.display_name},
+            detail={"name": claims.display_name}
+            | ({"appeal_id": claims.appeal_id} if claims.appeal_id else {}),
         )
         if can(claims.role, Permission.MODERATE) and reception.state is ReceptionState.STARTED:
             conference.reception = await self.directory.move(rid, ReceptionState.LIVE)

@@ -115,6 +115,7 @@ async def ticket(deps: ReceptionsDeps, reception_id: int, user: User, token_key:
         full_name(user) or user.display_name,
         role.value,
         JOIN_TOKEN_TTL_S,
+        appeal_id=seat.appeal_id if role is JoinRole.CITIZEN and seat is not None else None,
     )
     return Ticket(reception.id, role, token)
 

@@ -31,6 +31,8 @@ class JoinClaims:
     role: Role
     expires_at: int
     """Unix time in seconds."""
+    appeal_id: str | None = None
+    """The appeal a citizen came with, written into the reception's timeline."""
 
 
 def _b64(data: bytes) -> str:
@@ -61,6 +63,7 @@ def mint_join_token(
     ttl_s: float,
     *,
     now: float | None = None,
+    appeal_id: int | str | None = None,
 ) -> str:
     """A token that lets `user_id` join `reception_id` as `role` for `ttl_s` seconds."""
     if ttl_s <= 0:
@@ -72,7 +75,9 @@ def mint_join_token(
         "o": Role(role).value,
         "e": int((time.time() if now is None else now) + ttl_s),
     }
-    for field in ("r", "u"):
+    if appeal_id is not None:
+        claims["a"] = str(appeal_id)
+    for field in claims.keys() & {"r", "u", "a"}:
         if not claims[field] or len(str(claims[field])) > MAX_ID_LENGTH:
             raise ValueError(f"ids must be 1..{MAX_ID_LENGTH} characters long")
     body = _b64(json.dumps(claims, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))
@@ -99,6 +104,7 @@ def verify_join_token(key: str | bytes, token: str, *, now: float | None = None)
             display_name=_text(data["n"], allow_empty=True),
             role=Role(data["o"]),
             expires_at=int(data["e"]),
+            appeal_id=_text(data["a"]) if "a" in data else None,
         )
     except (binascii.Error, ValueError, KeyError, TypeError) as exc:
         raise invalid from exc

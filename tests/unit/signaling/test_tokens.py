@@ -83,3 +83,10 @@ def test_protocol_imports_no_media_code() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_citizens_appeal_travels_in_the_token() -> None:
+    token = mint_join_token(KEY, "r1", "u1", "Иван", Role.CITIZEN, 60, appeal_id=42)
+    assert verify_join_token(KEY, token).appeal_id == "42"
+    plain = mint_join_token(KEY, "r1", "u1", "Иван", Role.CITIZEN, 60)
+    assert verify_join_token(KEY, plain).appeal_id is None

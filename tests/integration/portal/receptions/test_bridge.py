@@ -257,6 +257,11 @@ async def test_a_reception_from_the_portal_through_the_conference_and_back(
     floor = [e for e in read_timeline(timeline) if e.get("action") == "set_floor"]
     assert floor[0]["user_id"] == citizen_id
     assert floor[0]["detail"] == {"on_air": True}
+    # Each participant's name, and the appeal a citizen came with, for the chapters.
+    joined = {e["user_id"]: e["detail"] for e in read_timeline(timeline) if e["kind"] == "joined"}
+    assert joined[citizen_id]["appeal_id"] == str(world.appeal_id)
+    assert joined[citizen_id]["name"]
+    assert "appeal_id" not in joined[str(world.moderator.id)]
 
 
 @pytest.mark.timeout(60)
