@@ -10,6 +10,7 @@ from portal.adapters import (
     appeals_orm,  # noqa: F401  (registers the appeal tables)
     control_orm,  # noqa: F401  (registers the control form's tables)
     receptions_orm,  # noqa: F401  (registers the reception tables)
+    recordings_orm,  # noqa: F401  (registers the published recordings)
 )
 from portal.adapters.orm import Base
 

@@ -22,6 +22,8 @@ from portal.web.oidc import setup_oidc
 from portal.web.planning import setup_planning
 from portal.web.profile import setup_profile
 from portal.web.receptions import setup_receptions
+from portal.web.recordings_archive import setup_recordings_archive
+from portal.web.recordings_staff import setup_recordings_staff
 from portal.web.sign_out import setup_sign_out
 from portal.web.staff import setup_staff
 from portal.web.statistics import setup_statistics
@@ -54,3 +56,5 @@ def setup_web(app: web.Application, settings: Settings) -> None:
     setup_planning(app)
     setup_statistics(app)
     setup_receptions(app)
+    setup_recordings_staff(app)
+    setup_recordings_archive(app)

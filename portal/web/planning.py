@@ -29,6 +29,7 @@ from portal.http.receptions_request import deps_of, reception_id
 from portal.services import receptions, receptions_planning, receptions_seats
 from portal.services.receptions_planning import ManageView, ReceptionRow
 from portal.text import Text
+from portal.web import recordings_staff
 from portal.web.forms import FormData, flash, render
 from signaling.protocol.receptions import MAX_CITIZENS
 
@@ -211,7 +212,9 @@ async def _manage_page(
     status: int = 200,
 ) -> web.Response:
     context = await _form_context(request, values)
-    context.update({"view": view, "error": error})
+    user = await require_user(request)
+    rec = await recordings_staff.section(request, user, view.reception.id, "manage")
+    context.update({"view": view, "error": error, "rec": rec})
     return render(request, "receptions/manage.html", context, status=status)
 
 

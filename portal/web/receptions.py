@@ -5,16 +5,26 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from portal.adapters.orm import User
 from portal.domain.roles import STAFF_ROLES, Role
 from portal.errors import NotFound, PortalError
 from portal.http.access import SIGNED_IN, allow
 from portal.http.appeals_request import appeal_id
 from portal.http.auth import require_user
-from portal.http.context import link_key_of
+from portal.http.context import database_of, link_key_of
 from portal.http.receptions_request import deps_of, reception_id
-from portal.services import receptions, receptions_join, receptions_schedule, receptions_seats
+from portal.services import (
+    receptions,
+    receptions_join,
+    receptions_schedule,
+    receptions_seats,
+    recordings_archive,
+)
+from portal.services.receptions import runs
 from portal.services.receptions_schedule import CATEGORY_LABELS, Category, category_of, page_of
 from portal.web.forms import checked, flash, render, safe_next
+from portal.web.recordings_staff import page_url as recording_page_url
+from signaling.protocol.receptions import ReceptionState
 
 SCHEDULE = "/receptions"
 
@@ -38,7 +48,23 @@ async def schedule_page(request: web.Request) -> web.Response:
 async def reception_page(request: web.Request) -> web.Response:
     user = await require_user(request)
     view = await receptions_schedule.detail(deps_of(request), reception_id(request), user)
-    return render(request, "receptions/reception.html", {"view": view})
+    context = {
+        "view": view,
+        "edit_url": _edit_url(view, user),
+        "recording": await recordings_archive.is_published(database_of(request), view.reception.id),
+    }
+    return render(request, "receptions/reception.html", context)
+
+
+def _edit_url(view: receptions_schedule.Detail, user: User) -> str | None:
+    """«Редактировать»: an organizer's form of the reception; for its host and moderator,
+    its recordings (seed 002: «Доступные записи» are found there)."""
+    reception = view.reception
+    if view.may_edit:
+        return f"/staff/receptions/{reception.id}"
+    if runs(user, reception) and reception.state != ReceptionState.CANCELLED:
+        return recording_page_url(reception.id)
+    return None
 
 
 def _back(request: web.Request, form_value: object) -> str:
