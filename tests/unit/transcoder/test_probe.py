@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from transcoder.ffmpeg import ffmpeg_exe
+from tests.unit.transcoder.media import make_media
 from transcoder.probe import ISO_BMFF, NotMedia, probe, probe_mp4_with_video
 
 pytestmark = pytest.mark.timeout(30)
-
-
-def _make(path: Path, *args: str) -> Path:
-    subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-nostdin", "-y", *args, str(path)],
-        check=True,
-        timeout=20,
-    )
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +20,7 @@ def media(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def mp4(media: Path) -> Path:
     """2 s of 320x240 at 25 fps with 48 kHz stereo; the index (moov) at the end."""
-    return _make(
+    return make_media(
         media / "clip.mp4",
         "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=2",
         "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=2",
@@ -41,7 +31,7 @@ def mp4(media: Path) -> Path:
 @pytest.fixture(scope="module")
 def faststart(media: Path) -> Path:
     """The same with the index first, as web uploads usually are."""
-    return _make(
+    return make_media(
         media / "faststart.mp4",
         "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=2",
         "-c:v", "libx264", "-preset", "ultrafast", "-movflags", "+faststart",
@@ -64,7 +54,7 @@ def test_probe_reads_container_duration_and_streams(mp4: Path) -> None:
 
 
 def test_probe_reads_other_containers(media: Path) -> None:
-    wav = _make(media / "tone.wav", "-f", "lavfi", "-i", "sine=duration=1")
+    wav = make_media(media / "tone.wav", "-f", "lavfi", "-i", "sine=duration=1")
     info = probe(wav)
     assert info.format == "wav"
     assert info.video == ()
@@ -100,14 +90,14 @@ def test_a_renamed_text_file_is_refused(media: Path) -> None:
 
 
 def test_other_containers_and_audio_only_files_are_refused(media: Path) -> None:
-    webm = _make(
+    webm = make_media(
         media / "clip.webm",
         "-f", "lavfi", "-i", "testsrc=size=160x120:rate=10:duration=1",
         "-c:v", "libvpx-vp9", "-deadline", "realtime",
     )  # fmt: skip
     with pytest.raises(NotMedia, match="not an MP4 file"):
         probe_mp4_with_video(webm)
-    audio = _make(media / "tone.m4a", "-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac")
+    audio = make_media(media / "tone.m4a", "-f", "lavfi", "-i", "sine=duration=1", "-c:a", "aac")
     with pytest.raises(NotMedia, match="has no video"):
         probe_mp4_with_video(audio)
 
