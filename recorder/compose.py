@@ -66,6 +66,8 @@ HOLD_S = 0.1
 """A stretch's video stays up this long after its last frame arrived."""
 SELECT_MARGIN_S = 0.5
 """Frames this long before a window are kept, so the window opens on a current frame."""
+KEEPALIVE_S = 1.0
+"""Outside its windows a tile's branch still passes a frame this often (see the graph)."""
 PAIR_S = 10.0
 """Audio and video producers created this close together are one connection's."""
 RTP_WRAP = 1 << 32
@@ -192,86 +194,124 @@ def _intersect(
     ]
 
 
+def _subtract(
+    windows: list[tuple[float, float]], covered: list[tuple[float, float]]
+) -> list[tuple[float, float]]:
+    """The parts of `windows` outside every `covered` window."""
+    out = windows
+    for c, d in covered:
+        out = [
+            piece
+            for a, b in out
+            for piece in ((a, min(b, c)), (max(a, d), b))
+            if piece[1] > piece[0]
+        ]
+    return out
+
+
+def _video_windows(
+    layout: Plan, track: Track, origin: float
+) -> dict[tuple[int, int], list[tuple[float, float, Rect]]]:
+    """Tile size -> (from, to, rect): where the track's picture is drawn, only while the
+    layout shows this participant's video and the track has frames."""
+    participant = track.header.participant_id
+    by_size: dict[tuple[int, int], list[tuple[float, float, Rect]]] = {}
+    for segment in layout.segments:
+        for tile in segment.tiles:
+            if tile.participant_id == participant and tile.video:
+                by_size.setdefault((tile.rect.w, tile.rect.h), []).append(
+                    (segment.start, segment.end, tile.rect)
+                )
+    spans = _present(track, origin)
+    placed = {size: _intersect(_merged(w), spans) for size, w in by_size.items()}
+    return {size: windows for size, windows in placed.items() if windows}
+
+
+def _sound(layout: Plan, track: Track, origin: float) -> Any:
+    """The track's audio on the reception's clock, gaps silent, at the moderator's level."""
+    participant = track.header.participant_id
+    gains = _merged(
+        [(s.start, s.end, s.gains[participant]) for s in layout.segments if participant in s.gains]
+    )
+    return (
+        ffmpeg.input(str(track.media))
+        .audio.filter("asetpts", _placement(track, origin))
+        .filter("aresample", 48000, min_hard_comp=0.01, first_pts=0, **{"async": 1})
+        .filter("volume", volume=_piecewise(gains), eval="frame")
+    )
+
+
 def render_graph(layout: Plan, tracks: list[Track], output: Path, script: Path) -> list[str]:
     """The ffmpeg arguments (after the executable) that render the composed mp4; the
     filter graph is written to `script` (a long reception's graph outgrows a command
     line argument)."""
     duration = layout.duration
     origin = layout.started_at
-    canvas = ffmpeg.input(
-        f"color=c={BACKGROUND}:s={WIDTH}x{HEIGHT}:r={FPS}:d={_time(duration)}", f="lavfi"
-    ).video
+    pictures = [
+        (track, windows)
+        for track in tracks
+        if track.header.kind == "video" and (windows := _video_windows(layout, track, origin))
+    ]
+    covered: dict[str, list[tuple[float, float]]] = {}
+    for track, windows in pictures:
+        covered.setdefault(track.header.participant_id, []).extend(
+            (a, b) for placed in windows.values() for a, b, _ in placed
+        )
+    # a card only where a tile has no picture: a box drawn under every frame costs more
+    # than all the scaling
     cards: dict[Rect, list[tuple[float, float, Any]]] = {}
     for segment in layout.segments:
         for tile in segment.tiles:
-            cards.setdefault(tile.rect, []).append((segment.start, segment.end, True))
-    for rect, windows in cards.items():
-        canvas = canvas.filter(
-            "drawbox",
-            x=rect.x,
-            y=rect.y,
-            w=rect.w,
-            h=rect.h,
-            color=CARD,
-            t="fill",
-            enable=_during((a, b) for a, b, _ in _merged(windows)),
-        )
-    sounds = [ffmpeg.input(f"anullsrc=r=48000:cl=stereo:d={_time(duration)}", f="lavfi").audio]
-    for track in tracks:
-        source = ffmpeg.input(str(track.media))
-        placed = _placement(track, origin)
-        participant = track.header.participant_id
-        if track.header.kind == "audio":
-            gains = _merged(
-                [
-                    (s.start, s.end, s.gains[participant])
-                    for s in layout.segments
-                    if participant in s.gains
-                ]
+            bare = _subtract([(segment.start, segment.end)], covered.get(tile.participant_id, []))
+            cards.setdefault(tile.rect, []).extend((a, b, True) for a, b in bare)
+    canvas = ffmpeg.input(
+        f"color=c={BACKGROUND}:s={WIDTH}x{HEIGHT}:r={FPS}:d={_time(duration)}", f="lavfi"
+    ).video
+    for rect, empty in cards.items():
+        if empty:
+            canvas = canvas.filter(
+                "drawbox",
+                x=rect.x,
+                y=rect.y,
+                w=rect.w,
+                h=rect.h,
+                color=CARD,
+                t="fill",
+                enable=_during((a, b) for a, b, _ in _merged(empty)),
             )
-            sounds.append(
-                source.audio.filter("asetpts", placed)
-                .filter("aresample", 48000, min_hard_comp=0.01, first_pts=0, **{"async": 1})
-                .filter("volume", volume=_piecewise(gains), eval="frame")
-            )
-            continue
-        by_size: dict[tuple[int, int], list[tuple[float, float, Rect]]] = {}
-        for segment in layout.segments:
-            for tile in segment.tiles:
-                if tile.participant_id == participant and tile.video:
-                    by_size.setdefault((tile.rect.w, tile.rect.h), []).append(
-                        (segment.start, segment.end, tile.rect)
-                    )
-        spans = _present(track, origin)
-        shown = {
-            size: windows
-            for size, windows in (
-                (size, _intersect(_merged(w), spans)) for size, w in by_size.items()
-            )
-            if windows
-        }
-        if not shown:
-            continue
-        video = source.video.filter("setpts", placed)
-        branches = video.split() if len(shown) > 1 else None
-        for index, ((width, height), windows) in enumerate(shown.items()):
+    for track, windows in pictures:
+        video = ffmpeg.input(str(track.media)).video.filter("setpts", _placement(track, origin))
+        branches = video.split() if len(windows) > 1 else None
+        for index, ((width, height), placed) in enumerate(windows.items()):
             branch = branches[index] if branches is not None else video
-            keep = _during((a - SELECT_MARGIN_S, b) for a, b, _ in windows)
-            tile = branch.filter("select", keep).filter(
-                "scale",
-                width,
-                height,
-                force_original_aspect_ratio="decrease",
-                force_divisible_by=2,
+            # outside its windows a branch keeps one frame a second: dropping them all would
+            # make its overlay read ahead to the next window, and the split queue every frame
+            # until then for the other branches (gigabytes over a long reception)
+            during = _during((a - SELECT_MARGIN_S, b) for a, b, _ in placed)
+            keep = f"{during}+isnan(prev_selected_t)+gte(t-prev_selected_t,{KEEPALIVE_S})"
+            tile = (
+                branch.filter("select", keep)
+                .filter(
+                    "scale",
+                    width,
+                    height,
+                    force_original_aspect_ratio="decrease",
+                    force_divisible_by=2,
+                )
+                .filter("format", "yuv420p")  # no alpha: overlay copies instead of blending
             )
             canvas = ffmpeg.overlay(
                 canvas,
                 tile,
-                x=f"{_piecewise((a, b, r.x + r.w / 2) for a, b, r in windows)}-w/2",
-                y=f"{_piecewise((a, b, r.y + r.h / 2) for a, b, r in windows)}-h/2",
-                enable=_during((a, b) for a, b, _ in windows),
+                x=f"{_piecewise((a, b, r.x + r.w / 2) for a, b, r in placed)}-w/2",
+                y=f"{_piecewise((a, b, r.y + r.h / 2) for a, b, r in placed)}-h/2",
+                enable=_during((a, b) for a, b, _ in placed),
                 eof_action="pass",
             )
+    silence = ffmpeg.input(f"anullsrc=r=48000:cl=stereo:d={_time(duration)}", f="lavfi")
+    sounds = [silence.audio] + [
+        _sound(layout, track, origin) for track in tracks if track.header.kind == "audio"
+    ]
     mixed = ffmpeg.filter(
         sounds, "amix", inputs=len(sounds), duration="first", normalize=0, dropout_transition=0
     )
