@@ -18,7 +18,7 @@ from aiohttp import BodyPartReader, web
 from portal.adapters.orm import User
 from portal.adapters.recording_files import too_large
 from portal.domain.roles import Role
-from portal.errors import InvalidInput, NotFound, PortalError
+from portal.errors import Forbidden, InvalidInput, NotFound, PortalError
 from portal.http.access import allow
 from portal.http.auth import require_user
 from portal.http.receptions_request import reception_id
@@ -145,7 +145,8 @@ async def upload(request: web.Request) -> web.StreamResponse:
             raise too_large(deps.max_upload_bytes)
         part = await _file_part(request)
         await recordings_upload.upload(deps, rid, user, part.filename or "", _chunks(part))
-    except NotFound:
+    except (NotFound, Forbidden):
+        _cut_after_answer(request)
         raise
     except PortalError as error:
         if error.status == 413 or not request.content.at_eof():
@@ -168,7 +169,7 @@ async def withdraw(request: web.Request) -> web.StreamResponse:
     try:
         await recordings_withdraw.withdraw(deps_of(request), reception_id(request), user)
         flash(request, "Запись снята с публикации.")
-    except NotFound:
+    except (NotFound, Forbidden):
         raise
     except PortalError as error:
         flash(request, error.text)

@@ -225,6 +225,35 @@ def test_declarations_cover_the_account_pages_as_intended(settings: Settings) ->
     assert Role.CITIZEN not in (by_key[("GET", r"/staff/citizens/{id}")].roles or set())
 
 
+def test_declarations_keep_recordings_to_the_receptions_staff(settings: Settings) -> None:
+    """Uploads, withdrawals, downloads and the progress: the roles a reception's staff
+    hold (the use cases then check it is this reception's); the archive, the player and
+    its media: any signed-in user, never anonymous visitors."""
+    routes, _ = portal_routes(create_app(settings))
+    by_key = {(r.method, r.template): r.access for r in routes}
+    staff = {Role.ORGANIZER, Role.HOST, Role.MODERATOR}
+    recording = "/staff/receptions/{reception_id}/recording"
+    for key in (
+        ("GET", recording),
+        ("POST", recording),
+        ("POST", recording + "/withdraw"),
+        ("GET", recording + "/files/{name}"),
+        ("GET", "/api/v1/staff/receptions/{reception_id}/recording"),
+    ):
+        assert by_key[key].roles == staff, key
+    for path in (
+        "/recordings",
+        "/recordings/{reception_id}",
+        "/recordings/{reception_id}/video.webm",
+        "/recordings/{reception_id}/video.mp4",
+        "/recordings/{reception_id}/chapters.vtt",
+        "/api/v1/recordings",
+        "/api/v1/recordings/{reception_id}",
+    ):
+        assert not by_key[("GET", path)].public, path
+        assert by_key[("GET", path)].roles is None, path
+
+
 # --- department scope ----------------------------------------------------------------------
 
 
