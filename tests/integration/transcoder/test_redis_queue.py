@@ -20,6 +20,7 @@ import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
 from config import Settings
+from tests.unit.transcoder.helpers import wait_for
 from transcoder.jobs import JobState, JobStatus
 from transcoder.queue import JobQueue, job_queue_for
 
@@ -91,17 +92,6 @@ async def workers(redis_url: str, prefix: str) -> AsyncIterator[Workers]:
     pool = Workers(redis_url, prefix)
     yield pool
     await pool.close()
-
-
-async def wait_for(
-    jobs: JobQueue, job_id: str, done: Callable[[JobStatus], bool], timeout: float = 15
-) -> JobStatus:
-    async with asyncio.timeout(timeout):
-        while True:
-            status = await jobs.status(job_id)
-            if status is not None and done(status):
-                return status
-            await asyncio.sleep(0.05)
 
 
 def running_attempt(attempt: int) -> Callable[[JobStatus], bool]:
@@ -192,13 +182,17 @@ async def test_cancel_of_a_queued_job_means_no_worker_runs_it(
 
 
 async def test_a_stopping_worker_gives_its_job_back(client: JobQueue, workers: Workers) -> None:
-    """SIGTERM (a deploy): ffmpeg stops, the attempt is not spent, another worker runs it."""
+    """SIGTERM (a deploy): ffmpeg stops, the attempt is not spent, another worker takes it."""
     first = await workers.spawn()
-    job_id = await client.submit("ffmpeg", {"seconds": 2})
+    job_id = await client.submit("ffmpeg", {"seconds": 30})
     await wait_for(client, job_id, running_attempt(1))
     first.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(first.wait(), 10) == 0
-    assert (await client.status(job_id)).state is JobState.QUEUED  # type: ignore[union-attr]
+    status = await client.status(job_id)
+    assert status is not None
+    assert (status.state, status.attempts) == (JobState.QUEUED, 0)
     await workers.spawn()
-    status = await wait_for(client, job_id, lambda s: s.finished, timeout=20)
-    assert (status.state, status.attempts) == (JobState.DONE, 1)
+    await wait_for(client, job_id, running_attempt(1), timeout=20)
+    await client.cancel(job_id)
+    status = await wait_for(client, job_id, lambda s: s.finished)
+    assert (status.state, status.attempts) == (JobState.CANCELLED, 1)

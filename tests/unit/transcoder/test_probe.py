@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.transcoder.media import make_media
+from tests.unit.transcoder.helpers import make_media
 from transcoder.probe import ISO_BMFF, NotMedia, probe, probe_mp4_with_video
 
 pytestmark = pytest.mark.timeout(30)

@@ -4,7 +4,7 @@ cancellation, idempotent submission, kept failures and a per-job timeout."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from config import Settings
-from tests.unit.transcoder.media import make_clip
+from tests.unit.transcoder.helpers import make_clip, wait_for
 from transcoder.ffmpeg import run_ffmpeg
 from transcoder.jobs import JobContext, JobState, JobStatus
 from transcoder.queue import JobQueue, job_queue_for
@@ -35,17 +35,6 @@ async def queue(settings: Settings, registry: CollectorRegistry) -> AsyncIterato
     await jobs.start(worker=True)
     yield jobs
     await jobs.close()
-
-
-async def wait_for(
-    jobs: JobQueue, job_id: str, done: Callable[[JobStatus], bool], timeout: float = 15
-) -> JobStatus:
-    async with asyncio.timeout(timeout):
-        while True:
-            status = await jobs.status(job_id)
-            if status is not None and done(status):
-                return status
-            await asyncio.sleep(0.02)
 
 
 def finished(status: JobStatus) -> bool:

@@ -1,11 +1,16 @@
-"""Small real media files for the transcoder's tests, made by the bundled ffmpeg."""
+"""For the transcoder's tests: small real media files (made by the bundled ffmpeg), and
+waiting for a job to reach a state."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from transcoder.ffmpeg import ffmpeg_exe
+from transcoder.jobs import JobStatus
+from transcoder.queue import JobQueue
 
 
 def make_media(path: Path, *args: str) -> Path:
@@ -26,3 +31,15 @@ def make_clip(path: Path, seconds: float, size: str = "320x240") -> Path:
         "-f", "lavfi", "-i", f"sine=duration={seconds}",
         "-c:v", "libx264", "-preset", "ultrafast", "-c:a", "aac",
     )  # fmt: skip
+
+
+async def wait_for(
+    jobs: JobQueue, job_id: str, done: Callable[[JobStatus], bool], timeout: float = 15
+) -> JobStatus:
+    """Poll the job's status until `done` holds; TimeoutError after `timeout` seconds."""
+    async with asyncio.timeout(timeout):
+        while True:
+            status = await jobs.status(job_id)
+            if status is not None and done(status):
+                return status
+            await asyncio.sleep(0.05)
