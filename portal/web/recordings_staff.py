@@ -27,12 +27,19 @@ from portal.services import recordings_progress, recordings_upload, recordings_w
 from portal.services.receptions import get_reception
 from portal.services.recordings_composed import Composition, composed_file, composition
 from portal.services.recordings_progress import Progress
+from portal.text import Text
 from portal.web.forms import flash, render
 
 STAFF = (Role.ORGANIZER, Role.HOST, Role.MODERATOR)
 """Roles that may be a reception's staff; the use cases check it is this reception's."""
 CHUNK = 256 * 1024
 FILE_FIELD = "file"
+SAVED = Text(
+    "Файл сохранен. Идет преобразование в формат webm (для мобильных устройств); по его "
+    "окончании запись будет доступна всем авторизованным пользователям.",
+    "The file is saved. It is being converted to webm (for mobile devices); when that is "
+    "done, the recording is available to every signed-in user.",
+)
 MAX_SKIPPED_PART = 64 * 1024
 """Parts before the file (none are expected) are read and dropped up to this size."""
 
@@ -153,11 +160,7 @@ async def upload(request: web.Request) -> web.StreamResponse:
             _cut_after_answer(request)
         flash(request, error.text)
         raise web.HTTPSeeOther(f"{back}#recording") from None
-    flash(
-        request,
-        "Файл сохранен. Идет преобразование в формат webm (для мобильных устройств); "
-        "по его окончании запись будет доступна всем авторизованным пользователям.",
-    )
+    flash(request, SAVED)
     raise web.HTTPSeeOther(f"{back}#recording")
 
 
@@ -168,7 +171,7 @@ async def withdraw(request: web.Request) -> web.StreamResponse:
     await request.post()
     try:
         await recordings_withdraw.withdraw(deps_of(request), reception_id(request), user)
-        flash(request, "Запись снята с публикации.")
+        flash(request, Text("Запись снята с публикации.", "The recording was withdrawn."))
     except (NotFound, Forbidden):
         raise
     except PortalError as error:

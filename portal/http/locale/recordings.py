@@ -39,12 +39,6 @@ EN: dict[str, str] = {
         "A recording can be uploaded once the reception has ended."
     ),
     "Снять с публикации": "Withdraw",
-    "Файл сохранен. Идет преобразование в формат webm (для мобильных устройств); по его "
-    "окончании запись будет доступна всем авторизованным пользователям.": (
-        "The file is saved. It is being converted to webm (for mobile devices); when that is "
-        "done, the recording is available to every signed-in user."
-    ),
-    "Запись снята с публикации.": "The recording was withdrawn.",
     # «Записи приемов» and the player
     "Записи приемов": "Reception recordings",
     "Название приема": "Reception title",
