@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import web
@@ -14,6 +17,7 @@ from portal.adapters.db import Database
 from portal.adapters.mail import Mailer
 from portal.domain.local_time import zone
 from portal.http.headers import setup_security_headers
+from portal.http.periodic import every
 from portal.http.receptions_request import receptions_deps
 from portal.mount import setup_portal
 from portal.services.receptions import ReceptionsDeps
@@ -22,17 +26,24 @@ from portal.services.receptions_live import ConferenceRecord
 from reception.health import healthz, readyz
 from reception.metrics import Metrics, expose_metrics
 from reception.middleware import observe
+from recorder.after_end import COMPOSE, ComposeOnEnd
+from recorder.compose import compose_reception
+from recorder.retention import sweep_tracks
 from recorder.timeline import TimelineWriter
 from sfu import Router
 from sfu.metrics import SfuCollector
 from sfu.peer import apply_network_settings
 from signaling.directory import directory_for
+from signaling.protocol.events import ConferenceEvents
 from signaling.setup import setup_signaling
+from transcoder.queue import JobQueue, job_queue_for
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 METRICS = web.AppKey("metrics", Metrics)
+JOBS = web.AppKey("jobs", JobQueue)
+TRACKS_SWEEP_PERIOD = timedelta(hours=1)
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -49,6 +60,8 @@ def create_app(settings: Settings) -> web.Application:
     expose_metrics(app, metrics, settings)
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
     roles = set(settings.server.roles)
+    # First in, last out: the queue outlives the conference, whose end queues a composition.
+    jobs = app[JOBS] = _job_queue(app, settings, metrics)
     # The portal feeds its receptions to the conference through the signaling directory,
     # and the conference reports back into the portal's database (docs/architecture.md).
     directory = (
@@ -57,24 +70,27 @@ def create_app(settings: Settings) -> web.Application:
         else None
     )
     if "portal" in roles:
-        setup_portal(app, settings, db, directory)
+        setup_portal(app, settings, db, directory, jobs)
     if "media" in roles:
         timeline = TimelineWriter(settings.recordings_dir)
         # Registered before the signaling, so it closes after the last event is written.
         app.cleanup_ctx.append(_closing(timeline))
+        events: list[ConferenceEvents] = [
+            ConferenceRecord(
+                (lambda: receptions_deps(app))
+                if "portal" in roles
+                else _standalone_deps(settings, db, directory)
+            ),
+            timeline,
+        ]
+        if settings.recording.enabled and settings.recording.compose_after_end:
+            events.append(ComposeOnEnd(jobs, settings.recordings_dir, settings.transcoder.threads))
         registry = setup_signaling(
             app,
             settings,
             STATIC_DIR,
             directory=directory,
-            events=[
-                ConferenceRecord(
-                    (lambda: receptions_deps(app))
-                    if "portal" in roles
-                    else _standalone_deps(settings, db, directory)
-                ),
-                timeline,
-            ],
+            events=events,
             loader=lambda reception_id: load_record(db, reception_id),
         ).registry
         # The registry is this app's own, so the collector lives and dies with the app.
@@ -96,6 +112,38 @@ def create_app(settings: Settings) -> web.Application:
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+def _job_queue(app: web.Application, settings: Settings, metrics: Metrics) -> JobQueue:
+    """The node's job queue: every role submits to it; a transcoder node also runs jobs
+    (in process in the embedded default, taken from Redis by any worker otherwise)."""
+    jobs = job_queue_for(settings, registry=metrics.registry)
+    jobs.register(COMPOSE, compose_reception)
+    worker = "transcoder" in settings.server.roles
+    if not worker and settings.redis.url is None:
+        log.warning("no transcoder role and no Redis: compositions and conversions never run")
+
+    async def running(app: web.Application) -> AsyncIterator[None]:
+        await jobs.start(worker=worker)
+        yield
+        await jobs.close()
+
+    app.cleanup_ctx.append(running)
+    if worker:
+        # The node that composes removes the raw tracks it no longer needs.
+        app.cleanup_ctx.append(
+            every(
+                TRACKS_SWEEP_PERIOD,
+                lambda app: asyncio.to_thread(
+                    sweep_tracks,
+                    settings.recordings_dir,
+                    time.time(),
+                    settings.recording.keep_tracks_days,
+                ),
+                "raw tracks not swept",
+            )
+        )
+    return jobs
 
 
 def _standalone_deps(
