@@ -178,13 +178,17 @@ async def compose(folder: Path, threads: int, log: Any) -> dict[str, Any]:
     """Run the job; returns its manifest and when its render began."""
     marks: dict[str, float] = {}
     started = time.monotonic()
+    printed = [0.0]
 
     async def sink(fraction: float, note: str) -> None:
+        now = time.monotonic()
         if fraction >= PREPARE_SHARE + MERGE_SHARE:
-            marks.setdefault("render", time.monotonic())
-        print(f"  {fraction * 100:5.1f} %  {note}", file=log, flush=True)
+            marks.setdefault("render", now)
+        if now - printed[0] >= 10 or fraction >= 1.0:
+            printed[0] = now
+            print(f"  {fraction * 100:5.1f} %  {note}", file=log, flush=True)
 
-    context = JobContext("compose-bench", sink=sink, min_interval_s=10.0)
+    context = JobContext("compose-bench", sink=sink, min_interval_s=0.0, min_step=0.0)
     manifest = await compose_reception({"folder": str(folder), "threads": threads}, context)
     ended = time.monotonic()
     return {

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import av
+from aiortc.codecs.h264 import H264Encoder
 from aiortc.codecs.opus import OpusEncoder
 from aiortc.codecs.vpx import Vp8Encoder
 
@@ -38,13 +39,17 @@ def _delay(index: int) -> float:
 
 
 def write_video(
-    path: Path, sender: Sender, started_at: float, stretches: list[tuple[float, float]]
+    path: Path,
+    sender: Sender,
+    started_at: float,
+    stretches: list[tuple[float, float]],
+    codec: str = "video/VP8",
 ) -> None:
-    """VP8 frames of the sender's colour at `FPS`, each stretch (wall clock) opening on a
-    key frame, as the router asks for one at each."""
-    header = TrackHeader("video", "video/VP8", 90000, sender.participant_id, started_at)
+    """Frames of the sender's colour at `FPS` (VP8, or H.264 as aiortc packetizes it), each
+    stretch (wall clock) opening on a key frame, as the router asks for one at each."""
+    header = TrackHeader("video", codec, 90000, sender.participant_id, started_at)
     writer = TrackLogWriter(path, header)
-    encoder = Vp8Encoder()
+    encoder = H264Encoder() if codec == "video/H264" else Vp8Encoder()
     base = RTP_WRAP - 90000 * 2  # the RTP timestamp wraps two seconds in
     seq = 65_000
     for start, end in stretches:

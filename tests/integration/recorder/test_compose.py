@@ -271,3 +271,28 @@ async def test_a_cancelled_composition_leaves_no_file_under_a_final_name(
     with pytest.raises(JobCancelled):
         await job
     assert list((folder / "composed").iterdir()) == []
+
+
+async def test_an_h264_sender_is_composed_and_exported_as_mp4(tmp_path: Path) -> None:
+    folder = tmp_path / "13"
+    (folder / "tracks").mkdir(parents=True)
+    stretch = [(T0, T0 + 3.0)]
+    write_video(folder / "tracks" / "001-h-video.track", HOST, T0, stretch, codec="video/H264")
+    speaking_host = Sender("h", HOST.colour, 440.0)
+    write_audio(folder / "tracks" / "002-h-audio.track", speaking_host, T0, stretch)
+    events = [
+        {"kind": "joined", "reception_id": "13", "at": T0, "user_id": "h", "role": "host"},
+        {"kind": "live", "reception_id": "13", "at": T0},
+        {"kind": "ended", "reception_id": "13", "at": T0 + 3.0},
+    ]
+    lines = [json.dumps(e) for e in events]
+    (folder / "timeline.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    manifest = await compose_reception({"folder": str(folder)}, JobContext("compose-13"))
+    (composed, participant) = manifest["files"]
+    assert participant["name"] == "participants/h-1.mp4"
+    with av.open(str(folder / "composed" / participant["name"])) as container:
+        assert {s.codec_context.name for s in container.streams} == {"h264", "opus"}
+    frames = _frames_at(folder / "composed" / composed["name"], [1.5])
+    assert _close(_mean_yuv(frames[1.5], 0, 0, 1280, 720), HOST.colour)
+    samples = _audio(folder / "composed" / composed["name"])
+    assert _db(samples, 0.5, 2.5) == pytest.approx(20 * math.log10(0.25 / math.sqrt(2)), abs=1.5)
