@@ -133,15 +133,13 @@ async def _chunks(part: BodyPartReader) -> AsyncIterator[bytes]:
         yield chunk
 
 
-def _cut_after_answer(request: web.Request) -> None:
-    """Answer without reading the rest of a refused body: aiohttp would otherwise keep
-    reading ("lingering") what may be gigabytes."""
-    request.content.set_exception(TimeoutError())
-
-
 @allow(*STAFF)
 async def upload(request: web.Request) -> web.StreamResponse:
-    """«Сохранить»: the chosen mp4, streamed to disk and checked, then converted."""
+    """«Сохранить»: the chosen mp4, streamed to disk and checked, then converted.
+
+    A refusal answers at once; what the browser is still sending is read and dropped by
+    aiohttp for up to its lingering time (10 s), so the browser gets to show the answer
+    instead of a reset connection (the page's script checks the size before sending)."""
     user = await require_user(request)
     rid = reception_id(request)
     deps = deps_of(request)
@@ -153,11 +151,8 @@ async def upload(request: web.Request) -> web.StreamResponse:
         part = await _file_part(request)
         await recordings_upload.upload(deps, rid, user, part.filename or "", _chunks(part))
     except (NotFound, Forbidden):
-        _cut_after_answer(request)
         raise
     except PortalError as error:
-        if error.status == 413 or not request.content.at_eof():
-            _cut_after_answer(request)
         flash(request, error.text)
         raise web.HTTPSeeOther(f"{back}#recording") from None
     flash(request, SAVED)

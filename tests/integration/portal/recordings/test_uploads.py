@@ -107,6 +107,49 @@ async def test_a_streamed_body_over_the_limit_leaves_nothing(
     assert scene.left_on_disk() == []
 
 
+async def test_a_declared_length_over_the_limit_is_refused_before_reading(
+    scene: Scene, new_client: ClientFactory
+) -> None:
+    client, csrf = await staff_client(new_client, scene)
+    status, page = await send_upload(client, scene.reception, csrf, b"\0" * (MAX_MB * 2 << 20))
+    assert status == 303
+    assert f"Файл больше {MAX_MB} МБ" in page
+    assert scene.left_on_disk() == []
+
+
+async def test_an_upload_cut_off_midway_leaves_nothing(
+    scene: Scene, new_client: ClientFactory
+) -> None:
+    """The browser closed mid-upload: the part file goes with the connection."""
+    client, csrf = await staff_client(new_client, scene)
+    cookies = "; ".join(f"{c.key}={c.value}" for c in client.session.cookie_jar)
+    boundary = "cutboundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="cut.mp4"'
+        "\r\nContent-Type: video/mp4\r\n\r\n"
+    ).encode()
+    _, writer = await asyncio.open_connection(client.host, client.port)
+    writer.write(
+        (
+            f"POST /staff/receptions/{scene.reception}/recording?_csrf={csrf} HTTP/1.1\r\n"
+            f"Host: {client.host}\r\nCookie: {cookies}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
+            f"Content-Length: {len(head) + 900_000}\r\n\r\n"
+        ).encode()
+        + head
+        + b"\0" * 300_000
+    )
+    await writer.drain()
+    await wait_until(
+        lambda: any(n.endswith(".part") for n in scene.left_on_disk()),
+        timeout=10,
+        message="the upload being received",
+    )
+    writer.close()
+    await wait_until(lambda: scene.left_on_disk() == [], timeout=10, message="the part removed")
+    assert await _row(scene) is None
+
+
 async def test_upload_converts_and_publishes_with_both_sources(
     scene: Scene, new_client: ClientFactory, mp4_bytes: bytes
 ) -> None:
@@ -144,6 +187,8 @@ async def test_upload_converts_and_publishes_with_both_sources(
     assert await part.read() == mp4_bytes[4:12]
     archive = await (await viewer.get("/recordings")).text()
     assert "Прием по вопросам ЖКХ" in archive
+    details = await (await viewer.get(f"/receptions/{scene.reception}")).text()
+    assert f'href="/recordings/{scene.reception}">Смотреть запись приема' in details
 
 
 async def test_a_new_upload_while_converting_replaces_the_first(
