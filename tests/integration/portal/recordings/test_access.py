@@ -180,10 +180,11 @@ async def test_nothing_is_uploaded_before_the_reception_has_ended(
 
 
 async def test_a_failed_composition_is_said_so(scene: Scene, new_client: ClientFactory) -> None:
-    """This app's own queue has no composer: the job fails at once, as a broken one would."""
+    """A composition of a folder with nothing recorded fails, as a broken one would."""
     jobs = scene.app[JOBS]
     job = f"compose-{scene.reception}"
-    await jobs.submit("compose", {"folder": "unused", "threads": 0}, job_id=job)
+    folder = str(scene.app[FILES].folder(scene.reception))
+    await jobs.submit("compose", {"folder": folder, "threads": 0}, job_id=job)
 
     async def finished() -> bool:
         status = await jobs.status(job)
