@@ -11,8 +11,8 @@ VP8 and Opus track logs as a real `sfu.Router` received them):
 
 For each: CPU per second of media, what a SIGKILL after `KILL_AFTER_S` leaves, what
 reordered and duplicated packets do, and whether the video starts at a key frame.
-`python -m bench.recording_paths {track-log,pyav} CAPTURE OUT` is the child that records
-in real time until it is killed.
+`python -m bench.recording_paths {track-log,pyav,pyav-durable} CAPTURE OUT` is the child
+that records in real time until it is killed.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ its steady cost is taken after that, its start-up cost is reported apart."""
 REPEATS = 5
 """The in-process paths run this often on the whole capture; the median counts."""
 CUT_S = 1.0
-"""The tolerance run starts this far into the capture: past its first key frame."""
+"""The mid-GOP run starts this far into the capture: past its first key frame."""
 PAYLOAD_TYPES = {"audio": 111, "video": 96}
 SSRCS = {"audio": 0x0A0D10, "video": 0x0F1D30}
 KINDS = ("audio", "video")
@@ -188,7 +188,8 @@ def write_logs(
         if packet.arrival >= next_flush:
             for writer in writers.values():
                 writer.flush()
-            next_flush += FLUSH_INTERVAL_S
+            while next_flush <= packet.arrival:  # a timer keeps its period over a pause
+                next_flush += FLUSH_INTERVAL_S
         writers[kind].append(
             packet.arrival, packet.sequence_number, packet.timestamp, packet.marker, packet.payload
         )
