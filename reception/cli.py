@@ -1,4 +1,4 @@
-"""The `reception` command: run, migrate, create-admin, check-config."""
+"""The `reception` command: run, transcoder, migrate, create-admin, check-config."""
 
 from __future__ import annotations
 
@@ -6,12 +6,14 @@ import argparse
 import asyncio
 import getpass
 import os
+import signal
 import sys
 from pathlib import Path
 from typing import Any
 
 import uvloop
 from aiohttp import web
+from prometheus_client import start_http_server
 
 from config import ConfigError, Settings, load_settings
 from config.logs import setup_logging
@@ -22,6 +24,9 @@ from portal.adapters.db import Database
 from portal.errors import PortalError
 from portal.services.accounts import create_admin
 from reception.app import create_app
+from recorder.after_end import COMPOSE
+from recorder.compose import compose_reception
+from transcoder.queue import job_queue_for
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +40,12 @@ def _parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", parents=[common], help="start the all-in-one server")
     run.add_argument("--host", help="override server.host")
     run.add_argument("--port", type=int, help="override server.port")
+
+    sub.add_parser(
+        "transcoder",
+        parents=[common],
+        help="run only a transcoder worker: take jobs from Redis (redis.url) and run them",
+    )
 
     sub.add_parser("migrate", parents=[common], help="bring the database schema up to date")
 
@@ -87,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "create-admin":
             return _create_admin(settings, args)
+        if args.command == "transcoder":
+            return _transcoder(settings)
         return _run(settings)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
@@ -123,6 +136,38 @@ def _create_admin(settings: Settings, args: argparse.Namespace) -> int:
 
     asyncio.run(go())
     print(f"administrator {args.login!r} created")
+    return 0
+
+
+def _transcoder(settings: Settings) -> int:
+    """A worker with nothing else: it takes compositions and conversions from the Redis
+    stream until SIGTERM or SIGINT, then gives its running jobs back and exits."""
+    if settings.redis.url is None:
+        print(
+            "error: `reception transcoder` takes jobs from Redis and redis.url is not set "
+            "(RECEPTION_REDIS__URL). Without Redis, `reception run` runs the jobs itself.",
+            file=sys.stderr,
+        )
+        return 2
+    if settings.metrics.listen:
+        host, _, port = settings.metrics.listen.rpartition(":")
+        start_http_server(int(port), addr=host.strip("[]") or "0.0.0.0")
+
+    async def work() -> None:
+        jobs = job_queue_for(settings)
+        jobs.register(COMPOSE, compose_reception)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await jobs.start(worker=True)
+        print("transcoder worker started", file=sys.stderr, flush=True)
+        try:
+            await stop.wait()
+        finally:
+            await jobs.close()
+
+    uvloop.run(work())
     return 0
 
 
