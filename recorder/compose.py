@@ -280,7 +280,9 @@ def render_graph(layout: Plan, tracks: list[Track], output: Path, script: Path) 
                 enable=_during((a, b) for a, b, _ in _merged(empty)),
             )
     for track, windows in pictures:
-        video = ffmpeg.input(str(track.media)).video.filter("setpts", _placement(track, origin))
+        video = ffmpeg.input(str(track.media), reinit_filter=0).video.filter(
+            "setpts", _placement(track, origin)
+        )
         branches = video.split() if len(windows) > 1 else None
         for index, ((width, height), placed) in enumerate(windows.items()):
             branch = branches[index] if branches is not None else video

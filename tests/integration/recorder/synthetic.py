@@ -44,9 +44,11 @@ def write_video(
     started_at: float,
     stretches: list[tuple[float, float]],
     codec: str = "video/VP8",
+    resized_at: float | None = None,
 ) -> None:
     """Frames of the sender's colour at `FPS` (VP8, or H.264 as aiortc packetizes it), each
-    stretch (wall clock) opening on a key frame, as the router asks for one at each."""
+    stretch (wall clock) opening on a key frame, as the router asks for one at each; from
+    `resized_at` on 640x360 instead of 320x240, as a browser adapts to its bandwidth."""
     header = TrackHeader("video", codec, 90000, sender.participant_id, started_at)
     writer = TrackLogWriter(path, header)
     encoder = H264Encoder() if codec == "video/H264" else Vp8Encoder()
@@ -56,7 +58,8 @@ def write_video(
         first = math.ceil((start - started_at) * FPS)
         last = int((end - started_at) * FPS)
         for index in range(first, last):
-            image = av.VideoFrame(320, 240, "yuv420p")
+            resized = resized_at is not None and started_at + index / FPS >= resized_at
+            image = av.VideoFrame(*((640, 360) if resized else (320, 240)), "yuv420p")
             for plane, value in zip(image.planes, sender.colour, strict=True):
                 plane.update(bytes([value]) * plane.buffer_size)
             image.pts = index

@@ -296,3 +296,29 @@ async def test_an_h264_sender_is_composed_and_exported_as_mp4(tmp_path: Path) ->
     assert _close(_mean_yuv(frames[1.5], 0, 0, 1280, 720), HOST.colour)
     samples = _audio(folder / "composed" / composed["name"])
     assert _db(samples, 0.5, 2.5) == pytest.approx(20 * math.log10(0.25 / math.sqrt(2)), abs=1.5)
+
+
+async def test_a_picture_that_changes_size_keeps_the_sound_going(tmp_path: Path) -> None:
+    """A browser changes its resolution with its bandwidth (or the moderator's limit):
+    ffmpeg would rebuild the whole graph at the new size, losing the mix's state."""
+    folder = tmp_path / "14"
+    (folder / "tracks").mkdir(parents=True)
+    stretch = [(T0, T0 + 6.0)]
+    speaking_host = Sender("h", HOST.colour, 440.0)
+    write_video(folder / "tracks" / "001-h-video.track", HOST, T0, stretch, resized_at=T0 + 3)
+    write_audio(folder / "tracks" / "002-h-audio.track", speaking_host, T0, stretch)
+    events = [
+        {"kind": "joined", "reception_id": "14", "at": T0, "user_id": "h", "role": "host"},
+        {"kind": "live", "reception_id": "14", "at": T0},
+        {"kind": "ended", "reception_id": "14", "at": T0 + 6.0},
+    ]
+    lines = [json.dumps(e) for e in events]
+    (folder / "timeline.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    await compose_reception({"folder": str(folder)}, JobContext("compose-14"))
+    out = folder / "composed" / "reception.mp4"
+    samples = _audio(out)
+    before, after = _db(samples, 0.5, 2.8), _db(samples, 3.3, 5.8)
+    assert after == pytest.approx(before, abs=1.0)
+    frames = _frames_at(out, [2.0, 4.5])
+    for moment in (2.0, 4.5):
+        assert _close(_mean_yuv(frames[moment], 0, 0, 1280, 720), HOST.colour), moment
