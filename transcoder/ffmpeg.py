@@ -97,16 +97,29 @@ def _out_time(block: dict[str, str]) -> float | None:
 def command_args(stream: Any, threads: int = 0) -> list[str]:
     """The arguments after the executable, with the runner's own options added.
 
-    `-threads` goes right before the last argument (the output), where it sets the encoder's
-    threads; before the inputs it would only set the decoders'.
+    `-threads` goes right before the output file, where it sets the encoder's threads
+    (before the inputs it would only set the decoders'): for a list of arguments that is
+    the last one; for an ffmpeg-python node, its output's file name (global options such as
+    `.overwrite_output()` come after it).
     """
-    args = list(stream) if isinstance(stream, Sequence) and not isinstance(stream, str) else None
-    if args is None:
-        args = list(ffmpeg_python.get_args(stream))
     head = ["-hide_banner", "-nostdin", "-y", "-nostats", "-progress", "pipe:1"]
-    if threads > 0 and args:
-        args = [*args[:-1], "-threads", str(threads), args[-1]]
+    if isinstance(stream, Sequence) and not isinstance(stream, str):
+        args = list(stream)
+        output = len(args) - 1
+    else:
+        args = list(ffmpeg_python.get_args(stream))
+        output = _output_index(stream, args)
+    if threads > 0 and output >= 0:
+        args[output:output] = ["-threads", str(threads)]
     return head + args
+
+
+def _output_index(stream: Any, args: list[str]) -> int:
+    node = stream.node
+    while node.name != "output" and node.incoming_edges:
+        node = node.incoming_edges[0].upstream_node
+    filename = node.kwargs.get("filename")
+    return len(args) - 1 - args[::-1].index(filename) if filename in args else len(args) - 1
 
 
 async def run_ffmpeg(

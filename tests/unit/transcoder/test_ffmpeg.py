@@ -86,6 +86,11 @@ def test_command_args_add_progress_and_threads_before_the_output() -> None:
     assert args[:6] == ["-hide_banner", "-nostdin", "-y", "-nostats", "-progress", "pipe:1"]
     assert args[-3:] == ["-threads", "3", "out.webm"]
     assert command_args(["-i", "a", "b"])[-3:] == ["-i", "a", "b"]
+    assert command_args(["-i", "a", "b"], threads=2)[-5:] == ["-i", "a", "-threads", "2", "b"]
+    with_globals = node.global_args("-filter_threads", "2").overwrite_output()
+    assert command_args(with_globals, threads=3)[-6:] == [
+        "-threads", "3", "out.webm", "-filter_threads", "2", "-y",
+    ]  # fmt: skip
 
 
 async def test_runs_a_real_source_and_reports_progress_to_the_end(tmp_path: Path) -> None:
