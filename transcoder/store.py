@@ -108,8 +108,19 @@ class MemoryStatusStore:
         old = self._records.get(job_id)
         if old is not None and old.state not in FINISHED_STATES:
             return False
+        self._forget_old()
         self._records[job_id] = _Record(kind=kind, params=params, run=run)
         return True
+
+    def _forget_old(self) -> None:
+        """Finished records expire as Redis's do, so a long-lived server does not grow."""
+        horizon = time.time() - STATUS_TTL_S
+        for job_id in [
+            j
+            for j, rec in self._records.items()
+            if rec.state in FINISHED_STATES and rec.updated_at < horizon
+        ]:
+            del self._records[job_id]
 
     async def start(self, job_id: str, run: str, max_attempts: int) -> Started:
         rec = self._records.get(job_id)

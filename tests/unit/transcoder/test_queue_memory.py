@@ -4,6 +4,7 @@ cancellation, idempotent submission, kept failures and a per-job timeout."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +15,11 @@ from prometheus_client import CollectorRegistry
 
 from config import Settings
 from tests.unit.transcoder.helpers import make_clip, wait_for
+from transcoder import store as store_module
 from transcoder.ffmpeg import run_ffmpeg
 from transcoder.jobs import JobContext, JobState, JobStatus
 from transcoder.queue import JobQueue, job_queue_for
+from transcoder.store import STATUS_TTL_S
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -225,3 +228,16 @@ async def test_a_cancelled_conversion_leaves_no_file_behind(
     assert await queue.cancel(job_id) is True
     assert (await wait_for(queue, job_id, finished)).state is JobState.CANCELLED
     assert sorted(p.name for p in folder.iterdir()) == ["in.mp4"]
+
+
+async def test_finished_records_expire_like_redis_hashes(
+    queue: JobQueue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    queue.register("steps", steps)
+    old = await queue.submit("steps", {"steps": 1, "value": 1})
+    await wait_for(queue, old, finished)
+    later = time.time() + STATUS_TTL_S + 1
+    monkeypatch.setattr(store_module.time, "time", lambda: later)
+    new = await queue.submit("steps", {"steps": 1, "value": 2})
+    assert await queue.status(old) is None
+    assert (await wait_for(queue, new, finished)).result == {"doubled": 4}
