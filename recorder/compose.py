@@ -2,11 +2,12 @@
 participant's own files, as a transcoder job (`compose_reception`).
 
 Every track log is remuxed as received (`remux.py`, no re-encoding) into a work folder.
-Its frames are placed in the reception's time by their RTP timestamps, anchored to the
-wall clock at the start of each on-air stretch (the earliest arrival less the RTP time
-over the stretch's first seconds: the packet that waited least). A stretch is a run of
-packets without a pause of `STRETCH_GAP_S`; re-anchoring each one keeps a sender's clock
-drift or a clock that stood still while off air from moving the picture off the timeline.
+Its frames are placed in the reception's time by their RTP timestamps, tied to the wall
+clock once per on-air stretch (a run of packets without a pause of `STRETCH_GAP_S`): a
+line under the least `arrival - rtp_time` of every `DRIFT_BUCKET_S` (the packets that
+waited least in the network), its slope the sender's clock drift (a sound card's clock is
+off by tens of ppm: 0.1 s over a half-hour stretch). Each stretch has its own line, so a
+clock that stood still while off air does not move the picture off the timeline either.
 
 One ffmpeg run draws the picture and the sound (`layout.py` says who is where and how
 loud): a dark canvas, a card for every tile shown, each track's video scaled into its
@@ -30,6 +31,7 @@ import itertools
 import json
 import logging
 import shutil
+import statistics
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -60,8 +62,12 @@ CARD = "0x2b3440"
 """A tile's colour where it has no picture (video muted, none sent, not yet a frame)."""
 STRETCH_GAP_S = 1.0
 """A pause this long in a track's arrivals starts a new on-air stretch."""
-ANCHOR_S = 2.0
-"""A stretch's wall-clock anchor is taken over its first seconds."""
+DRIFT_BUCKET_S = 10.0
+"""A stretch's clock is fitted to the least-delayed packet of every this many seconds."""
+MIN_DRIFT_SPAN_S = 60.0
+"""A stretch shorter than this gets no drift (its offset alone): too short to measure."""
+MAX_DRIFT = 0.001
+"""A slope beyond this is not a clock's drift (a network's queue building up): ignored."""
 HOLD_S = 0.1
 """A stretch's video stays up this long after its last frame arrived."""
 SELECT_MARGIN_S = 0.5
@@ -84,7 +90,8 @@ class Stretch:
     """Where the stretch starts in the remuxed file's time (seconds, between the last
     frame of the previous stretch and the first of this one)."""
     offset: float
-    """Wall clock = offset + file time, within this stretch."""
+    rate: float
+    """Wall clock = offset + (1 + rate) * file time, within this stretch."""
     first: float
     """Wall clock of the stretch's first frame."""
     last: float
@@ -134,12 +141,37 @@ def time_track(path: Path) -> tuple[TrackHeader, tuple[Stretch, ...]] | None:
         shown = seconds[bisect.bisect_left(seconds, low) : bisect.bisect_right(seconds, high)]
         if not shown:
             continue  # nothing whole in it (no key frame came): nothing to show
-        opened = run[0][0] + ANCHOR_S
-        offset = min(arrival - s for arrival, s in run if arrival <= opened)
+        offset, rate = fit_clock(run)
         boundary = low if last_end is None else (last_end + low) / 2
-        stretches.append(Stretch(boundary, offset, offset + shown[0], offset + shown[-1]))
+        first, last = (offset + (1 + rate) * t for t in (shown[0], shown[-1]))
+        stretches.append(Stretch(boundary, offset, rate, first, last))
         last_end = high
     return (header, tuple(stretches)) if stretches else None
+
+
+def fit_clock(run: list[tuple[float, float]]) -> tuple[float, float]:
+    """(offset, rate) of the line `offset + rate * rtp_time` lying under the least
+    `arrival - rtp_time` of each `DRIFT_BUCKET_S` of the run ((arrival, rtp_time) pairs):
+    its slope the median of the slopes between those points (one congested bucket does
+    not tilt it), its height the lowest packet's."""
+    floor: dict[int, tuple[float, float]] = {}
+    for arrival, t in run:
+        bucket = int((arrival - run[0][0]) // DRIFT_BUCKET_S)
+        lag = arrival - t
+        if bucket not in floor or lag < floor[bucket][1]:
+            floor[bucket] = (t, lag)
+    points = sorted(floor.values())
+    rate = 0.0
+    if points[-1][0] - points[0][0] >= MIN_DRIFT_SPAN_S:
+        slopes = [
+            (lag_b - lag_a) / (t_b - t_a)
+            for (t_a, lag_a), (t_b, lag_b) in itertools.combinations(points, 2)
+            if t_b > t_a
+        ]
+        rate = statistics.median(slopes)
+        if abs(rate) > MAX_DRIFT:
+            rate = 0.0
+    return min(lag - rate * t for t, lag in points), rate
 
 
 def _time(t: float) -> str:
@@ -170,12 +202,17 @@ def _merged(windows: list[tuple[float, float, Any]]) -> list[tuple[float, float,
 
 def _placement(track: Track, origin: float) -> str:
     """setpts for the track: file time to reception time, stretch by stretch."""
-    first = track.stretches[0].offset - origin
-    steps = [
-        f"gte(T,{_time(s.boundary)})*({s.offset - p.offset:.6f})"
-        for p, s in itertools.pairwise(track.stretches)
-    ]
-    return f"(T+({first:.6f}){''.join('+' + step for step in steps)})/TB"
+    stretches = track.stretches
+    terms = []
+    for index, stretch in enumerate(stretches):
+        within = []
+        if index > 0:
+            within.append(f"gte(T,{stretch.boundary:.6f})")
+        if index + 1 < len(stretches):
+            within.append(f"lt(T,{stretches[index + 1].boundary:.6f})")
+        line = f"({stretch.offset - origin:.6f}+{stretch.rate:.9f}*T)"
+        terms.append("*".join([*within, line]))
+    return f"(T+{'+'.join(terms)})/TB"
 
 
 def _present(track: Track, origin: float) -> list[tuple[float, float]]:
@@ -236,7 +273,9 @@ def _sound(layout: Plan, track: Track, origin: float) -> Any:
     return (
         ffmpeg.input(str(track.media))
         .audio.filter("asetpts", _placement(track, origin))
-        .filter("aresample", 48000, min_hard_comp=0.01, first_pts=0, **{"async": 1})
+        # gaps over 10 ms filled with silence, a drifting clock followed by stretching
+        # up to 1 ms a second
+        .filter("aresample", 48000, min_hard_comp=0.01, first_pts=0, **{"async": 48})
         .filter("volume", volume=_piecewise(gains), eval="frame")
     )
 

@@ -4,11 +4,20 @@ are one participant file, and a tile without a picture gets a card."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
 
-from recorder.compose import Stretch, Track, _subtract, render_graph, sessions, time_track
+from recorder.compose import (
+    Stretch,
+    Track,
+    _placement,
+    _subtract,
+    render_graph,
+    sessions,
+    time_track,
+)
 from recorder.layout import plan
 from recorder.track_log import TrackHeader, TrackLogWriter
 
@@ -62,6 +71,43 @@ def test_the_anchor_is_the_packet_that_waited_least(tmp_path: Path) -> None:
     assert timed[1][0].offset == pytest.approx(T0 + 0.03)
 
 
+def test_a_drifting_sender_clock_is_followed_through_a_long_stretch(tmp_path: Path) -> None:
+    """The sender's 20 ms are 20.004 ms of the wall clock (200 ppm: a slow sound card),
+    over a 10-minute stretch with a network that delays every packet 30..80 ms."""
+    rng = random.Random(5)
+    drift = 200e-6
+    packets = [
+        (T0 + n * 0.02 * (1 + drift) + 0.03 + rng.random() * 0.05, 1000 + n * 960)
+        for n in range(600 * 50)
+    ]
+    timed = time_track(_opus_log(tmp_path / "a.track", packets))
+    assert timed is not None
+    (stretch,) = timed[1]
+    assert stretch.rate == pytest.approx(drift, abs=10e-6)
+    assert stretch.offset == pytest.approx(T0 + 0.03, abs=0.002)
+    # the last packet is placed where it was sent, not 120 ms early
+    assert stretch.last == pytest.approx(T0 + 29_999 * 0.02 * (1 + drift) + 0.03, abs=0.005)
+
+
+def test_placement_maps_file_time_to_reception_time_stretch_by_stretch() -> None:
+    stretches = (
+        Stretch(0.0, T0 + 1.0, 0.0, T0 + 1.0, T0 + 3.0),
+        Stretch(2.5, T0 + 29.0, 100e-6, T0 + 32.0, T0 + 40.0),
+    )
+    header = TrackHeader("audio", "audio/opus", 48000, "u3", T0)
+    track = Track(Path("a.track"), header, stretches, Path("a.webm"))
+    expression = _placement(track, origin=T0).removesuffix("/TB")
+    functions = {"gte": lambda a, b: float(a >= b), "lt": lambda a, b: float(a < b)}
+
+    def placed(t: float) -> float:
+        return float(eval(expression, functions, {"T": t}))
+
+    assert placed(0.0) == pytest.approx(1.0)
+    assert placed(2.0) == pytest.approx(3.0)
+    assert placed(3.0) == pytest.approx(32.0 + 3.0 * 100e-6)
+    assert placed(10.0) == pytest.approx(39.0 + 10.0 * 100e-6)
+
+
 def test_a_video_stretch_without_a_key_frame_is_left_out(tmp_path: Path) -> None:
     writer = TrackLogWriter(
         tmp_path / "v.track", TrackHeader("video", "video/VP8", 90000, "u3", T0)
@@ -88,7 +134,7 @@ def test_an_empty_track_has_no_timing(tmp_path: Path) -> None:
 def _track(pid: str, kind: str, started_at: float, offset: float = 0.0) -> Track:
     codec = "audio/opus" if kind == "audio" else "video/VP8"
     header = TrackHeader(kind, codec, 90000, pid, started_at)
-    stretch = Stretch(0.0, T0 + offset, T0 + offset, T0 + offset + 5)
+    stretch = Stretch(0.0, T0 + offset, 0.0, T0 + offset, T0 + offset + 5)
     return Track(Path(f"{pid}-{kind}.track"), header, (stretch,), Path(f"{pid}-{kind}.webm"))
 
 
