@@ -10,12 +10,12 @@ off by tens of ppm: 0.1 s over a half-hour stretch). Each stretch has its own li
 clock that stood still while off air does not move the picture off the timeline either.
 
 One ffmpeg run draws the picture and the sound (`layout.py` says who is where and how
-loud): a dark canvas, a card for every tile shown, each track's video scaled into its
-tiles only while the tile shows it and the track has frames, overlaid by a time-gated
-`overlay`; each track's audio placed by `asetpts`, its gaps filled with silence by
-`aresample`, its level a piecewise `volume` expression over time (0 when not heard), all
-summed by `amix=normalize=0`. H.264 (libx264 veryfast, CRF 23) 1280x720 at 25 fps and
-AAC 128k, moov first.
+loud): a dark canvas, a card where a tile has no picture, each track's video scaled into
+its tiles only while the tile shows it and the track has frames, overlaid by a time-gated
+`overlay`; each track's audio placed by `asetpts`, its gaps filled with silence and its
+drift followed by `aresample`, its level a piecewise `volume` expression over time (0
+when not heard), all summed by `amix=normalize=0`. H.264 (libx264 veryfast, CRF 23)
+1280x720 at 25 fps and AAC 128k, moov first.
 
 The participants' files are their tracks put together (audio and video of one connection)
 by ffmpeg without re-encoding: WebM for VP8, MP4 for H.264. Everything is written in a work
