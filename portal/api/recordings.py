@@ -119,7 +119,7 @@ async def recording_detail(request: web.Request) -> RecordingOut:
 
 @api.route(
     "GET",
-    r"/api/v1/staff/receptions/{reception_id:\d+}/recording",
+    r"/api/v1/staff/recordings/{reception_id:\d+}",
     summary="The reception's recording: its conversion's progress (its staff only)",
     tags=_TAGS,
     response_model=ProgressOut,

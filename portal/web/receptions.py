@@ -58,11 +58,11 @@ async def reception_page(request: web.Request) -> web.Response:
 
 def _edit_url(view: receptions_schedule.Detail, user: User) -> str | None:
     """«Редактировать»: an organizer's form of the reception; for its host and moderator,
-    its recordings (seed 002: «Доступные записи» are found there)."""
+    once it has ended, its recordings (seed 002: «Доступные записи» are found there)."""
     reception = view.reception
     if view.may_edit:
         return f"/staff/receptions/{reception.id}"
-    if runs(user, reception) and reception.state != ReceptionState.CANCELLED:
+    if runs(user, reception) and reception.state == ReceptionState.ENDED:
         return recording_page_url(reception.id)
     return None
 

@@ -25,7 +25,7 @@ from portal.http.receptions_request import reception_id
 from portal.http.recordings_request import deps_of
 from portal.services import recordings_progress, recordings_upload, recordings_withdraw
 from portal.services.receptions import get_reception
-from portal.services.recordings_composed import Composition, composed_file, composition
+from portal.services.recordings_composed import Composition, Stage, composed_file, composition
 from portal.services.recordings_progress import Progress
 from portal.text import Text
 from portal.web.forms import flash, render
@@ -55,7 +55,7 @@ class Section:
 
     @property
     def upload_url(self) -> str:
-        return f"/staff/receptions/{self.reception_id}/recording"
+        return f"/staff/recordings/{self.reception_id}"
 
     @property
     def back_url(self) -> str:
@@ -64,11 +64,11 @@ class Section:
 
     @property
     def progress_url(self) -> str:
-        return f"/api/v1/staff/receptions/{self.reception_id}/recording"
+        return f"/api/v1/staff/recordings/{self.reception_id}"
 
 
 def page_url(reception: int) -> str:
-    return f"/staff/receptions/{reception}/recording"
+    return f"/staff/recordings/{reception}"
 
 
 def _back(request: web.Request) -> str:
@@ -79,17 +79,15 @@ def _back(request: web.Request) -> str:
 
 
 async def section(request: web.Request, user: User, reception: int, back: str) -> Section:
-    """What the «Доступные записи» section shows (the user is this reception's staff)."""
+    """What the «Доступные записи» section shows (the use cases check the user is this
+    reception's staff)."""
     deps = deps_of(request)
     composed = await composition(deps, reception, user)
-    progress = await recordings_progress.advance(deps, reception)
-    async with deps.db.session() as session:
-        state = (await get_reception(session, reception)).state
     return Section(
         reception,
         composed,
-        progress,
-        state == "ended",
+        await recordings_progress.advance(deps, reception),
+        composed.stage is not Stage.NOT_OVER,
         deps.max_upload_bytes // (1024 * 1024),
         back,
     )
@@ -190,7 +188,7 @@ async def download(request: web.Request) -> web.StreamResponse:
 
 def setup_recordings_staff(app: web.Application) -> None:
     r = app.router
-    base = r"/staff/receptions/{reception_id:\d+}/recording"
+    base = r"/staff/recordings/{reception_id:\d+}"
     r.add_get(base, recording_page, name="reception_recording")
     r.add_post(base, upload)
     r.add_post(base + "/withdraw", withdraw)

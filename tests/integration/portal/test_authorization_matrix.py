@@ -232,13 +232,13 @@ def test_declarations_keep_recordings_to_the_receptions_staff(settings: Settings
     routes, _ = portal_routes(create_app(settings))
     by_key = {(r.method, r.template): r.access for r in routes}
     staff = {Role.ORGANIZER, Role.HOST, Role.MODERATOR}
-    recording = "/staff/receptions/{reception_id}/recording"
+    recording = "/staff/recordings/{reception_id}"
     for key in (
         ("GET", recording),
         ("POST", recording),
         ("POST", recording + "/withdraw"),
         ("GET", recording + "/files/{name}"),
-        ("GET", "/api/v1/staff/receptions/{reception_id}/recording"),
+        ("GET", "/api/v1/staff/recordings/{reception_id}"),
     ):
         assert by_key[key].roles == staff, key
     for path in (

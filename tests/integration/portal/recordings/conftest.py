@@ -167,9 +167,7 @@ async def send_upload(
     """«Выберите файл» → «Сохранить» as the form sends it; (status, the page it leads to)."""
     form = FormData()
     form.add_field("file", data, filename=filename, content_type="video/mp4")
-    url = f"/staff/receptions/{reception}/recording?_csrf={csrf}" + (
-        f"&back={back}" if back else ""
-    )
+    url = f"/staff/recordings/{reception}?_csrf={csrf}" + (f"&back={back}" if back else "")
     response = await client.post(url, data=form, allow_redirects=False)
     await response.read()
     if response.status != 303:

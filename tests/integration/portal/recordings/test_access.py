@@ -61,7 +61,7 @@ async def test_available_recordings_are_for_the_receptions_staff_only(
 ) -> None:
     composed = write_composition(scene, {COMPOSED: b"composed-mp4", PARTICIPANT: b"webm"})
     (composed / "secret.mp4").write_bytes(b"not listed")
-    base = f"/staff/receptions/{scene.reception}/recording"
+    base = f"/staff/recordings/{scene.reception}"
 
     for who in ("host", "moderator", "organizer"):
         client, _ = await staff_client(new_client, scene, who)
@@ -93,7 +93,7 @@ async def test_available_recordings_are_for_the_receptions_staff_only(
     other, csrf = await staff_client(new_client, scene, "other_moderator")
     assert (await other.get(base)).status == 403
     assert (await other.get(f"{base}/files/{COMPOSED}")).status == 403
-    assert (await other.get(f"/api/v1/staff/receptions/{scene.reception}/recording")).status == 403
+    assert (await other.get(f"/api/v1/staff/recordings/{scene.reception}")).status == 403
     status, _ = await send_upload(other, scene.reception, csrf, b"anything")
     assert status == 403
     withdraw = await other.post(f"{base}/withdraw", data={"_csrf": csrf}, allow_redirects=False)
@@ -170,7 +170,7 @@ async def test_nothing_is_uploaded_before_the_reception_has_ended(
         starts=datetime.now(UTC).replace(year=datetime.now(UTC).year + 1),
     )
     client, csrf = await staff_client(new_client, scene, "moderator")
-    page = await (await client.get(f"/staff/receptions/{planned}/recording")).text()
+    page = await (await client.get(f"/staff/recordings/{planned}")).text()
     assert "Записи появятся после окончания приема." in page
     assert 'name="file"' not in page
     status, page = await send_upload(client, planned, csrf, mp4_bytes)
@@ -192,5 +192,5 @@ async def test_a_failed_composition_is_said_so(scene: Scene, new_client: ClientF
 
     await wait_until(finished, timeout=10)
     client, _ = await staff_client(new_client, scene, "moderator")
-    page = await (await client.get(f"/staff/receptions/{scene.reception}/recording")).text()
+    page = await (await client.get(f"/staff/recordings/{scene.reception}")).text()
     assert "Не удалось собрать запись приема." in page

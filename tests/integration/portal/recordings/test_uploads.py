@@ -25,7 +25,7 @@ async def _row(scene: Scene) -> Recording | None:
 
 
 async def _progress(client: TestClient[Any, Any], reception: int) -> dict[str, Any]:
-    response = await client.get(f"/api/v1/staff/receptions/{reception}/recording")
+    response = await client.get(f"/api/v1/staff/recordings/{reception}")
     assert response.status == 200, await response.text()
     body: dict[str, Any] = await response.json()
     return body
@@ -96,7 +96,7 @@ async def test_a_streamed_body_over_the_limit_leaves_nothing(
         yield f"\r\n--{boundary}--\r\n".encode()
 
     response = await client.post(
-        f"/staff/receptions/{scene.reception}/recording?_csrf={csrf}",
+        f"/staff/recordings/{scene.reception}?_csrf={csrf}",
         data=body(),
         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
         allow_redirects=False,
@@ -131,7 +131,7 @@ async def test_an_upload_cut_off_midway_leaves_nothing(
     _, writer = await asyncio.open_connection(client.host, client.port)
     writer.write(
         (
-            f"POST /staff/receptions/{scene.reception}/recording?_csrf={csrf} HTTP/1.1\r\n"
+            f"POST /staff/recordings/{scene.reception}?_csrf={csrf} HTTP/1.1\r\n"
             f"Host: {client.host}\r\nCookie: {cookies}\r\n"
             f"Content-Type: multipart/form-data; boundary={boundary}\r\n"
             f"Content-Length: {len(head) + 900_000}\r\n\r\n"
@@ -247,7 +247,7 @@ async def test_withdraw_removes_the_files_and_the_archive_entry(
     assert "Доступные записи" in manage
     assert "Снять с публикации" in manage
     response = await client.post(
-        f"/staff/receptions/{scene.reception}/recording/withdraw?back=manage",
+        f"/staff/recordings/{scene.reception}/withdraw?back=manage",
         data={"_csrf": csrf},
         allow_redirects=False,
     )
