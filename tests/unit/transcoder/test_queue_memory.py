@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -241,3 +241,30 @@ async def test_finished_records_expire_like_redis_hashes(
     new = await queue.submit("steps", {"steps": 1, "value": 2})
     assert await queue.status(old) is None
     assert (await wait_for(queue, new, finished)).result == {"doubled": 4}
+
+
+async def test_concurrency_bounds_the_jobs_running_at_once(
+    make_settings: Callable[..., Settings],
+) -> None:
+    jobs = job_queue_for(
+        make_settings(**{"transcoder.concurrency": 2}), registry=CollectorRegistry()
+    )
+    gate = asyncio.Event()
+
+    async def gated(params: dict[str, Any], context: JobContext) -> dict[str, Any]:
+        await gate.wait()
+        return {}
+
+    jobs.register("gated", gated)
+    await jobs.start(worker=True)
+    try:
+        ids = [await jobs.submit("gated", {}) for _ in range(3)]
+        await wait_for(jobs, ids[1], running)
+        await asyncio.sleep(0.1)
+        states = [s.state for i in ids if (s := await jobs.status(i)) is not None]
+        assert states == [JobState.RUNNING, JobState.RUNNING, JobState.QUEUED]
+        gate.set()
+        for job_id in ids:
+            assert (await wait_for(jobs, job_id, finished)).state is JobState.DONE
+    finally:
+        await jobs.close()
