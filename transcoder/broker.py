@@ -101,7 +101,10 @@ class ReclaimingStreamBroker(RedisStreamBroker):
             await pipe.execute()
 
     async def _keep_claimed(self) -> None:
-        """Reset the idle time of the entries this worker runs, well within the timeout."""
+        """Reset the idle time of the entries this worker runs, well within the timeout.
+
+        Only entries still pending for this consumer: one another worker took over (this
+        worker stalled past the idle timeout) is not taken back."""
         period = self.idle_timeout / 1000 / 4
         while True:
             await asyncio.sleep(period)
@@ -109,14 +112,28 @@ class ReclaimingStreamBroker(RedisStreamBroker):
                 continue
             try:
                 async with Redis(connection_pool=self.connection_pool) as redis:
-                    await redis.xclaim(
+                    pending: Any = await redis.xpending_range(
                         self.queue_name,
                         self.consumer_group_name,
-                        self.consumer_name,
-                        min_idle_time=0,
-                        message_ids=list(self._in_flight),
-                        justid=True,
+                        min="-",
+                        max="+",
+                        count=100,
+                        consumername=self.consumer_name,
                     )
+                    mine = {entry["message_id"] for entry in pending} & self._in_flight
+                    lost = self._in_flight - mine
+                    if lost:
+                        log.warning("running jobs were taken over", extra={"entries": lost})
+                        self._in_flight -= lost
+                    if mine:
+                        await redis.xclaim(
+                            self.queue_name,
+                            self.consumer_group_name,
+                            self.consumer_name,
+                            min_idle_time=0,
+                            message_ids=list(mine),
+                            justid=True,
+                        )
             except (OSError, RedisError) as exc:
                 log.warning("could not refresh running jobs", extra={"error": str(exc)})
 

@@ -196,3 +196,16 @@ async def test_a_stopping_worker_gives_its_job_back(client: JobQueue, workers: W
     await client.cancel(job_id)
     status = await wait_for(client, job_id, lambda s: s.finished)
     assert (status.state, status.attempts) == (JobState.CANCELLED, 1)
+
+
+async def test_a_live_workers_long_job_is_not_taken_over(
+    client: JobQueue, workers: Workers
+) -> None:
+    """Its heartbeat keeps the entry fresh: a job three idle timeouts long, with an idle
+    worker beside it, still runs once."""
+    await workers.spawn()
+    job_id = await client.submit("ffmpeg", {"seconds": 4.5})
+    await wait_for(client, job_id, running_attempt(1))
+    await workers.spawn()
+    status = await wait_for(client, job_id, lambda s: s.finished, timeout=20)
+    assert (status.state, status.attempts, status.result) == (JobState.DONE, 1, {"attempt": 1})
