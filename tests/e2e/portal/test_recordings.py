@@ -3,6 +3,7 @@
 «Сохранить»; the page shows the conversion waiting, still after a reload, then moves by
 itself to «Опубликовано»; a signed-in citizen finds it in «Записи приемов» and the
 player's <video> plays the webm (time advances, frames are decoded) with its chapters.
+axe-core finds no serious accessibility violation on the three pages.
 
 The conversion is real (the app's job queue, ffmpeg); to see it under way on a 3 s clip,
 the queue's one worker slot is first taken by a job the test lets go of."""
@@ -25,6 +26,7 @@ from portal.adapters.receptions_orm import Reception, Seat
 from portal.domain.roles import Role
 from portal.http.recordings_request import FILES, JOBS
 from tests.e2e.portal.accounts_helpers import make_complete_citizen, make_user, sign_in
+from tests.e2e.portal.test_accessibility import _violations
 from tests.integration.portal.appeals.conftest import add_reference
 from tests.integration.portal.recordings.conftest import make_mp4
 from transcoder.jobs import JobContext
@@ -164,12 +166,16 @@ async def test_a_recording_is_uploaded_converted_published_and_played(
     assert not await staff.locator("#publication progress").is_visible()
     assert await staff.locator("#publication a:has-text('Смотреть запись приема')").is_visible()
     await screenshot(staff, "published")
+    assert await _violations(staff, staff.url.split("#")[0]) == [], "axe on «Доступные записи»"
 
     viewer = await browser.new_page(viewport=VIEW, locale="ru-RU")
     await sign_in(viewer, base, "anna@example.ru")
     await viewer.click("nav a:has-text('Записи приемов')")
     await viewer.click(f"a:has-text('{TITLE}')")
     await viewer.wait_for_selector("video#recording-player")
+    player_url = viewer.url
+    assert await _violations(viewer, f"{base}/recordings?q=ЖКХ") == [], "axe on the archive"
+    assert await _violations(viewer, player_url) == [], "axe on the player"
     chapter = f"Соколова А. — обращение № {number}: Жилищно-коммунальное хозяйство"
     assert await viewer.locator("ol.chapters li").inner_text() == f"0:00:00 {chapter}"
     played = await viewer.evaluate(
