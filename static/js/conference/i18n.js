@@ -116,6 +116,9 @@ const EN = {
   "Разрешение": "Resolution",
   "Частота кадров": "Frame rate",
   "Закрыть": "Close",
+  // What the bandwidth limit does to the videos this participant receives.
+  "Видео снижено из-за ограничения скорости": "Video is reduced because of the bandwidth limit",
+  "Видео отключено: недостаточная скорость соединения": "Video is off: the connection is too slow",
   "Команда не выполнена": "The command failed",
 };
 
