@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from portal.adapters.clock import Clock
@@ -47,6 +48,19 @@ def convert_job_id(reception_id: int, generation: str) -> str:
 def compose_job_id(reception_id: int) -> str:
     """The id the node submits the composition under when the reception ends."""
     return f"compose-{reception_id}"
+
+
+async def lock_reception(session: AsyncSession, reception_id: int) -> None:
+    """Take the reception's row lock for the rest of the transaction: an UPDATE that
+    changes nothing. PostgreSQL locks the row; SQLite takes its one write lock (before any
+    read, so the transaction never holds a stale snapshot). Uploads and sweeps of one
+    reception's files run one at a time under it."""
+    await session.execute(
+        update(Reception)
+        .where(Reception.id == reception_id)
+        .values(id=Reception.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 async def staff_reception(session: AsyncSession, reception_id: int, user: User) -> Reception:

@@ -3,11 +3,16 @@
 The file is streamed into a part file beside the published ones (never buffered), under
 the size limit of `recording.max_upload_mb`, then probed: only a complete mp4 with a
 video stream that decodes is accepted. Any refusal or error removes the part file. An
-accepted file becomes a new generation: the row is pointed at it in one transaction,
-the file is renamed into place, every other generation's files are removed and their
-conversions cancelled, and the conversion to webm is submitted. Two uploads at once for
-one reception write different files; the later commit wins and the other one's files
-are swept by whichever of the two sweeps last.
+accepted file becomes a new generation: in one transaction holding the reception's lock
+the row is pointed at it and the file renamed into place; then, again under the lock,
+every generation the row does not name is removed and its conversion cancelled; then
+the conversion to webm is submitted.
+
+Why the lock: a sweep must not read which generation to keep, then find another
+upload's file renamed in after that read and remove it. Under the lock no upload is
+between its rename and its commit, so what the sweep reads is what the folder holds
+(part files aside, which it never touches). Two uploads at once for one reception
+write different files; the later commit wins and nothing of the other stays.
 """
 
 from __future__ import annotations
@@ -18,15 +23,19 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy.exc import IntegrityError
-
 from portal.adapters.orm import User
 from portal.adapters.receptions_orm import Reception
 from portal.adapters.recording_files import new_generation
 from portal.adapters.recordings_orm import Recording
 from portal.domain.recordings import RecordingState
 from portal.errors import Conflict, InvalidInput
-from portal.services.recordings import CONVERT, RecordingsDeps, convert_job_id, staff_reception
+from portal.services.recordings import (
+    CONVERT,
+    RecordingsDeps,
+    convert_job_id,
+    lock_reception,
+    staff_reception,
+)
 from signaling.protocol.receptions import ReceptionState
 from transcoder.probe import NotMedia, probe_mp4_with_video
 
@@ -70,8 +79,7 @@ async def upload(
         duration = await _probe(part, filename, size)
         generation = new_generation()
         job_id = convert_job_id(reception_id, generation)
-        await _point_row_at(deps, reception_id, user, generation, job_id, size, duration)
-        mp4 = await deps.files.settle(part, reception_id, generation)
+        mp4 = await _install(deps, reception_id, user, part, generation, job_id, size, duration)
     except BaseException:
         await deps.files.discard(part)
         raise
@@ -96,44 +104,49 @@ async def _probe(part: Path, filename: str, size: int) -> float:
     return float(info.duration_s or 0.0)
 
 
-async def _point_row_at(
+async def _install(
     deps: RecordingsDeps,
     reception_id: int,
     user: User,
+    part: Path,
     generation: str,
     job_id: str,
     size: int,
     duration: float,
-) -> None:
-    """Make the reception's one row name this upload (a first upload inserts it; two
-    first uploads at once: the loser of the insert updates instead)."""
-    for attempt in (1, 2):
-        try:
-            async with deps.db.session() as session, session.begin():
-                reception = await session.get(Reception, reception_id)
-                if reception is None:
-                    raise Conflict("Прием удален.", en="The reception was deleted.")
-                row = await session.get(Recording, reception_id)
-                if row is None:
-                    row = Recording(reception_id=reception_id)
-                    session.add(row)
-                row.title = reception.title
-                row.search_title = reception.title.casefold()
-                row.held_at = reception.starts_at
-                row.state = RecordingState.CONVERTING.value
-                row.mp4_name = f"{generation}.mp4"
-                row.webm_name = f"{generation}.webm"
-                row.size_bytes = size
-                row.duration_s = duration
-                row.job_id = job_id
-                row.error = None
-                row.uploaded_by = user.id
-                row.uploaded_at = deps.clock.now()
-                row.published_at = None
-            return
-        except IntegrityError:
-            if attempt == 2:
-                raise
+) -> Path:
+    """Point the reception's one row at this upload and rename its file into place, in
+    one transaction under the reception's lock; the mp4's path."""
+    mp4: Path | None = None
+    try:
+        async with deps.db.session() as session, session.begin():
+            await lock_reception(session, reception_id)
+            reception = await session.get(Reception, reception_id)
+            if reception is None:
+                raise Conflict("Прием удален.", en="The reception was deleted.")
+            row = await session.get(Recording, reception_id)
+            if row is None:
+                row = Recording(reception_id=reception_id)
+                session.add(row)
+            row.title = reception.title
+            row.search_title = reception.title.casefold()
+            row.held_at = reception.starts_at
+            row.state = RecordingState.CONVERTING.value
+            row.mp4_name = f"{generation}.mp4"
+            row.webm_name = f"{generation}.webm"
+            row.size_bytes = size
+            row.duration_s = duration
+            row.job_id = job_id
+            row.error = None
+            row.uploaded_by = user.id
+            row.uploaded_at = deps.clock.now()
+            row.published_at = None
+            await session.flush()
+            mp4 = await deps.files.settle(part, reception_id, generation)
+    except BaseException:
+        if mp4 is not None:  # renamed, but the commit failed: nothing names the file
+            await deps.files.discard(mp4)
+        raise
+    return mp4
 
 
 async def _current_job(deps: RecordingsDeps, reception_id: int) -> str | None:
@@ -142,20 +155,15 @@ async def _current_job(deps: RecordingsDeps, reception_id: int) -> str | None:
         return row.job_id if row is not None and row.state == RecordingState.CONVERTING else None
 
 
-async def current_generation(deps: RecordingsDeps, reception_id: int) -> str | None:
-    """The generation whose files the row names (none once withdrawn)."""
-    async with deps.db.session() as session:
-        row = await session.get(Recording, reception_id)
-    if row is None or row.mp4_name is None:
-        return None
-    return row.mp4_name.removesuffix(".mp4")
-
-
 async def replace_others(deps: RecordingsDeps, reception_id: int) -> None:
     """Remove the files of every generation the row does not name, and cancel their
-    conversions (read after the commit, so the last one to sweep sees the winner)."""
-    keep = await current_generation(deps, reception_id)
-    for generation in await deps.files.sweep(reception_id, keep):
+    conversions; under the reception's lock (see the module's docstring)."""
+    async with deps.db.session() as session, session.begin():
+        await lock_reception(session, reception_id)
+        row = await session.get(Recording, reception_id)
+        keep = row.mp4_name.removesuffix(".mp4") if row and row.mp4_name else None
+        removed = await deps.files.sweep(reception_id, keep)
+    for generation in removed:
         await deps.jobs.cancel(convert_job_id(reception_id, generation))
 
 

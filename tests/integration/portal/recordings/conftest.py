@@ -27,7 +27,9 @@ from tests.integration.portal.appeals.conftest import ClientFactory, Reference, 
 from tests.integration.portal.receptions.conftest import csrf_of, signed_in
 from tests.integration.portal.receptions.schedule_fixtures import preparing_appeal
 
-# The appeals' fixtures, shared here: the app on SQLite, its clients and reference data.
+# The appeals' fixtures, shared here: the app on SQLite, its clients and reference data,
+# and both databases for the use cases.
+any_db = appeals_fixtures.any_db
 app = appeals_fixtures.app
 app_db = appeals_fixtures.app_db
 new_client = appeals_fixtures.new_client
