@@ -76,11 +76,18 @@ class Conference:
         """Add the person, or give a returning one back their place, floor and mutes."""
         participant = self.room.get(claims.user_id)
         if participant is None:
+            if can(claims.role, Permission.NEEDS_MODERATOR) and not self.room.moderators():
+                # Seed 002: citizens enter only while a moderator is there; one who left
+                # without ending the reception lets nobody new in until a moderator is back.
+                raise SignalingError(ErrorCode.MODERATOR_ABSENT, "no moderator is present")
             counts = can(claims.role, Permission.COUNTS_TOWARDS_CAPACITY)
             if counts and self.room.citizens() >= self.reception.max_citizens:
                 raise SignalingError(ErrorCode.FULL, "the reception has no free places left")
             participant = Participant(claims.user_id, claims.display_name, claims.role)
+            moderated_before = bool(self.room.moderators())
             self.room.participants[participant.id] = participant
+            if can(participant.role, Permission.MODERATE) and not moderated_before:
+                await self._room_changed()
         else:
             self._cancel_grace(participant.id)
             await self._drop_media(participant.id)
@@ -108,7 +115,8 @@ class Conference:
             await self.remove(participant_id, CloseReason.TIMED_OUT)
 
     async def remove(self, participant_id: str, reason: CloseReason) -> None:
-        if self.room.participants.pop(participant_id, None) is None:
+        gone = self.room.participants.pop(participant_id, None)
+        if gone is None:
             return
         self._cancel_grace(participant_id)
         for previewed_by, previewed in list(self.room.previews.items()):
@@ -125,8 +133,12 @@ class Conference:
             user_id=participant_id,
             detail={"reason": reason.value},
         )
-        if self.room.active_speaker == participant_id:
-            self.room.active_speaker = None
+        if self.room.active_speaker == participant_id or (
+            can(gone.role, Permission.MODERATE) and not self.room.moderators()
+        ):
+            # The room tells everyone the last moderator is gone (`moderator_present`).
+            if self.room.active_speaker == participant_id:
+                self.room.active_speaker = None
             await self._room_changed()
         await self._channel.broadcast(
             self.reception_id,

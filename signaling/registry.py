@@ -1,7 +1,7 @@
 """The live receptions hosted by this node, and the join rules of SPEC §4.
 
 Join checks run in a fixed, documented order (docs/protocol.md): token, ban, reception
-state, moderator presence, identity for staff roles, node, capacity.
+state, moderator joined, identity for staff roles, node, moderator present, capacity.
 """
 
 from __future__ import annotations
@@ -77,6 +77,7 @@ class ConferenceRegistry:
             raise SignalingError(ErrorCode.MODERATOR_ABSENT, "the moderator has not joined yet")
         _check_identity(reception, claims)
         conference = await self._conference(reception)
+        moderated_before = bool(conference.room.moderators())
         participant = await conference.admit(claims, browser, device)
         self.reporter.report(
             EventKind.JOINED,
@@ -89,6 +90,9 @@ class ConferenceRegistry:
         if can(claims.role, Permission.MODERATE) and reception.state is ReceptionState.STARTED:
             conference.reception = await self.directory.move(rid, ReceptionState.LIVE)
             self.reporter.report(EventKind.LIVE, rid)
+            await self._channel.announce(rid, ReceptionState.LIVE.value)
+        elif can(claims.role, Permission.MODERATE) and not moderated_before:
+            # A moderator is back after the last one left: those who waited may come in.
             await self._channel.announce(rid, ReceptionState.LIVE.value)
         return conference, participant
 

@@ -107,7 +107,11 @@ class Room:
         return [p for p in self.participants.values() if can(p.role, Permission.MODERATE)]
 
     def room_fields(self) -> dict[str, Any]:
-        return {"default_layout": self.default_layout.value, "active_speaker": self.active_speaker}
+        return {
+            "default_layout": self.default_layout.value,
+            "active_speaker": self.active_speaker,
+            "moderator_present": bool(self.moderators()),
+        }
 
     def snapshot(self, viewer: Participant) -> dict[str, Any]:
         """Everything a participant needs to draw the page right after joining."""

@@ -74,6 +74,10 @@ const EN = {
   "Соединение потеряно.": "The connection was lost.",
   "Вы вышли из конференции.": "You left the conference.",
   "Присоединиться снова": "Join again",
+  "Вернуться к расписанию приемов": "Back to the reception schedule",
+  "Модератор покинул прием. Новые участники не смогут войти, пока модератор не вернется.":
+    "The moderator has left the reception. Nobody new can join until a moderator is back.",
+  "Губернатор покинул прием.": "The Governor has left the reception.",
   "Модератор временно отключил вас от трансляции. Вы остаетесь в списке участников.":
     "The moderator has temporarily disconnected you from the broadcast. You stay in the participant list.",
   "Вы в эфире: вас видят и слышат все участники.": "You are on air: everyone sees and hears you.",

@@ -4,7 +4,7 @@
 
 import { onLanguageChange, setLanguage, t, translatePage } from "./i18n.js";
 import { LocalMedia, Publisher, Subscriber, measure } from "./media.js";
-import { CLOSE_REASONS, MAY_REJOIN, REFUSALS } from "./messages.js";
+import { CLOSE_REASONS, MAY_REJOIN, REFUSALS, ROOM_NOTES } from "./messages.js";
 import { renderParticipants } from "./participants.js";
 import { DeviceSettings } from "./settings.js";
 import { Signaling } from "./signaling.js";
@@ -54,6 +54,8 @@ class Conference {
     this.iceServers = [];
     this.joined = false;
     this.ended = false;
+    /** The governor left (not a reload): citizens are told until they are back. */
+    this.hostLeft = false;
     this.myLayout = null;
     this.totals = null;
     // The camera opens while the connection is being made: it is the slowest step of a join.
@@ -81,12 +83,16 @@ class Conference {
       if (reason === "io server disconnect") s.socket.connect();
     });
     s.on("participant", (record) => {
+      if (record.role === "host") this.hostLeft = false;
       this.state.upsert(record);
       // The SFU reported our media connection failed and dropped it: our socket lives on,
       // so nothing else would bring the media back.
       if (record.id === this.state.me && record.presence === "reconnecting") this.#restart();
     });
-    s.on("participant_left", ({ id }) => this.state.remove(id));
+    s.on("participant_left", ({ id, reason }) => {
+      if (this.state.participants.get(id)?.role === "host") this.hostLeft = reason !== "reception_ended";
+      this.state.remove(id);
+    });
     s.on("room", (fields) => this.state.applyRoom(fields));
     s.on("subscriber_offer", (offer) => this.subscriber?.answer(offer));
     s.on("reception_state", ({ state }) => {
@@ -188,19 +194,27 @@ class Conference {
     document.body.dataset.ready = "false";
   }
 
-  /** The server ended our presence: no automatic rejoin, only the button where allowed. */
+  /** The server ended our presence: no automatic rejoin, only the button where allowed.
+   *  The camera and microphone are released at once (their light goes off); a rejoin
+   *  opens them again. */
   end(reason) {
+    if (this.ended && document.body.dataset.closed === reason) return;
     this.ended = true;
     this.#dropMedia();
+    this.#releaseDevices();
     this.state.reset();
     this.render();
     const rejoin = MAY_REJOIN.has(reason);
-    if (!rejoin) {
-      this.local.stop();
-      this.signaling.close();
-    }
+    if (!rejoin) this.signaling.close();
     document.body.dataset.closed = reason;
-    this.notice(CLOSE_REASONS[reason] ?? "Соединение потеряно.", { rejoin });
+    this.notice(CLOSE_REASONS[reason] ?? "Соединение потеряно.", { rejoin, wayBack: true });
+  }
+
+  #releaseDevices() {
+    this.local.stop();
+    this.settings.close();
+    $("self-view").srcObject = null;
+    this.cameraOpening = null;
   }
 
   // -- controls --------------------------------------------------------------------------
@@ -211,14 +225,7 @@ class Conference {
     }
     $("leave").addEventListener("click", async () => {
       if (this.joined) await this.signaling.call("leave");
-      this.local.stop();
-      this.ended = true;
-      this.signaling.close();
-      this.#dropMedia();
-      this.state.reset();
-      this.render();
-      document.body.dataset.closed = "left";
-      this.notice(CLOSE_REASONS.left, { rejoin: false });
+      this.end("left");
     });
     $("rejoin").addEventListener("click", () => {
       this.ended = false;
@@ -338,13 +345,18 @@ class Conference {
       this.render();
     });
     $("end-conference").addEventListener("click", async () => {
-      if (confirm(t("Завершить прием для всех участников?"))) await this.command("end_conference");
+      if (!confirm(t("Завершить прием для всех участников?"))) return;
+      // Our own `closed {reason: "reception_ended"}` may come (and close the socket) before
+      // the acknowledgement: either way the page ends the same.
+      const ack = await this.command("end_conference");
+      if (ack.ok) this.end("reception_ended");
     });
   }
 
+  /** A moderator command; a failure is shown unless the conference ended meanwhile. */
   async command(event, payload) {
     const ack = await this.signaling.call(event, payload);
-    if (!ack.ok) this.notice(`${t("Команда не выполнена")}: ${ack.error.message}`, { transient: true });
+    if (!ack.ok && !this.ended) this.notice(`${t("Команда не выполнена")}: ${ack.error.message}`, { transient: true });
     return ack;
   }
 
@@ -407,6 +419,11 @@ class Conference {
     else if (me.on_air) status.textContent = t("Вы в эфире: вас видят и слышат все участники.");
     else if (me.role === "citizen") status.textContent = t("Вы слушатель. Модератор предоставит вам слово.");
     else status.textContent = "";
+    const notes = [];
+    if (me && !state.moderatorPresent) notes.push(ROOM_NOTES.moderator_absent);
+    if (me && this.hostLeft) notes.push(ROOM_NOTES.host_left);
+    $("room-status").textContent = notes.map((note) => t(note)).join(" ");
+    $("room-status").hidden = notes.length === 0;
     for (const kind of ["audio", "video"]) {
       const button = $(kind === "audio" ? "toggle-mic" : "toggle-video");
       const byModerator = Boolean(me?.moderator_muted[kind]);
@@ -434,12 +451,13 @@ class Conference {
   }
 
   /** Show a message; `text` is the Russian original, kept to re-translate on a switch. */
-  notice(text, { rejoin = false, transient = false } = {}) {
+  notice(text, { rejoin = false, transient = false, wayBack = false } = {}) {
     const el = $("notice-text");
     el.dataset.i18n = "";
     el.dataset.i18nSource = text;
     el.textContent = t(text);
     $("rejoin").hidden = !rejoin;
+    $("way-back").hidden = !wayBack;
     $("notice").hidden = false;
     $("notice").classList.toggle("transient", transient);
     if (transient) setTimeout(() => this.hideNotice(), 4000);
@@ -447,6 +465,7 @@ class Conference {
 
   hideNotice() {
     $("notice").hidden = true;
+    $("way-back").hidden = true;
   }
 
   // -- measurements ----------------------------------------------------------------------

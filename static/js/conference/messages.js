@@ -22,5 +22,12 @@ export const CLOSE_REASONS = {
   left: "Вы вышли из конференции.",
 };
 
+/** What the room says while someone who holds the reception is away. */
+export const ROOM_NOTES = {
+  moderator_absent:
+    "Модератор покинул прием. Новые участники не смогут войти, пока модератор не вернется.",
+  host_left: "Губернатор покинул прием.",
+};
+
 /** Which endings offer «Присоединиться снова». */
 export const MAY_REJOIN = new Set(["kicked", "replaced", "timed_out", "left"]);

@@ -11,6 +11,8 @@ export class RoomState extends EventTarget {
     this.role = null;
     this.defaultLayout = "tribune_auto";
     this.activeSpeaker = null;
+    /** Whether a moderator is in the room: without one nobody new may join (seed 002). */
+    this.moderatorPresent = true;
     this.participants = new Map();
   }
 
@@ -19,6 +21,7 @@ export class RoomState extends EventTarget {
     this.role = snapshot.role;
     this.defaultLayout = snapshot.default_layout;
     this.activeSpeaker = snapshot.active_speaker;
+    this.moderatorPresent = snapshot.moderator_present ?? true;
     this.participants = new Map(snapshot.participants.map((p) => [p.id, p]));
     this.changed();
   }
@@ -36,6 +39,7 @@ export class RoomState extends EventTarget {
   applyRoom(fields) {
     this.defaultLayout = fields.default_layout;
     this.activeSpeaker = fields.active_speaker;
+    this.moderatorPresent = fields.moderator_present ?? true;
     this.changed();
   }
 

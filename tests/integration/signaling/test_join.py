@@ -71,11 +71,8 @@ async def test_only_the_receptions_own_staff_take_staff_roles(
 
 async def test_full(node: Node, make_client: ClientFactory) -> None:
     await node.open(state=ReceptionState.LIVE, max_citizens=1)
-    first, second, observer = (
-        await make_client(node),
-        await make_client(node),
-        await make_client(node),
-    )
+    moderator, first, second, observer = [await make_client(node) for _ in range(4)]
+    assert (await moderator.join(node.token("mod", Role.MODERATOR)))["ok"]
     assert (await first.join(node.token("c1")))["ok"]
     assert code(await second.join(node.token("c2"))) == "full"
     assert (await observer.join(node.token("o1", Role.OBSERVER)))["ok"]
