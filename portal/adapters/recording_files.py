@@ -128,11 +128,12 @@ class RecordingFiles:
         return removed
 
     def drop_stale_parts(self, older_than_s: float) -> int:
-        """Blocking: part files nothing has written to for `older_than_s` (a process
-        stopped mid-upload; a live upload removes its own)."""
+        """Blocking: part files nothing has written to for `older_than_s`, left by a
+        process stopped mid-upload or a worker killed mid-conversion (both write `.*.part`
+        files here, and remove their own when they stop normally)."""
         cutoff = time.time() - older_than_s
         dropped = 0
-        for part in self.root.glob(f"*/{PUBLISHED}/{PART_PREFIX}*{PART_SUFFIX}"):
+        for part in self.root.glob(f"*/{PUBLISHED}/.*{PART_SUFFIX}"):
             try:
                 if part.stat().st_mtime < cutoff:
                     part.unlink()

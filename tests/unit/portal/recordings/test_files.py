@@ -1,6 +1,6 @@
 """The recording folder: a sweep removes other generations' files only (never a part file
-still being received, never another name), stale part files go, and no name leaves the
-folder."""
+still being written, never another name), stale part files (an upload's, a conversion's)
+go, and no name leaves the folder."""
 
 from __future__ import annotations
 
@@ -34,14 +34,15 @@ def test_only_stale_part_files_are_dropped(tmp_path: Path) -> None:
     files = RecordingFiles(tmp_path)
     folder = files.published(7)
     folder.mkdir(parents=True)
-    stale, fresh = folder / ".upload-old.part", folder / ".upload-new.part"
-    for part in (stale, fresh):
-        part.write_bytes(b"x")
+    stale = [folder / ".upload-old.part", folder / f".{'a' * 32}.webm.0123abcd.part"]
+    fresh = folder / ".upload-new.part"
     day_ago = time.time() - 25 * 3600
-    os.utime(stale, (day_ago, day_ago))
-    assert files.drop_stale_parts(24 * 3600) == 1
-    assert not stale.exists()
-    assert fresh.exists()
+    for part in (*stale, fresh):
+        part.write_bytes(b"x")
+    for part in stale:
+        os.utime(part, (day_ago, day_ago))
+    assert files.drop_stale_parts(24 * 3600) == 2
+    assert [p.name for p in folder.iterdir()] == [fresh.name]
 
 
 @pytest.mark.parametrize("name", ["../x.mp4", "a.mp4", "A" * 32 + ".mp4", "b" * 32 + ".mkv"])
