@@ -11,7 +11,7 @@ from sfu.errors import (
 from sfu.publisher import PublisherTransport
 from sfu.router import Router
 from sfu.subscriber import Negotiation, SubscriberTransport
-from sfu.types import ForwardingState, MediaKind, SubscriberOffer, TrackInfo
+from sfu.types import ForwardingState, MediaKind, ReceivedVideo, SubscriberOffer, TrackInfo
 
 __all__ = [
     "DuplicateTransport",
@@ -21,6 +21,7 @@ __all__ = [
     "MediaKind",
     "Negotiation",
     "PublisherTransport",
+    "ReceivedVideo",
     "Router",
     "RouterClosed",
     "SfuError",

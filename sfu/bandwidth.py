@@ -1,10 +1,18 @@
-"""Receive caps: what fits in a subscriber's kbit/s budget, audio first.
+"""Receive caps: what fits in a subscriber's kbit/s budget, audio first, the speaker next.
 
 VP8 sent with temporal scalability (L1T3) lets the SFU halve and quarter the frame rate by
-dropping upper layers without breaking decoding; below what the base layer needs the
-subscriber gets audio only. Unlayered video is all or nothing.
+dropping upper layers without breaking decoding; only below what a base layer needs does
+a video go off. Unlayered video is all or nothing. Audio is never cut: it is what a
+listener must keep, and it is counted before any video.
+
+The budget goes to the layers in this order: the main tile's base layer, its middle layer,
+the other tiles' base layers, then the upper layers the same way. So the current speaker
+keeps moving pictures while the small tiles are reduced and turned off first, and a small
+tile never takes the base layer the speaker needs.
 
 A pure decision on plain figures: the subscriber transport applies it to its consumers.
+Budgets count media payload, as the subscriber's transport counts what it sends and the
+browser's getStats counts `bytesReceived`.
 """
 
 from __future__ import annotations
@@ -15,7 +23,9 @@ from dataclasses import dataclass, field
 from sfu.rtp import ALL_LAYERS
 
 ENABLE_MARGIN = 1.15
-"""Video that was cut comes back only with this much headroom, so it does not flap."""
+"""A layer not forwarded now (or a video that was cut) is added only with this much
+headroom, so a rate hovering near the budget does not switch layers every second; each
+switch up from off costs the publisher a key frame."""
 CUT = -1
 """The layer given to video that does not fit at all."""
 
@@ -26,8 +36,10 @@ class VideoTrack:
     """How stats name the track (its mid)."""
     layer_bitrates: Sequence[int]
     """Bitrate of each temporal layer present, lowest first."""
-    cut: bool
-    """The cap cut it last time: it needs headroom to come back."""
+    current: int = ALL_LAYERS
+    """The highest layer forwarded after the last decision: CUT, a layer or ALL_LAYERS."""
+    main: bool = False
+    """The listener's main tile (the speaker): its lower layers come before other tiles'."""
 
 
 @dataclass(slots=True)
@@ -37,26 +49,39 @@ class Allocation:
     enforced: dict[str, object] = field(default_factory=lambda: {"video": "full"})
     """What is enforced, for stats."""
 
+    def reduced(self) -> list[str]:
+        """Keys of the tracks forwarded with fewer layers than they have."""
+        return [key for key, layer in self.layers.items() if CUT < layer < ALL_LAYERS]
+
+    def off(self) -> list[str]:
+        return [key for key, layer in self.layers.items() if layer == CUT]
+
 
 def allocate_receive_budget(
     limit_bps: int | None, audio_bps: int, video: Sequence[VideoTrack]
 ) -> Allocation:
-    """Give the budget left after audio to the video tracks' layers, lowest layers first."""
+    """Give the budget left after audio to the video layers, in the order described above.
+
+    `video` comes in the listener's order of preference (the subscriber transport sorts it);
+    a layer is taken only on top of the one below it."""
     if limit_bps is None:
         return Allocation({track.key: ALL_LAYERS for track in video})
     budget = limit_bps - audio_bps
     level = {track.key: CUT for track in video}
-    for layer in range(ALL_LAYERS + 1):
-        for track in video:
-            rates = track.layer_bitrates
-            if layer >= len(rates) or level[track.key] != layer - 1:
-                continue
-            cost = rates[layer]
-            if layer == 0 and track.cut:
-                cost = int(cost * ENABLE_MARGIN)
-            if cost <= budget:
-                budget -= rates[layer]
-                level[track.key] = layer
+    steps = sorted(
+        (layer - track.main, index, layer)
+        for index, track in enumerate(video)
+        for layer in range(len(track.layer_bitrates))
+    )
+    for _, index, layer in steps:
+        track = video[index]
+        if level[track.key] != layer - 1:
+            continue
+        rate = track.layer_bitrates[layer]
+        cost = rate if layer <= track.current else int(rate * ENABLE_MARGIN)
+        if cost <= budget:
+            budget -= rate
+            level[track.key] = layer
     allocation = Allocation()
     per_track: dict[str, object] = {}
     for track in video:

@@ -12,8 +12,8 @@ from sfu.errors import DuplicateTransport, RouterClosed
 from sfu.producer import Producer, Sink
 from sfu.publisher import PublisherTransport
 from sfu.speaker import ActiveSpeakerDetector, SpeakerListener
-from sfu.subscriber import SubscriberTransport
-from sfu.types import ForwardingState, MediaKind, Role
+from sfu.subscriber import OTHERS, ReceivedVideoListener, SubscriberTransport
+from sfu.types import ForwardingState, MediaKind, ReceivedVideo, Role
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +48,7 @@ class Router:
         self._states: dict[str, ForwardingState] = {}
         self._speaker_listeners: list[SpeakerListener] = []
         self._state_listeners: list[ConnectionListener] = []
+        self._received_video_listeners: list[ReceivedVideoListener] = []
         self._speakers = ActiveSpeakerDetector(self._speaker_changed)
         self._recorder: RecorderFactory | None = None
         self._recordings: dict[Producer, Sink] = {}
@@ -97,7 +98,12 @@ class Router:
             raise DuplicateTransport(f"{participant_id} already subscribes")
         self._start_ticking()
         transport = SubscriberTransport(
-            self.settings, participant_id, self._connection_state, self._may_receive
+            self.settings,
+            participant_id,
+            self._connection_state,
+            self._may_receive,
+            self._preference,
+            self._received_video,
         )
         self.subscribers[participant_id] = transport
         transport.set_receive_limit(_bps(self.state_of(participant_id).receive_limit_kbps))
@@ -137,6 +143,7 @@ class Router:
         await asyncio.gather(*(t.close() for t in transports))
         self._speaker_listeners.clear()
         self._state_listeners.clear()
+        self._received_video_listeners.clear()
         self._log.info("router closed")
 
     def producers(self) -> Iterator[Producer]:
@@ -243,6 +250,13 @@ class Router:
             return False
         return self.state_of(publisher_id).on_air or subscriber.receives_off_air(publisher_id)
 
+    def _preference(self, producer: Producer) -> int:
+        """Whose video a capped subscriber keeps first: the active speaker, then a
+        featured publisher (the host), then the others."""
+        if producer.participant_id == self._speakers.active:
+            return 0
+        return 1 if self.state_of(producer.participant_id).featured else OTHERS
+
     def _apply_rules(self, subscribers: Iterable[SubscriberTransport]) -> None:
         """The one sweep: these subscribers re-decide each of their consumers."""
         for transport in subscribers:
@@ -255,6 +269,11 @@ class Router:
 
     def on_connection_state(self, callback: ConnectionListener) -> None:
         self._state_listeners.append(callback)
+
+    def on_received_video(self, callback: ReceivedVideoListener) -> None:
+        """`callback(subscriber_id, received)` each time a subscriber's receive cap reduces
+        or turns off a different set of videos (checked once a second)."""
+        self._received_video_listeners.append(callback)
 
     @property
     def active_speaker(self) -> str | None:
@@ -270,6 +289,13 @@ class Router:
                 listener(participant_id)
             except Exception:  # one failing listener must not keep the others uninformed
                 self._log.exception("active speaker listener failed")
+
+    def _received_video(self, participant_id: str, received: ReceivedVideo) -> None:
+        for listener in list(self._received_video_listeners):
+            try:
+                listener(participant_id, received)
+            except Exception:
+                self._log.exception("received video listener failed")
 
     def _connection_state(self, participant_id: str, role: Role, state: str) -> None:
         for listener in list(self._state_listeners):

@@ -20,10 +20,16 @@ from sfu.errors import InvalidDescription, InvalidState
 from sfu.producer import Producer
 from sfu.sequence import SequenceRewriter
 from sfu.transport import ConnectionStateListener, WebRtcTransport
-from sfu.types import MediaKind, Role, SubscriberOffer, TrackInfo
+from sfu.types import MediaKind, ReceivedVideo, Role, SubscriberOffer, TrackInfo
 
 ForwardingRule = Callable[[str, Producer], bool]
 """Whether the subscriber (by id) may receive the producer now: the router's rules."""
+Preference = Callable[[Producer], int]
+"""Under a receive cap, lower goes first: 0 the active speaker, 1 a featured publisher (the
+host), 2 the others; the first video, when it ranks below 2, is the main tile."""
+OTHERS = 2
+ReceivedVideoListener = Callable[[str, ReceivedVideo], None]
+"""Told (subscriber id, what its cap does to its videos) each time that changes."""
 
 
 class Negotiation(enum.StrEnum):
@@ -69,9 +75,14 @@ class SubscriberTransport(WebRtcTransport):
         participant_id: str,
         on_state: ConnectionStateListener,
         rule: ForwardingRule,
+        preference: Preference = lambda producer: OTHERS,
+        on_received_video: ReceivedVideoListener | None = None,
     ) -> None:
         super().__init__(settings, participant_id, on_state)
         self._rule = rule
+        self._preference = preference
+        self._on_received_video = on_received_video
+        self.received_video = ReceivedVideo()
         self._slots: list[_Slot] = []
         self._wanted: dict[str, Producer] = {}
         self.consumers: dict[str, Consumer] = {}
@@ -240,18 +251,37 @@ class SubscriberTransport(WebRtcTransport):
         self._apply_cap()
 
     def _apply_cap(self) -> None:
-        """Fit the consumers the rules allow into the receive limit (audio first)."""
+        """Fit the consumers the rules allow into the receive limit (audio first, then the
+        speaker's video) and tell the listener when what it gets changes."""
         allowed = [c for c in self._bound() if c.state is not Consumer.State.WITHHELD]
-        video = {str(c.mid): c for c in allowed if c.kind is MediaKind.VIDEO}
+        ranked = sorted(
+            (self._preference(c.producer), str(c.mid), c)
+            for c in allowed
+            if c.kind is MediaKind.VIDEO
+        )
+        video = {mid: c for _, mid, c in ranked}
         allocation = allocate_receive_budget(
             self.receive_limit_bps,
             sum(c.producer.received.bitrate_bps for c in allowed if c.kind is MediaKind.AUDIO),
             [
-                VideoTrack(mid, c.producer.layer_bitrates(), c.state is Consumer.State.CUT)
-                for mid, c in video.items()
+                VideoTrack(
+                    mid,
+                    c.producer.layer_bitrates(),
+                    c.target_layer,
+                    main=index == 0 and rank < OTHERS,
+                )
+                for index, (rank, mid, c) in enumerate(ranked)
             ],
         )
         self.enforced = allocation.enforced
+        self._tell(
+            ReceivedVideo(
+                reduced=tuple(
+                    sorted(video[k].producer.participant_id for k in allocation.reduced())
+                ),
+                off=tuple(sorted(video[k].producer.participant_id for k in allocation.off())),
+            )
+        )
         for mid, layer in allocation.layers.items():
             consumer = video[mid]
             consumer.set_target_layer(layer)
@@ -260,6 +290,13 @@ class SubscriberTransport(WebRtcTransport):
             else:
                 self._cut.discard(consumer.producer.id)
             consumer.set_state(self._decide(consumer))
+
+    def _tell(self, received: ReceivedVideo) -> None:
+        if received == self.received_video:
+            return
+        self.received_video = received
+        if self._on_received_video is not None:
+            self._on_received_video(self.participant_id, received)
 
     def _bound(self) -> list[Consumer]:
         return [

@@ -32,6 +32,16 @@ class SubscriberOffer:
 
 
 @dataclass(frozen=True, slots=True)
+class ReceivedVideo:
+    """What a subscriber's receive limit does to the videos it gets, by publisher id."""
+
+    reduced: tuple[str, ...] = ()
+    """Forwarded at a lower frame rate (upper temporal layers dropped)."""
+    off: tuple[str, ...] = ()
+    """Not forwarded at all: not even the lowest layer fits."""
+
+
+@dataclass(frozen=True, slots=True)
 class ForwardingState:
     """Everything forwarding needs to know about one participant, handed over whole.
 
@@ -50,6 +60,9 @@ class ForwardingState:
     """As a subscriber: it also receives publishers that are not on air (the moderator)..."""
     previewed: str | None = None
     """... narrowed to this one publisher when set."""
+    featured: bool = False
+    """As a publisher: under a subscriber's receive cap its video comes right after the
+    active speaker's (the host, whose tile is the main one when nobody speaks)."""
     send_limit_kbps: int | None = None
     """As a publisher: the video bitrate asked of it (REMB)."""
     receive_limit_kbps: int | None = None

@@ -25,6 +25,7 @@ from signaling.protocol.receptions import Reception, ReceptionState
 from signaling.protocol.roles import Permission, can
 from signaling.protocol.tokens import JoinClaims
 from signaling.quality import quality_of
+from signaling.received_video import tell_received_video
 from signaling.reporting import EventReporter
 from signaling.room import Participant, Presence, Room
 from signaling.tasks import TaskSet
@@ -61,6 +62,7 @@ class Conference:
         if router is not None:
             router.on_active_speaker(self._on_active_speaker)
             router.on_connection_state(self._on_connection_state)
+            tell_received_video(router, channel, reception.reception_id, self._spawn)
 
     @property
     def reception_id(self) -> str:
@@ -338,6 +340,7 @@ class Conference:
                 held=participant.held,
                 preview=previewed is not None,
                 previewed=previewed,
+                featured=can(participant.role, Permission.ALWAYS_ON_AIR),
                 send_limit_kbps=participant.bandwidth_kbps,
                 receive_limit_kbps=participant.bandwidth_kbps,
             ),

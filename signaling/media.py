@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
-from sfu import ForwardingState, MediaKind, Negotiation
+from sfu import ForwardingState, MediaKind, Negotiation, ReceivedVideo
 
 
 class TrackLike(Protocol):
@@ -51,6 +51,7 @@ class MediaRouter(Protocol):
 
     def on_active_speaker(self, callback: Callable[[str | None], None]) -> None: ...
     def on_connection_state(self, callback: Callable[[str, str, str], None]) -> None: ...
+    def on_received_video(self, callback: Callable[[str, ReceivedVideo], None]) -> None: ...
     def stats(self) -> dict[str, Any]: ...
 
 

@@ -152,3 +152,5 @@ class ServerEvent(enum.StrEnum):
     """This participant's presence ended; carries a `CloseReason`."""
     RECEPTION_STATE = "reception_state"
     """To clients waiting for a reception (refused with moderator_absent)."""
+    RECEIVED_VIDEO = "received_video"
+    """To one participant: whose video its bandwidth limit reduces or turns off."""
