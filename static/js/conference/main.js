@@ -6,6 +6,7 @@ import { onLanguageChange, setLanguage, t, translatePage } from "./i18n.js";
 import { LocalMedia, Publisher, Subscriber, measure } from "./media.js";
 import { CLOSE_REASONS, MAY_REJOIN, REFUSALS, ROOM_NOTES } from "./messages.js";
 import { renderParticipants } from "./participants.js";
+import { showReceivedVideo } from "./quality.js";
 import { DeviceSettings } from "./settings.js";
 import { Signaling } from "./signaling.js";
 import { RemoteSound } from "./sound.js";
@@ -62,6 +63,7 @@ class Conference {
     this.cameraOpening = claims?.o === "observer" ? null : this.local.open();
     this.signaling = new Signaling();
     this.#wireSignaling();
+    showReceivedVideo(this.signaling, this.state);
     this.#wireControls();
     this.state.addEventListener("change", () => this.render());
     onLanguageChange(() => this.render());
