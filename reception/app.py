@@ -24,10 +24,10 @@ from portal.services.receptions import ReceptionsDeps
 from portal.services.receptions_board import NoBoard, ReceptionBoard, load_record
 from portal.services.receptions_live import ConferenceRecord
 from reception.health import healthz, readyz
+from reception.jobs import node_jobs
 from reception.metrics import Metrics, expose_metrics
 from reception.middleware import observe
-from recorder.after_end import COMPOSE, ComposeOnEnd
-from recorder.compose import compose_reception
+from recorder.after_end import ComposeOnEnd
 from recorder.retention import sweep_tracks
 from recorder.timeline import TimelineWriter
 from sfu import Router
@@ -36,7 +36,7 @@ from sfu.peer import apply_network_settings
 from signaling.directory import directory_for
 from signaling.protocol.events import ConferenceEvents
 from signaling.setup import setup_signaling
-from transcoder.queue import JobQueue, job_queue_for
+from transcoder.queue import JobQueue
 
 log = logging.getLogger(__name__)
 
@@ -117,8 +117,7 @@ def create_app(settings: Settings) -> web.Application:
 def _job_queue(app: web.Application, settings: Settings, metrics: Metrics) -> JobQueue:
     """The node's job queue: every role submits to it; a transcoder node also runs jobs
     (in process in the embedded default, taken from Redis by any worker otherwise)."""
-    jobs = job_queue_for(settings, registry=metrics.registry)
-    jobs.register(COMPOSE, compose_reception)
+    jobs = node_jobs(settings, metrics.registry)
     worker = "transcoder" in settings.server.roles
     if not worker and settings.redis.url is None:
         log.warning("no transcoder role and no Redis: compositions and conversions never run")

@@ -24,9 +24,7 @@ from portal.adapters.db import Database
 from portal.errors import PortalError
 from portal.services.accounts import create_admin
 from reception.app import create_app
-from recorder.after_end import COMPOSE
-from recorder.compose import compose_reception
-from transcoder.queue import job_queue_for
+from reception.jobs import node_jobs
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -154,8 +152,7 @@ def _transcoder(settings: Settings) -> int:
         start_http_server(int(port), addr=host.strip("[]") or "0.0.0.0")
 
     async def work() -> None:
-        jobs = job_queue_for(settings)
-        jobs.register(COMPOSE, compose_reception)
+        jobs = node_jobs(settings)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
