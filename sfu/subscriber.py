@@ -253,7 +253,12 @@ class SubscriberTransport(WebRtcTransport):
     def _apply_cap(self) -> None:
         """Fit the consumers the rules allow into the receive limit (audio first, then the
         speaker's video) and tell the listener when what it gets changes."""
-        allowed = [c for c in self._bound() if c.state is not Consumer.State.WITHHELD]
+        # A paused producer (muted) reaches nobody: what its publisher still sends is free.
+        allowed = [
+            c
+            for c in self._bound()
+            if c.state is not Consumer.State.WITHHELD and not c.producer.paused
+        ]
         ranked = sorted(
             (self._preference(c.producer), str(c.mid), c)
             for c in allowed

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sfu import MediaKind, Router
+from sfu import MediaKind, ReceivedVideo, Router
 from tests.helpers import wait_until
 from tests.integration.sfu.peers import Clients, change
 
@@ -57,3 +57,36 @@ async def test_send_limit_reaches_the_publisher_as_remb(router: Router, clients:
     await wait_until(lambda: 0 < producer.received.bitrate_bps < 360_000, timeout=10)
     stats = router.stats()["participants"]["speaker"]["publisher"]
     assert stats["send_limit_kbps"] == 260
+
+
+async def test_a_capped_subscriber_keeps_the_featured_video_and_is_told_which_is_off(
+    router: Router, clients: Clients
+) -> None:
+    told: list[tuple[str, ReceivedVideo]] = []
+    router.on_received_video(lambda subscriber, received: told.append((subscriber, received)))
+    # Muted sound: no active speaker to outrank the host, and no audio in the budget.
+    muted = frozenset({MediaKind.AUDIO})
+    await clients.publisher("citizen", noise=True)  # first, so its m-line comes first
+    await clients.publisher("host", noise=True)
+    change(router, "citizen", on_air=True, paused=muted)
+    change(router, "host", on_air=True, paused=muted, featured=True)
+    listener = await clients.subscriber("listener")
+    await wait_until(
+        lambda: min(listener.frames_of(p, "video") for p in ("host", "citizen")) >= 30,
+        timeout=10,
+    )
+    assert told == []
+
+    # Each noisy picture needs about 500 kbit/s: one fits in 700, two do not.
+    change(router, "listener", receive_limit_kbps=700)
+    await wait_until(lambda: told == [("listener", ReceivedVideo(off=("citizen",)))], timeout=5)
+    citizen_frames = listener.frames_of("citizen", "video")
+    host_frames = listener.frames_of("host", "video")
+    await wait_until(lambda: listener.frames_of("host", "video") > host_frames + 30, timeout=5)
+    assert listener.frames_of("citizen", "video") - citizen_frames <= 1
+
+    change(router, "listener", receive_limit_kbps=None)
+    await wait_until(lambda: told[-1] == ("listener", ReceivedVideo()), timeout=5)
+    await wait_until(
+        lambda: listener.frames_of("citizen", "video") > citizen_frames + 30, timeout=5
+    )

@@ -1,0 +1,158 @@
+"""A citizen limited to the manual's minimum connection keeps the governor's video.
+
+Real Chromium: the host (the governor) and two citizens on air, all publishing the fake
+camera as VP8 L1T3; a third citizen listens. The moderator limits the listener to 512 and
+then 256 kbit/s; the listener's own getStats must show the governor's video still decoding
+at a lower frame rate, what it receives within the limit, the governor's sound whole, and
+the page saying whose video is reduced or off. The citizens on air keep their microphones
+off, so the governor is the voice the SFU follows and his tile is the main one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from signaling.setup import SIGNALING
+from tests.e2e.conference.conftest import Person
+from tests.helpers import wait_until
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
+
+WINDOW_S = 5.0
+MARGIN = 1.15
+"""The SFU decides on the last second's rates: a burst (a key frame) may overshoot briefly."""
+
+# Cumulative inbound counters of the listener, per publishing participant and kind.
+INBOUND = """async () => {
+  const sub = window.conference.subscriber;
+  const found = { bytes: 0 };
+  for (const s of (await sub.pc.getStats()).values()) {
+    if (s.type !== "inbound-rtp") continue;
+    found.bytes += s.bytesReceived ?? 0;
+    const owner = sub.owners.get(s.mid);
+    if (!owner) continue;
+    found[`${owner.participant_id}:${s.kind}`] = {
+      frames: s.framesDecoded ?? 0,
+      width: s.frameWidth ?? 0,
+      packets: s.packetsReceived ?? 0,
+      concealed: s.concealedSamples ?? 0,
+      samples: s.totalSamplesReceived ?? 0,
+    };
+  }
+  return found;
+}"""
+
+
+@dataclass
+class Window:
+    """What the listener received over WINDOW_S seconds."""
+
+    fps: float
+    """The governor's video frames decoded per second."""
+    width: int
+    kbps: float
+    """Everything received (payload, as the limit counts it)."""
+    audio_packets: int
+    """The governor's audio packets."""
+    concealed: float
+    """Share of the governor's audio samples the browser had to invent."""
+
+
+async def measure(listener: Person) -> Window:
+    before = await listener.page.evaluate(INBOUND)
+    started = asyncio.get_running_loop().time()
+    await asyncio.sleep(WINDOW_S)
+    after = await listener.page.evaluate(INBOUND)
+    seconds = asyncio.get_running_loop().time() - started
+    video, audio = after["host:video"], after["host:audio"]
+    samples = audio["samples"] - before["host:audio"]["samples"]
+    return Window(
+        fps=(video["frames"] - before["host:video"]["frames"]) / seconds,
+        width=video["width"],
+        kbps=(after["bytes"] - before["bytes"]) * 8 / 1000 / seconds,
+        audio_packets=audio["packets"] - before["host:audio"]["packets"],
+        concealed=(audio["concealed"] - before["host:audio"]["concealed"]) / max(samples, 1),
+    )
+
+
+def host_video(app: web.Application) -> str | None:
+    """What the SFU enforces on the governor's video to the listener: "full",
+    "layers<=N" (the temporal layers up to N) or "off"."""
+    for router in app[SIGNALING].registry.routers():
+        subscriber = router.stats()["participants"]["citizen-3"]["subscriber"]
+        for mid, consumer in subscriber["consumers"].items():
+            if consumer["publisher"] == "host" and consumer["kind"] == "video":
+                return str(subscriber["enforced"].get("tracks", {}).get(mid, "full"))
+    return None
+
+
+def thinned(app: web.Application) -> bool:
+    return (host_video(app) or "").startswith("layers<=")
+
+
+async def test_a_listener_limited_to_512_and_256_kbps_keeps_the_governors_video(
+    open_person: Callable[..., Any], artifacts: Path, live_node: tuple[str, web.Application]
+) -> None:
+    app = live_node[1]
+    moderator = await open_person("moderator")
+    await moderator.wait_body("ready", "true")
+    host = await open_person("host")
+    speakers = [await open_person("citizen-1"), await open_person("citizen-2")]
+    listener = await open_person("citizen-3")
+    for person in (host, *speakers, listener):
+        await person.wait_body("ready", "true")
+    for speaker in speakers:
+        await speaker.page.evaluate("window.conference.selfMute('audio')")
+        ack = await moderator.page.evaluate(
+            "(id) => window.conference.command('set_floor', {participant_id: id, on_air: true})",
+            speaker.name,
+        )
+        assert ack["ok"], ack
+    for publisher in ("host", "citizen-1", "citizen-2"):
+        await listener.wait_frames(publisher)
+
+    free = await measure(listener)
+    assert free.fps > 5, free
+    assert await listener.page.is_hidden("#received-video")
+
+    results = {}
+    for kbps in (512, 256):
+        ack = await moderator.page.evaluate(
+            "(kbps) => window.conference.command("
+            "'limit_bandwidth', {participant_id: 'citizen-3', kbps})",
+            kbps,
+        )
+        assert ack["ok"], ack
+        # The SFU thins the governor's video and the page says so; then a settled window.
+        await wait_until(lambda: thinned(app), timeout=10, message="the governor thinned")
+        await listener.page.wait_for_selector("#received-video:not([hidden])", timeout=10_000)
+        await asyncio.sleep(1.5)
+        capped = results[kbps] = await measure(listener)
+        await listener.page.screenshot(path=str(artifacts / f"listener-{kbps}kbps.png"))
+
+        assert thinned(app), host_video(app)
+        assert capped.fps > 0.5, capped
+        assert capped.fps < 0.8 * free.fps or capped.width < free.width, (free, capped)
+        assert capped.kbps <= kbps * MARGIN, capped
+        assert capped.audio_packets > 0.8 * 50 * WINDOW_S, capped  # Opus: 50 packets a second
+        print(kbps, capped, host_video(app))
+        assert capped.concealed < 0.1, capped
+        notice = await listener.page.inner_text("#received-video")
+        assert "Видео снижено из-за ограничения скорости" in notice
+        assert "Сидоров" not in notice  # the listener's own video is never in it
+
+    print(f"\nlistener: free {free}\n 512 kbit/s {results[512]}\n 256 kbit/s {results[256]}")
+
+    # The limit lifted: the full frame rate comes back and the notice goes.
+    await moderator.page.evaluate(
+        "window.conference.command('limit_bandwidth', {participant_id: 'citizen-3', kbps: null})"
+    )
+    await listener.page.wait_for_selector("#received-video", state="hidden", timeout=10_000)
+    assert host_video(app) == "full"
