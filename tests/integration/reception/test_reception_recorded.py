@@ -6,6 +6,7 @@ makes one mp4 whose length, picture and sound follow what happened."""
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from array import array
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -17,9 +18,10 @@ import socketio
 from aiohttp import web
 
 from portal.http.context import SETTINGS
+from portal.services.recordings_composed import files_of
 from reception.app import JOBS
 from recorder.after_end import compose_job_id
-from recorder.folders import COMPOSED, TIMELINE, reception_folder
+from recorder.folders import COMPOSED, MANIFEST, TIMELINE, reception_folder
 from recorder.timeline import read_timeline
 from signaling.protocol import Role
 from signaling.protocol.receptions import Reception, ReceptionState
@@ -185,3 +187,12 @@ async def test_a_reception_is_recorded_and_composed(
             frame = next(f for f in container.decode(video=0) if (f.time or 0) >= at)
             luma = _mean_luma(frame)
             assert abs(luma - LUMA[citizen]) < 25, (citizen, luma)
+
+    # «Доступные записи» lists what the composer made, as the portal reads its manifest.
+    manifest = json.loads((folder / COMPOSED / MANIFEST).read_text())
+    listed = files_of(manifest)
+    assert [f.name for f in listed if f.kind == "composed"] == ["reception.mp4"]
+    assert {f.participant_name for f in listed if f.kind == "participant"} == {
+        f"Участник {user}" for user in ("gov", "a", "b")
+    }
+    assert all((folder / COMPOSED / f.name).stat().st_size == f.size_bytes for f in listed)
