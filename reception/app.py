@@ -59,6 +59,7 @@ def create_app(settings: Settings) -> web.Application:
     app.router.add_get("/readyz", readyz(settings, db), name="readyz")
     expose_metrics(app, metrics, settings)
     app.router.add_static("/static/", STATIC_DIR, name="static", append_version=False)
+    app.router.add_get("/favicon.ico", _favicon, name="favicon")
     roles = set(settings.server.roles)
     # First in, last out: the queue outlives the conference, whose end queues a composition.
     jobs = app[JOBS] = _job_queue(app, settings, metrics)
@@ -112,6 +113,17 @@ def create_app(settings: Settings) -> web.Application:
 
     app.cleanup_ctx.append(lifecycle)
     return app
+
+
+FAVICON = STATIC_DIR / "img" / "favicon.svg"
+
+
+async def _favicon(request: web.Request) -> web.FileResponse:
+    """Browsers ask every site for /favicon.ico whatever the page links; an SVG answers
+    them all (portal, conference, development page) instead of a 404 in every log."""
+    return web.FileResponse(
+        FAVICON, headers={"Content-Type": "image/svg+xml", "Cache-Control": "max-age=86400"}
+    )
 
 
 def _job_queue(app: web.Application, settings: Settings, metrics: Metrics) -> JobQueue:

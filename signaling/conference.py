@@ -95,6 +95,7 @@ class Conference:
             await self._drop_media(participant.id)
             self._set_presence(participant, Presence.CONNECTED)
         participant.browser, participant.device = browser, device
+        participant.appeal_id = claims.appeal_id
         await self._changed(participant)
         return participant
 
@@ -186,6 +187,10 @@ class Conference:
             self._publishers[participant_id] = publisher
         answer = await self._media_call(publisher.accept_offer(offer_sdp))
         self._sync(participant)
+        sends = sent_kinds(offer_sdp)
+        if sends != participant.sends:
+            participant.sends = sends
+            await self._changed(participant)
         return answer
 
     async def subscribe(self, participant_id: str) -> dict[str, Any]:
@@ -406,3 +411,16 @@ class Conference:
 
     def _spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task[Any]:
         return self._tasks.spawn(coro)
+
+
+def sent_kinds(offer_sdp: str) -> dict[MediaKind, bool]:
+    """Which kinds an offer sends: a browser without a camera (or a microphone) offers no
+    such section, so the moderator can be told before giving the floor."""
+    sends = {kind: False for kind in MediaKind}
+    for section in offer_sdp.split("\nm=")[1:]:
+        kind, _, rest = section.partition(" ")
+        port = rest.split(" ", 1)[0]
+        receive_only = "a=recvonly" in section or "a=inactive" in section
+        if kind in sends and port != "0" and not receive_only:
+            sends[MediaKind(kind)] = True
+    return sends

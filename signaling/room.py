@@ -52,6 +52,10 @@ class Participant:
     browser: str = ""
     device: str = ""
     report: ClientReport | None = None
+    appeal_id: str | None = None
+    """The appeal a citizen came with (from the join token), for the moderator's profile."""
+    sends: dict[MediaKind, bool] | None = None
+    """Which kinds the participant's last offer publishes; None before the first publish."""
 
     def __post_init__(self) -> None:
         if can(self.role, Permission.ALWAYS_ON_AIR):
@@ -75,11 +79,17 @@ class Participant:
             "bandwidth_kbps": self.bandwidth_kbps,
             "gain_db": self.gain_db,
             "quality": self.quality.value,
+            "sends": (
+                {kind.value: sent for kind, sent in self.sends.items()}
+                if self.sends is not None
+                else None
+            ),
         }
 
     def technical(self) -> dict[str, Any]:
         """For the moderator's technical panel: what the client reports about itself."""
         return {
+            "appeal_id": self.appeal_id,
             "browser": self.browser,
             "device": self.device,
             "client": asdict(self.report) if self.report else None,

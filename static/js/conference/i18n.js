@@ -43,7 +43,7 @@ const EN = {
   "Микрофон выключен": "Microphone off",
   "Камера выключена": "Camera off",
   "Временно отключен": "Temporarily disconnected",
-  "Ведущий": "Host",
+  "Губернатор": "Governor",
   "Модератор": "Moderator",
   "Гражданин": "Citizen",
   "Наблюдатель": "Observer",
@@ -109,7 +109,6 @@ const EN = {
   "Проверить": "Check",
   "Проверка участника": "Participant check",
   "Закончить проверку": "Stop checking",
-  "Техническая информация": "Technical information",
   "Браузер": "Browser",
   "Устройство": "Device",
   "Тип соединения": "Connection type",
@@ -120,6 +119,42 @@ const EN = {
   "Разрешение": "Resolution",
   "Частота кадров": "Frame rate",
   "Закрыть": "Close",
+  "Управление участниками приема": "Managing the reception's participants",
+  "Профиль и техническая информация": "Profile and technical information",
+  "Показать участников": "Show participants",
+  "Все": "All",
+  "Ожидают слова": "Waiting for the floor",
+  "Ожидает": "Waiting",
+  "Временно отключены": "Temporarily disconnected",
+  "Нет камеры": "No camera",
+  "Нет микрофона": "No microphone",
+  "дБ": "dB",
+  "кбит/с": "kbit/s",
+  "Панель управления": "Control panel",
+  "Участник временно отключен и сейчас не видит и не слышит прием. Предоставить ему слово?":
+    "The participant is temporarily disconnected and neither sees nor hears the reception now. Give them the floor?",
+  "ФИО": "Full name",
+  "Роль": "Role",
+  "Заявка": "Appeal",
+  "Тема": "Topic",
+  "Заголовок вопроса": "Title",
+  "Открыть заявку": "Open the appeal",
+  "Другой браузер": "Another browser",
+  "Яндекс Браузер": "Yandex Browser",
+  "Планшет": "Tablet",
+  "Телефон": "Phone",
+  "Компьютер": "Computer",
+  "экран": "screen",
+  "Прямое, в одной сети": "Direct, same network",
+  "Прямое, через NAT": "Direct, through NAT",
+  "Через сервер-ретранслятор (TURN)": "Through a relay server (TURN)",
+  "мс": "ms",
+  "кадр/с": "fps",
+  "Сервер получает": "Server receives",
+  "Сервер отправляет": "Server sends",
+  "видео": "video",
+  "звук": "sound",
+  "потеряно пакетов": "packets lost",
   // What the bandwidth limit does to the videos this participant receives.
   "Видео снижено из-за ограничения скорости": "Video is reduced because of the bandwidth limit",
   "Видео отключено: недостаточная скорость соединения": "Video is off: the connection is too slow",
@@ -138,7 +173,8 @@ export function t(text) {
   return currentLanguage() === "en" ? (EN[text] ?? text) : text;
 }
 
-/** Translate every element marked with data-i18n (text) or data-i18n-title (tooltip). */
+/** Translate every element marked with data-i18n (text), data-i18n-title (tooltip and
+ *  accessible name) or data-i18n-label (accessible name only). */
 export function translatePage(root = document) {
   document.documentElement.lang = currentLanguage();
   for (const el of root.querySelectorAll("[data-i18n]")) {
@@ -149,6 +185,9 @@ export function translatePage(root = document) {
     const title = t(el.dataset.i18nTitle);
     el.title = title;
     el.setAttribute("aria-label", title);
+  }
+  for (const el of root.querySelectorAll("[data-i18n-label]")) {
+    el.setAttribute("aria-label", t(el.dataset.i18nLabel));
   }
 }
 

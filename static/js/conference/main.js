@@ -5,7 +5,8 @@
 import { onLanguageChange, setLanguage, t, translatePage } from "./i18n.js";
 import { LocalMedia, Publisher, Subscriber, measure } from "./media.js";
 import { CLOSE_REASONS, MAY_REJOIN, REFUSALS, ROOM_NOTES } from "./messages.js";
-import { renderParticipants } from "./participants.js";
+import { ParticipantPanel, ROLE } from "./participants.js";
+import { appealRows, technicalRows } from "./profile.js";
 import { showReceivedVideo } from "./quality.js";
 import { DeviceSettings } from "./settings.js";
 import { Signaling } from "./signaling.js";
@@ -28,17 +29,6 @@ function claimsOf(token) {
   } catch {
     return null;
   }
-}
-
-/** The SFU's view of a participant's streams, one line per stream. */
-function serverRows(server) {
-  const rows = [];
-  for (const p of Object.values(server?.publisher?.producers ?? {})) {
-    rows.push([`SFU ← ${p.kind}`, `${p.codec}, ${p.bitrate_kbps} kbit/s, lost ${p.packets_lost}`]);
-  }
-  const sub = server?.subscriber;
-  if (sub) rows.push(["SFU →", `${sub.bitrate_kbps} kbit/s, ${JSON.stringify(sub.enforced)}`]);
-  return rows;
 }
 
 class Conference {
@@ -310,34 +300,10 @@ class Conference {
   // -- the moderator console -------------------------------------------------------------
 
   #wireConsole() {
-    const list = $("participant-list");
-    list.addEventListener("click", async (event) => {
-      const el = event.target.closest("button[data-action]");
-      if (!el) return;
-      const id = el.dataset.id;
-      const action = el.dataset.action;
-      if (action === "tech_info") return this.showTechInfo(id);
-      if (action === "remove_participant" && !confirm(t("Удалить участника без возможности повторного подключения?"))) return;
-      const payload = { participant_id: id };
-      if (action === "set_floor") payload.on_air = el.dataset.onAir === "true";
-      if (action === "mute") Object.assign(payload, { kind: el.dataset.kind, muted: el.dataset.muted === "true" });
-      if (action === "hold") payload.held = el.dataset.held === "true";
-      if (action === "preview") this.previewing = id;
-      await this.command(action, payload);
-      if (action === "preview") this.render();
-    });
-    list.addEventListener("change", async (event) => {
-      const el = event.target;
-      if (el.dataset.action === "set_mic_level") {
-        await this.command("set_mic_level", { participant_id: el.dataset.id, gain_db: Number(el.value) });
-      }
-      if (el.dataset.action === "limit_bandwidth") {
-        await this.command("limit_bandwidth", {
-          participant_id: el.dataset.id,
-          kbps: el.value ? Number(el.value) : null,
-        });
-      }
-    });
+    this.people = new ParticipantPanel(
+      { list: $("participant-list"), filter: $("participant-filter"), menu: $("participant-menu") },
+      (action, data, value) => this.#consoleAction(action, data, value),
+    );
     $("default-layout").addEventListener("change", (event) =>
       this.command("set_layout", { layout: event.target.value }),
     );
@@ -355,6 +321,26 @@ class Conference {
     });
   }
 
+  /** A command from the participant list or its menu («Управление участниками приема»). */
+  async #consoleAction(action, data, value) {
+    const id = data.id;
+    if (action === "tech_info") return this.showTechInfo(id);
+    if (action === "remove_participant" && !confirm(t("Удалить участника без возможности повторного подключения?"))) return;
+    const payload = { participant_id: id };
+    if (action === "set_floor") {
+      payload.on_air = data.onAir === "true";
+      const person = this.state.participants.get(id);
+      if (payload.on_air && person?.held && !confirm(t("Участник временно отключен и сейчас не видит и не слышит прием. Предоставить ему слово?"))) return;
+    }
+    if (action === "mute") Object.assign(payload, { kind: data.kind, muted: data.muted === "true" });
+    if (action === "hold") payload.held = data.held === "true";
+    if (action === "set_mic_level") payload.gain_db = Number(value);
+    if (action === "limit_bandwidth") payload.kbps = value ? Number(value) : null;
+    if (action === "preview") this.previewing = id;
+    await this.command(action, payload);
+    if (action === "preview") this.render();
+  }
+
   /** A moderator command; a failure is shown unless the conference ended meanwhile. */
   async command(event, payload) {
     const ack = await this.signaling.call(event, payload);
@@ -362,39 +348,27 @@ class Conference {
     return ack;
   }
 
+  /** The profile (name, role, the appeal and its topic) and the technical information. */
   async showTechInfo(id) {
     const ack = await this.command("tech_info", { participant_id: id });
     if (!ack.ok) return;
     const info = ack.info;
-    const client = info.client ?? {};
     const rows = [
-      ["Браузер", info.browser],
-      ["Устройство", info.device],
-      ["Тип соединения", client.candidate_type],
-      ["Время приема-передачи", client.rtt_ms != null ? `${client.rtt_ms} ms` : null],
-      ["Потери пакетов", client.loss_pct != null ? `${client.loss_pct} %` : null],
-      ["Исходящий поток", client.send_kbps != null ? `${client.send_kbps} kbit/s` : null],
-      ["Входящий поток", client.receive_kbps != null ? `${client.receive_kbps} kbit/s` : null],
-      ["Разрешение", client.width ? `${client.width}×${client.height}` : null],
-      ["Частота кадров", client.fps != null ? `${client.fps}` : null],
+      [t("ФИО"), info.name],
+      [t("Роль"), t(ROLE[info.role] ?? info.role)],
+      ...(await appealRows(info.appeal_id)),
+      ...technicalRows(info),
     ];
-    const list = $("tech-list");
-    list.replaceChildren(
+    $("tech-list").replaceChildren(
       ...rows.flatMap(([label, value]) => {
         const dt = document.createElement("dt");
-        dt.textContent = t(label);
+        dt.textContent = label;
         const dd = document.createElement("dd");
-        dd.textContent = value || "—";
+        if (value instanceof Node) dd.append(value);
+        else dd.textContent = value || "—";
         return [dt, dd];
       }),
     );
-    for (const [label, value] of serverRows(info.server)) {
-      const dt = document.createElement("dt");
-      dt.textContent = label;
-      const dd = document.createElement("dd");
-      dd.textContent = value;
-      list.append(dt, dd);
-    }
     $("tech-name").textContent = info.name;
     $("tech-dialog").showModal();
   }
@@ -407,7 +381,7 @@ class Conference {
     this.stage.setLayout(this.myLayout ?? state.defaultLayout);
     this.stage.render(state, this.subscriber);
     this.sound.render(state, this.subscriber);
-    renderParticipants($("participant-list"), state, { moderator: state.role === "moderator" });
+    this.people.render(state, state.role === "moderator");
     for (const el of document.querySelectorAll("button.layout")) {
       el.setAttribute("aria-pressed", String(el.dataset.layout === this.stage.layout));
     }

@@ -62,12 +62,28 @@ class Person:
         await self.page.wait_for_selector(selector, state="attached", timeout=timeout * 1000)
 
 
-def control(person: Person, participant_id: str, action: str, **data: str) -> Any:
-    """A moderator console control beside a participant's name."""
+ROW_ACTIONS = frozenset({"set_floor", "tech_info", "menu"})
+"""What the moderator has on a participant's line; the rest is in the person's menu."""
+
+
+async def control(person: Person, participant_id: str, action: str, **data: str) -> Any:
+    """A moderator console control for a participant: on their line, or in their menu
+    («Управление участниками приема»), opened for it when it is not open yet."""
     extra = "".join(f'[data-{key}="{value}"]' for key, value in data.items())
-    return person.page.locator(
-        f'#participant-list li[data-id="{participant_id}"] [data-action="{action}"]{extra}'
+    row = f'#participant-list li[data-id="{participant_id}"]'
+    if action in ROW_ACTIONS:
+        return person.page.locator(f'{row} [data-action="{action}"]{extra}')
+    found = person.page.locator(
+        f'#participant-menu [data-action="{action}"][data-id="{participant_id}"]{extra}'
     )
+    if not await found.is_visible():
+        await person.page.click(f'{row} [data-action="menu"]')
+    return found
+
+
+async def press(person: Person, participant_id: str, action: str, **data: str) -> None:
+    """Click a moderator console control for a participant."""
+    await (await control(person, participant_id, action, **data)).click()
 
 
 @pytest.fixture

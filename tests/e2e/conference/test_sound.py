@@ -97,7 +97,7 @@ async def rms(person: Person, tap: str) -> float:
 
 async def heard_at(moderator: Person, listener: Person, gain_db: int, window_s: float) -> float:
     """The moderator sets the host's level in the console; the listener's RMS once settled."""
-    await control(moderator, "host", "set_mic_level").evaluate(SET_LEVEL, gain_db)
+    await (await control(moderator, "host", "set_mic_level")).evaluate(SET_LEVEL, gain_db)
     await wait_until(
         lambda: listener.page.evaluate(
             "(db) => window.conference.state.participants.get('host').gain_db === db", gain_db
@@ -153,8 +153,8 @@ async def test_moderator_level_raises_and_lowers_what_a_listener_hears(
     assert 3.2 < louder / unity < 4.8  # +12 dB is ×3.98
     assert 0.2 < quieter / unity < 0.3  # −12 dB is ×0.251
     assert (
-        "-12 dB"
-        in await control(moderator, "host", "set_mic_level")
+        "-12 дБ"
+        in await (await control(moderator, "host", "set_mic_level"))
         .locator("xpath=following-sibling::output")
         .inner_text()
     )

@@ -40,7 +40,15 @@ from tests.integration.portal.conftest import api_sign_in_cookie
 
 pytestmark = pytest.mark.timeout(300)
 
-INFRASTRUCTURE = ("/healthz", "/readyz", "/metrics", "/static", "/socket.io/", "/conference")
+INFRASTRUCTURE = (
+    "/healthz",
+    "/readyz",
+    "/metrics",
+    "/static",
+    "/favicon.ico",
+    "/socket.io/",
+    "/conference",
+)
 """Routes outside the portal, open to everyone by design: probes, assets, and the
 conference client and its signaling, where the portal's signed join token admits."""
 PASSWORD = "Matrix123"
