@@ -5,15 +5,18 @@ from __future__ import annotations
 import math
 import struct
 import wave
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import socketio
 from aiohttp import ClientSession
 
 from config import Settings
+from signaling.protocol import Role, mint_join_token
+from signaling.server import NAMESPACE
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import unavailable
 from tests.helpers import wait_until
@@ -151,3 +154,29 @@ async def tone_browser(tone_wav: Path) -> AsyncIterator[Any]:
             yield launched
         finally:
             await launched.close()
+
+
+@pytest.fixture
+async def light_people(
+    live_server: str, settings: Settings
+) -> AsyncIterator[Callable[..., Awaitable[None]]]:
+    """People who join by socket.io only: listed in the console, sending no media."""
+    clients: list[socketio.AsyncClient] = []
+    key = settings.secrets.token_key
+    assert key is not None
+
+    async def join(
+        reception_id: str, user_id: str, name: str, role: Role, appeal_id: str | None = None
+    ) -> None:
+        client = socketio.AsyncClient(reconnection=False)
+        await client.connect(live_server, namespaces=[NAMESPACE], transports=["websocket"])
+        clients.append(client)
+        token = mint_join_token(
+            key.get_secret_value(), reception_id, user_id, name, role, 600, appeal_id=appeal_id
+        )
+        ack = await client.call("join", {"token": token}, namespace=NAMESPACE, timeout=10)
+        assert ack["ok"], ack
+
+    yield join
+    for client in clients:
+        await client.disconnect()

@@ -8,16 +8,13 @@ must keep one line per person, touch targets of 44 px, the whole page inside the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-import socketio
 
-from config import Settings
-from signaling.protocol import Role, mint_join_token
-from signaling.server import NAMESPACE
+from signaling.protocol import Role
 from tests.e2e.conference.conftest import Person, press
 from tests.e2e.conference.test_reconnection import reception_of
 from tests.helpers import wait_until
@@ -61,28 +58,6 @@ MENU = """() => {
     labels: controls.map((c) => c.textContent.trim() || c.dataset.action),
   };
 }"""
-
-
-@pytest.fixture
-async def light_people(
-    live_server: str, settings: Settings
-) -> AsyncIterator[Callable[..., Awaitable[None]]]:
-    """People who join by socket.io only: listed in the console, sending no media."""
-    clients: list[socketio.AsyncClient] = []
-    key = settings.secrets.token_key
-    assert key is not None
-
-    async def join(reception_id: str, user_id: str, name: str, role: Role) -> None:
-        client = socketio.AsyncClient(reconnection=False)
-        await client.connect(live_server, namespaces=[NAMESPACE], transports=["websocket"])
-        clients.append(client)
-        token = mint_join_token(key.get_secret_value(), reception_id, user_id, name, role, 600)
-        ack = await client.call("join", {"token": token}, namespace=NAMESPACE, timeout=10)
-        assert ack["ok"], ack
-
-    yield join
-    for client in clients:
-        await client.disconnect()
 
 
 async def rows_shown(moderator: Person) -> int:
