@@ -8,7 +8,7 @@ const REDUCED = "Видео снижено из-за ограничения ск
 const OFF = "Видео отключено: недостаточная скорость соединения";
 const NOTHING = { reduced: [], off: [] };
 
-/** A small status line at the bottom of the page, kept in step with the server. */
+/** A small status line just above the toolbar, kept in step with the server. */
 export function showReceivedVideo(signaling, state) {
   const box = document.createElement("div");
   box.id = "received-video";
@@ -17,7 +17,6 @@ export function showReceivedVideo(signaling, state) {
   Object.assign(box.style, {
     position: "fixed",
     left: "0.75rem",
-    bottom: "0.75rem",
     zIndex: "4",
     maxWidth: "min(32rem, 80vw)",
     padding: "0.4rem 0.75rem",
@@ -46,11 +45,12 @@ export function showReceivedVideo(signaling, state) {
       ...lines.map(([text, who]) => {
         const line = document.createElement("p");
         line.style.margin = "0";
-        line.textContent = `${t(text)}: ${who.join(", ")}`;
+        line.textContent = `${t(text)} — ${who.join(", ")}`;
         return line;
       }),
     );
     box.hidden = lines.length === 0;
+    box.style.bottom = `${(document.getElementById("controls")?.offsetHeight ?? 0) + 8}px`;
     box.dataset.reduced = current.reduced.join(" ");
     box.dataset.off = current.off.join(" ");
   };

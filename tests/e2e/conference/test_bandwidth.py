@@ -11,6 +11,8 @@ off, so the governor is the voice the SFU follows and his tile is the main one.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,15 +84,20 @@ async def measure(listener: Person) -> Window:
     )
 
 
-def host_video(app: web.Application) -> str | None:
-    """What the SFU enforces on the governor's video to the listener: "full",
-    "layers<=N" (the temporal layers up to N) or "off"."""
+def host_consumer(app: web.Application) -> dict[str, Any]:
+    """The SFU's stats of the governor's video to the listener, with what it enforces on
+    it: "full", "layers<=N" (the temporal layers up to N) or "off"."""
     for router in app[SIGNALING].registry.routers():
         subscriber = router.stats()["participants"]["citizen-3"]["subscriber"]
         for mid, consumer in subscriber["consumers"].items():
             if consumer["publisher"] == "host" and consumer["kind"] == "video":
-                return str(subscriber["enforced"].get("tracks", {}).get(mid, "full"))
-    return None
+                enforced = subscriber["enforced"].get("tracks", {}).get(mid, "full")
+                return {**consumer, "enforced": enforced}
+    return {}
+
+
+def host_video(app: web.Application) -> str | None:
+    return host_consumer(app).get("enforced")
 
 
 def thinned(app: web.Application) -> bool:
@@ -122,7 +129,8 @@ async def test_a_listener_limited_to_512_and_256_kbps_keeps_the_governors_video(
     assert free.fps > 5, free
     assert await listener.page.is_hidden("#received-video")
 
-    results = {}
+    results: dict[int, Window] = {}
+    sfu: dict[int, dict[str, Any]] = {}
     for kbps in (512, 256):
         ack = await moderator.page.evaluate(
             "(kbps) => window.conference.command("
@@ -135,6 +143,7 @@ async def test_a_listener_limited_to_512_and_256_kbps_keeps_the_governors_video(
         await listener.page.wait_for_selector("#received-video:not([hidden])", timeout=10_000)
         await asyncio.sleep(1.5)
         capped = results[kbps] = await measure(listener)
+        sfu[kbps] = host_consumer(app)
         await listener.page.screenshot(path=str(artifacts / f"listener-{kbps}kbps.png"))
 
         assert thinned(app), host_video(app)
@@ -142,13 +151,16 @@ async def test_a_listener_limited_to_512_and_256_kbps_keeps_the_governors_video(
         assert capped.fps < 0.8 * free.fps or capped.width < free.width, (free, capped)
         assert capped.kbps <= kbps * MARGIN, capped
         assert capped.audio_packets > 0.8 * 50 * WINDOW_S, capped  # Opus: 50 packets a second
-        print(kbps, capped, host_video(app))
         assert capped.concealed < 0.1, capped
         notice = await listener.page.inner_text("#received-video")
         assert "Видео снижено из-за ограничения скорости" in notice
         assert "Сидоров" not in notice  # the listener's own video is never in it
 
-    print(f"\nlistener: free {free}\n 512 kbit/s {results[512]}\n 256 kbit/s {results[256]}")
+    measured = {
+        "free": dataclasses.asdict(free),
+        **{f"{k} kbit/s": {**dataclasses.asdict(w), "sfu": sfu[k]} for k, w in results.items()},
+    }
+    (artifacts / "measured.json").write_text(json.dumps(measured, indent=1))
 
     # The limit lifted: the full frame rate comes back and the notice goes.
     await moderator.page.evaluate(
