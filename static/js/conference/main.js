@@ -195,6 +195,7 @@ class Conference {
     this.#dropMedia();
     this.#releaseDevices();
     this.state.reset();
+    $("console").hidden = true; // nothing left to manage; a rejoin shows it again
     this.render();
     const rejoin = MAY_REJOIN.has(reason);
     if (!rejoin) this.signaling.close();

@@ -195,7 +195,7 @@ export class ParticipantPanel {
       name.type = "button";
       name.dataset.action = "tech_info";
       name.dataset.id = p.id;
-      name.title = t("Профиль и техническая информация");
+      name.title = `${p.name}: ${t("Профиль и техническая информация")}`;
     }
     const role = document.createElement("span");
     role.className = "role";

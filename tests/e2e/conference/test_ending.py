@@ -46,6 +46,8 @@ async def test_leaving_replacing_and_ending(
     await host.wait_body("ready", "true")
     await citizen.wait_body("ready", "true")
 
+    assert await citizen.page.locator("#console").is_hidden()  # the moderator's alone
+
     # A second tab of the same citizen replaces the first, which lets the camera go at once.
     await keep_tracks(citizen)
     tab = await open_person("citizen-1")
@@ -89,6 +91,7 @@ async def test_leaving_replacing_and_ending(
     notice = await moderator.page.inner_text("#notice")
     assert "Прием завершен" in notice
     assert "Команда не выполнена" not in notice
+    assert await moderator.page.locator("#console").is_hidden()
     way_back = moderator.page.locator("#way-back")
     assert await way_back.is_visible()
     assert await way_back.get_attribute("href") == "/receptions"
