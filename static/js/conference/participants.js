@@ -155,7 +155,14 @@ export class ParticipantPanel {
           STATE_ORDER(a) - STATE_ORDER(b) ||
           a.name.localeCompare(b.name),
       );
+    // The list is redrawn on every change (a speaker, a quality): keyboard focus stays put.
+    const focused = this.list.contains(document.activeElement) ? document.activeElement.dataset : null;
     this.list.replaceChildren(...people.map((p) => this.#item(p, state, moderator)));
+    if (focused?.action) {
+      this.list
+        .querySelector(`[data-action="${focused.action}"][data-id="${CSS.escape(focused.id)}"]`)
+        ?.focus();
+    }
     if (this.menuFor && (!moderator || !state.participants.has(this.menuFor))) this.closeMenu(false);
     else if (this.menuFor) this.#renderMenu();
   }
