@@ -158,6 +158,10 @@ async def test_a_listener_limited_to_512_and_256_kbps_keeps_the_governors_video(
         assert "Губернатор" in notice
         assert "Сидоров" not in notice  # the listener's own video is never in it
 
+    await listener.page.click('button[data-lang="en"]')
+    notice = await listener.page.inner_text("#received-video")
+    assert "Video is reduced because of the bandwidth limit" in notice
+
     measured = {
         "free": dataclasses.asdict(free),
         **{f"{k} kbit/s": {**dataclasses.asdict(w), "sfu": sfu[k]} for k, w in results.items()},
