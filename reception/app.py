@@ -127,12 +127,11 @@ async def _favicon(request: web.Request) -> web.FileResponse:
 
 
 def _job_queue(app: web.Application, settings: Settings, metrics: Metrics) -> JobQueue:
-    """The node's job queue: every role submits to it; a transcoder node also runs jobs
-    (in process in the embedded default, taken from Redis by any worker otherwise)."""
+    """The node's job queue: every role submits to it. Without Redis the jobs run in this
+    process whatever the roles; with Redis a node with the transcoder role takes them as
+    any `reception transcoder` worker does."""
     jobs = node_jobs(settings, metrics.registry)
     worker = "transcoder" in settings.server.roles
-    if not worker and settings.redis.url is None:
-        log.warning("no transcoder role and no Redis: compositions and conversions never run")
 
     async def running(app: web.Application) -> AsyncIterator[None]:
         await jobs.start(worker=worker)
