@@ -7,16 +7,13 @@ import asyncio
 from typing import Any
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import Date, inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from config import Settings
 from portal import migrate
 from portal.adapters import control_orm  # noqa: F401  (the control tables on Base)
-from portal.adapters.orm import Base
-from tests.integration.portal.appeals.test_migrations import _table_of
+from tests.integration.portal.model_drift import model_drift
 
 pytestmark = pytest.mark.timeout(90)
 TABLES = {"appeal_controls", "control_departments"}
@@ -74,14 +71,4 @@ async def test_postgres_up_down_up(postgres_url: tuple[str, str]) -> None:
 
 async def test_migration_matches_the_models(settings: Settings) -> None:
     """Autogenerate finds nothing to add for the control tables: models and 0008 agree."""
-    url = settings.database_url
-    await asyncio.to_thread(migrate.upgrade, url)
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
-            diffs = await conn.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
-            )
-    finally:
-        await engine.dispose()
-    assert [d for d in diffs if _table_of(d) in TABLES] == []
+    assert await model_drift(settings.database_url, TABLES) == []

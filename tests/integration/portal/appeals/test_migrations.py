@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from config import Settings
 from portal import migrate
 from portal.adapters import appeals_orm  # noqa: F401  (the appeal tables on Base)
-from portal.adapters.orm import Base
+from tests.integration.portal.model_drift import model_drift
 
 pytestmark = pytest.mark.timeout(90)
 TABLES = {
@@ -82,27 +79,4 @@ async def test_postgres_up_down_up(postgres_url: tuple[str, str]) -> None:
 
 async def test_migration_matches_the_models(settings: Settings) -> None:
     """Autogenerate finds nothing to add for the appeal tables: models and 0003 agree."""
-    url = settings.database_url
-    await asyncio.to_thread(migrate.upgrade, url)
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
-            diffs = await conn.run_sync(
-                lambda c: compare_metadata(MigrationContext.configure(c), Base.metadata)
-            )
-    finally:
-        await engine.dispose()
-    ours = [d for d in diffs if _table_of(d) in TABLES]
-    assert ours == []
-
-
-def _table_of(diff: Any) -> str | None:
-    """The table an autogenerate difference is about (its shapes vary by kind)."""
-    if isinstance(diff, list):  # modify_* come as a list of tuples
-        return _table_of(diff[0])
-    kind, subject = diff[0], diff[1]
-    if kind.endswith("_table"):
-        return str(subject.name)
-    if kind.endswith(("_index", "_constraint")):
-        return str(subject.table.name)
-    return str(diff[2]) if kind.endswith("_column") or kind.startswith("modify_") else None
+    assert await model_drift(settings.database_url, TABLES) == []
