@@ -40,6 +40,8 @@ _DELIVERY: Any = TaskiqDepends()
 """taskiq injects the delivery's Context (to acknowledge it) for this default."""
 IDLE_TIMEOUT_S = 60.0
 """A pending job whose worker stopped heartbeating this long goes to another worker."""
+RECONNECT_S = 2.0
+"""How often a queue that found Redis down at start tries again."""
 
 
 class _Metrics:
@@ -161,7 +163,27 @@ class JobQueue:
             return
         self._started = True
         self.broker.is_worker_process = worker or self.in_memory
-        await self.broker.startup()
+        try:
+            await self.broker.startup()
+        except (OSError, aioredis.RedisError) as exc:
+            # A node must come up while Redis is down (its /readyz says so); the queue
+            # connects when Redis answers, and a submit meanwhile fails with a clear error.
+            log.warning("job queue cannot reach Redis; retrying", extra={"error": str(exc)})
+            self._background.append(asyncio.create_task(self._connect_later(worker)))
+            return
+        self._run(worker)
+
+    async def _connect_later(self, worker: bool) -> None:
+        while True:
+            await asyncio.sleep(RECONNECT_S)
+            try:
+                await self.broker.startup()
+            except (OSError, aioredis.RedisError):
+                continue
+            self._run(worker)
+            return
+
+    def _run(self, worker: bool) -> None:
         if self.in_memory:
             self._background.append(asyncio.create_task(self._watch()))
         elif worker:
