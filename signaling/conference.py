@@ -126,7 +126,10 @@ class Conference:
             if previewed == participant_id:
                 self.room.previews[previewed_by] = None
                 self._sync_by_id(previewed_by)
-        self.room.previews.pop(participant_id, None)
+        checked = self.room.get(self.room.previews.pop(participant_id, None) or "")
+        if checked is not None:  # a moderator left in the middle of a check
+            self._sync(checked)
+            await self._changed(checked)
         await self._channel.evict(self.reception_id, participant_id, reason)
         await self._drop_media(participant_id)
         self._report_on_air(participant_id, False)
@@ -281,7 +284,7 @@ class Conference:
         server = None
         if self._router is not None:
             server = self._router.stats().get("participants", {}).get(participant.id)
-        return {**participant.public(), **participant.technical(), "server": server}
+        return {**self.room.record_of(participant), **participant.technical(), "server": server}
 
     # -- moderator commands ---------------------------------------------------------------
 
@@ -334,7 +337,8 @@ class Conference:
         receivers, which apply it)."""
         if self._router is None:
             return
-        previewed = self.room.previews.get(participant.id)
+        # A moderator receives whom they preview; the citizen they check receives them back.
+        previewed = self.room.previews.get(participant.id) or self.room.checker_of(participant.id)
         self._router.apply(
             participant.id,
             ForwardingState(
@@ -365,7 +369,7 @@ class Conference:
     async def _changed(self, participant: Participant) -> None:
         self._report_on_air(participant.id, participant.on_air)
         await self._channel.broadcast(
-            self.reception_id, ServerEvent.PARTICIPANT, participant.public()
+            self.reception_id, ServerEvent.PARTICIPANT, self.room.record_of(participant)
         )
 
     def _report_on_air(self, participant_id: str, on_air: bool) -> None:

@@ -83,8 +83,13 @@ class ModeratorService:
                 ErrorCode.FORBIDDEN, f"a {target.role.value} cannot be given or denied the floor"
             )
         target.on_air = request.on_air
+        changed = [target]
+        checker = self._room.get(self._room.checker_of(target.id) or "")
+        if request.on_air and checker is not None:
+            self._room.previews[checker.id] = None  # on air, the private check is over
+            changed.append(checker)
         self._record(actor, "set_floor", target, on_air=request.on_air)
-        return Outcome(changed=[target])
+        return Outcome(changed=changed)
 
     # «Установить уровень громкости микрофона участника».
     def set_mic_level(self, actor: Participant, request: MicLevel) -> Outcome:
@@ -134,16 +139,25 @@ class ModeratorService:
         self._record(actor, "set_layout", None, layout=request.layout.value)
         return Outcome(room_changed=True)
 
-    # See and hear a waiting citizen without putting them on air (None stops).
+    # «Проверить»: see and hear a waiting citizen, who sees and hears the moderator back,
+    # without putting either on air (None ends the check).
     def preview(self, actor: Participant, request: PreviewChoice) -> Outcome:
         self._authorize(actor)
         if request.participant_id is not None:
             target = self._target(actor, request.participant_id, publisher=True)
             if target.on_air:
                 raise SignalingError(ErrorCode.INVALID_STATE, "the participant is already on air")
+            checker = self._room.checker_of(target.id)
+            if checker not in (None, actor.id):
+                raise SignalingError(
+                    ErrorCode.INVALID_STATE, "another moderator is checking this participant"
+                )
+        before = self._room.get(self._room.previews.get(actor.id) or "")
         self._room.previews[actor.id] = request.participant_id
-        self._record(actor, "preview", self._room.get(request.participant_id or ""))
-        return Outcome()
+        after = self._room.get(request.participant_id or "")
+        self._record(actor, "preview", after)
+        touched = [p for p in (before, after) if p is not None]
+        return Outcome(changed=touched[:1] if before is after else touched)
 
     def tech_info(self, actor: Participant, request: Target) -> Participant:
         """The participant whose technical information the moderator opens (not logged:

@@ -113,6 +113,15 @@ class Room:
             1 for p in self.participants.values() if can(p.role, Permission.COUNTS_TOWARDS_CAPACITY)
         )
 
+    def checker_of(self, participant_id: str) -> str | None:
+        """The moderator checking this participant before the floor (seed 002): the two see
+        and hear each other, nobody else sees either."""
+        return next((by for by, whom in self.previews.items() if whom == participant_id), None)
+
+    def record_of(self, participant: Participant) -> dict[str, Any]:
+        """What every participant may see about this one, with who is checking them."""
+        return {**participant.public(), "checked_by": self.checker_of(participant.id)}
+
     def moderators(self) -> list[Participant]:
         return [p for p in self.participants.values() if can(p.role, Permission.MODERATE)]
 
@@ -131,5 +140,5 @@ class Room:
             "role": viewer.role.value,
             "layout": (viewer.layout or self.default_layout).value,
             **self.room_fields(),
-            "participants": [p.public() for p in self.participants.values()],
+            "participants": [self.record_of(p) for p in self.participants.values()],
         }

@@ -81,6 +81,8 @@ const EN = {
   "Модератор временно отключил вас от трансляции. Вы остаетесь в списке участников.":
     "The moderator has temporarily disconnected you from the broadcast. You stay in the participant list.",
   "Вы в эфире: вас видят и слышат все участники.": "You are on air: everyone sees and hears you.",
+  "Модератор проверяет ваше видео и звук: вас видит и слышит только модератор.":
+    "The moderator is checking your video and sound: only the moderator sees and hears you.",
   "Вы слушатель. Модератор предоставит вам слово.": "You are a listener. The moderator will give you the floor.",
   "Нет доступа к камере или микрофону. Вы можете смотреть и слушать прием.":
     "No access to the camera or microphone. You can still watch and listen.",

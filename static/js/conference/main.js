@@ -394,6 +394,7 @@ class Conference {
     if (!me) status.textContent = "";
     else if (me.held) status.textContent = t("Модератор временно отключил вас от трансляции. Вы остаетесь в списке участников.");
     else if (me.on_air) status.textContent = t("Вы в эфире: вас видят и слышат все участники.");
+    else if (me.checked_by) status.textContent = t("Модератор проверяет ваше видео и звук: вас видит и слышит только модератор.");
     else if (me.role === "citizen") status.textContent = t("Вы слушатель. Модератор предоставит вам слово.");
     else status.textContent = "";
     const notes = [];
@@ -414,8 +415,13 @@ class Conference {
 
   #renderPreview() {
     const box = $("preview-box");
-    const person = this.previewing ? this.state.participants.get(this.previewing) : null;
-    if (!person || person.on_air || this.state.role !== "moderator") {
+    // The moderator sees whom they check; the citizen being checked sees the moderator.
+    const moderator = this.state.role === "moderator";
+    const me = this.state.participants.get(this.state.me);
+    const id = moderator ? this.previewing : me?.checked_by;
+    const person = id ? this.state.participants.get(id) : null;
+    $("preview-stop").hidden = !moderator;
+    if (!person || person.on_air) {
       box.hidden = true;
       $("preview-video").srcObject = null;
       return;

@@ -208,16 +208,17 @@ export class ParticipantPanel {
     role.className = "role";
     role.textContent = p.role === "citizen" ? "" : t(ROLE[p.role] ?? p.role);
     li.append(quality, name, role, icons);
+    // The moderator goes on air from their own row like anyone else.
+    if (moderator && (p.role === "citizen" || p.role === "moderator")) {
+      const label = p.on_air ? "Выключить видео и звук" : "Включить видео и звук";
+      const floor = button(p.on_air ? "■" : "▶", "set_floor", p.id, { onAir: String(!p.on_air) });
+      floor.classList.add("floor");
+      floor.classList.toggle("primary", !p.on_air);
+      floor.title = t(label);
+      floor.setAttribute("aria-label", `${t(label)}: ${p.name}`);
+      li.append(floor);
+    }
     if (moderator && p.id !== state.me) {
-      if (p.role === "citizen" || p.role === "moderator") {
-        const label = p.on_air ? "Выключить видео и звук" : "Включить видео и звук";
-        const floor = button(p.on_air ? "■" : "▶", "set_floor", p.id, { onAir: String(!p.on_air) });
-        floor.classList.add("floor");
-        floor.classList.toggle("primary", !p.on_air);
-        floor.title = t(label);
-        floor.setAttribute("aria-label", `${t(label)}: ${p.name}`);
-        li.append(floor);
-      }
       const more = button("⋮", "menu", p.id);
       more.classList.add("more");
       more.title = t("Управление участниками приема");

@@ -60,12 +60,20 @@ async def test_reception_with_host_moderator_and_two_citizens(
     assert await citizen_b.frames_from("citizen-1") == 0
     assert await citizen_a.body("on-air") == "false"
 
-    # Preview: the moderator alone sees and hears a waiting citizen.
+    # «Проверить»: a private conversation. The moderator and the waiting citizen see and
+    # hear each other, the citizen is told, and nobody else receives either of them.
     await press(moderator, "citizen-2", "preview")
     await moderator.page.wait_for_selector("#preview-box:not([hidden])")
     await moderator.wait_frames("citizen-2", more_than=3)
+    await citizen_b.page.wait_for_selector("#preview-box:not([hidden])")
+    await citizen_b.wait_frames("moderator", more_than=3)
+    await wait_until(lambda: citizen_b.frames_from("moderator", "audio"), timeout=10, interval=0.2)
+    assert "проверяет ваше видео и звук" in await citizen_b.page.inner_text("#my-status")
+    assert await citizen_b.page.is_hidden("#preview-stop")
     assert await citizen_a.frames_from("citizen-2") == 0
+    assert await citizen_a.frames_from("moderator", "audio") == 0
     await moderator.page.click("#preview-stop")
+    await citizen_b.page.wait_for_selector("#preview-box", state="hidden")
 
     # The technical information of a participant, one click on the name.
     await moderator.page.click('#participant-list li[data-id="citizen-2"] .participant-name')
@@ -108,6 +116,14 @@ async def test_reception_with_host_moderator_and_two_citizens(
     await citizen_a.wait_body("on-air", "true")
     before = await citizen_b.frames_from("citizen-1")
     await citizen_b.wait_frames("citizen-1", more_than=before + 5)
+
+    # The moderator goes on air from their own row like anyone else, and off again.
+    await press(moderator, "moderator", "set_floor")
+    await moderator.wait_body("on-air", "true")
+    before = await citizen_b.frames_from("moderator")
+    await citizen_b.wait_frames("moderator", more_than=before + 5)
+    await press(moderator, "moderator", "set_floor")
+    await moderator.wait_body("on-air", "false")
 
     # The moderator sets the layout everyone starts with.
     await moderator.page.select_option("#default-layout", "grid")

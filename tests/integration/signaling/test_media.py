@@ -168,8 +168,9 @@ async def test_level_limits_audio_mute_and_the_end_reach_the_router(
 async def test_each_moderator_command_sweeps_the_forwarding_rules_at_most_once(
     node: Node, peer: PeerFactory
 ) -> None:
-    """One command changes one participant's forwarding state: the router re-evaluates its
-    subscribers' consumers once when that matters to forwarding, and not at all otherwise."""
+    """A command changes the forwarding state of the participants it is about: the router
+    re-evaluates consumers once for each when that matters to forwarding, and not at all
+    otherwise."""
     await node.open()
     moderator = await peer("mod", Role.MODERATOR)
     host = await peer("host", Role.HOST)
@@ -192,8 +193,9 @@ async def test_each_moderator_command_sweeps_the_forwarding_rules_at_most_once(
         sweep(*args)
 
     commands: list[tuple[str, dict[str, Any], int]] = [
-        ("preview", {"participant_id": "a"}, 1),
-        ("preview", {"participant_id": None}, 1),
+        # A check changes two states: the moderator receives A, A receives the moderator.
+        ("preview", {"participant_id": "a"}, 2),
+        ("preview", {"participant_id": None}, 2),
         ("set_floor", {"participant_id": "a", "on_air": True}, 1),
         ("mute", {"participant_id": "a", "kind": "video", "muted": True}, 0),
         ("hold", {"participant_id": "b", "held": True}, 1),
@@ -213,3 +215,37 @@ async def test_each_moderator_command_sweeps_the_forwarding_rules_at_most_once(
     finally:
         del router._apply_rules
     assert counts == commands
+
+
+async def test_a_private_check_is_heard_by_the_two_alone(node: Node, peer: PeerFactory) -> None:
+    """Seed 002: the moderator checks a waiting citizen's picture and sound in a
+    conversation; the citizen is told, nobody else sees or hears either of them."""
+    await node.open()
+    moderator = await peer("mod", Role.MODERATOR)
+    host = await peer("host", Role.HOST)
+    a = await peer("a", Role.CITIZEN)
+    b = await peer("b", Role.CITIZEN)
+    await moderator.publish(luma=90)
+    await host.publish(luma=40)
+    await a.publish(luma=200)
+    for listener in (moderator, a, b):
+        await listener.subscribe()
+    await wait_until(lambda: b.frames_of("host") >= 5, timeout=15, message="host video at B")
+    assert a.frames_of("mod", "audio") == 0  # off air, the moderator reaches nobody
+
+    assert (await moderator.client.call("preview", {"participant_id": "a"}))["ok"]
+    record = await b.client.wait_for("participant", lambda p: p["id"] == "a")
+    assert record["checked_by"] == "mod"
+    await wait_until(lambda: moderator.frames_of("a", "audio") >= 5, timeout=10, message="A heard")
+    await wait_until(lambda: a.frames_of("mod", "audio") >= 5, timeout=10, message="mod at A")
+    await wait_until(lambda: a.frames_of("mod") >= 3, timeout=10, message="mod seen by A")
+    assert await stopped(node, b, "a", "audio") == 0
+    assert await stopped(node, b, "mod", "audio") == 0
+    assert await stopped(node, host, "mod", "audio") == 0
+
+    # On air, the check is over: A is heard by everyone and no longer hears the moderator.
+    assert (await moderator.client.call("set_floor", {"participant_id": "a", "on_air": True}))["ok"]
+    record = await b.client.wait_for("participant", lambda p: p["id"] == "a" and p["on_air"])
+    assert record["checked_by"] is None
+    await wait_until(lambda: b.frames_of("a", "audio") >= 5, timeout=10, message="A on air")
+    assert await stopped(node, a, "mod", "audio") == 0
