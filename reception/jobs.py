@@ -7,8 +7,8 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry
 
 from config.settings import Settings
-from recorder.after_end import COMPOSE
 from recorder.compose import compose_reception
+from transcoder.jobs import COMPOSE
 from transcoder.queue import JobQueue, job_queue_for
 
 

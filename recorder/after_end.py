@@ -13,15 +13,10 @@ from pathlib import Path
 
 from recorder.folders import TRACKS, reception_folder
 from signaling.protocol.events import ConferenceEvent, EventKind
+from transcoder.jobs import COMPOSE, compose_job_id
 from transcoder.queue import JobQueue
 
 log = logging.getLogger(__name__)
-
-COMPOSE = "compose"
-
-
-def compose_job_id(reception_id: str) -> str:
-    return f"{COMPOSE}-{reception_id}"
 
 
 class ComposeOnEnd:

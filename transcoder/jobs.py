@@ -18,6 +18,17 @@ ProgressSink = Callable[[float, str], Awaitable[None]]
 """Where a context stores progress: (fraction 0..1, note)."""
 
 
+COMPOSE = "compose"
+"""The composition of a reception's recording (its handler is the recorder's, registered
+where the node is wired); named here because the node submits it and the portal follows
+it, and neither may import the other."""
+
+
+def compose_job_id(reception_id: int | str) -> str:
+    """The one composition of a reception: submitting it twice runs it once."""
+    return f"{COMPOSE}-{reception_id}"
+
+
 class JobState(enum.StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

@@ -45,11 +45,6 @@ def convert_job_id(reception_id: int, generation: str) -> str:
     return f"convert-{reception_id}-{generation}"
 
 
-def compose_job_id(reception_id: int) -> str:
-    """The id the node submits the composition under when the reception ends."""
-    return f"compose-{reception_id}"
-
-
 async def lock_reception(session: AsyncSession, reception_id: int) -> None:
     """Take the reception's row lock for the rest of the transaction: an UPDATE that
     changes nothing. PostgreSQL locks the row; SQLite takes its one write lock (before any

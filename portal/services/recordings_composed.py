@@ -16,9 +16,9 @@ from typing import Any
 
 from portal.adapters.orm import User
 from portal.errors import NotFound
-from portal.services.recordings import RecordingsDeps, compose_job_id, staff_reception
+from portal.services.recordings import RecordingsDeps, staff_reception
 from signaling.protocol.receptions import ReceptionState
-from transcoder.jobs import JobState
+from transcoder.jobs import JobState, compose_job_id
 
 
 class Stage(enum.StrEnum):

@@ -20,7 +20,6 @@ from aiohttp import web
 from portal.http.context import SETTINGS
 from portal.services.recordings_composed import files_of
 from reception.app import JOBS
-from recorder.after_end import compose_job_id
 from recorder.folders import COMPOSED, MANIFEST, TIMELINE, reception_folder
 from recorder.timeline import read_timeline
 from signaling.protocol import Role
@@ -31,7 +30,7 @@ from signaling.tokens import mint_join_token
 from tests.helpers import wait_until
 from tests.integration.signaling.conftest import Client
 from tests.integration.signaling.peers import MediaPeer
-from transcoder.jobs import JobState
+from transcoder.jobs import JobState, compose_job_id
 
 pytestmark = pytest.mark.timeout(120)
 
