@@ -28,7 +28,7 @@ from typing import IO, Any
 
 from bench import recording_paths
 from bench.recording_paths import process_cpu_seconds
-from bench.sfu.__main__ import CLIENT_CORE, MEDIA_DIR
+from bench.sfu.__main__ import CLIENT_CORE, MEDIA_DIR, expect, spawn
 from bench.sfu.media import generate
 
 WARMUP_S = 3.0
@@ -58,40 +58,19 @@ def round_order(reps: int) -> list[bool]:
     return order
 
 
-def _spawn(module: str, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", module, *args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-
-
-def _expect(stream: IO[str] | None, prefix: str, timeout: float = 60) -> str:
-    assert stream is not None
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        line = stream.readline()
-        if not line:
-            break
-        if line.startswith(prefix):
-            return line[len(prefix) :].strip()
-    raise RuntimeError(f"benchmark process ended without printing {prefix!r}")
-
-
 def run_round(record_to: Path | None, publishers: int, seconds: float) -> dict[str, Any]:
     """One server, `publishers` on air; the server's CPU over `seconds` after the warm-up."""
-    server = _spawn("bench.recording_server", *(["--record", str(record_to)] if record_to else []))
+    server = spawn("bench.recording_server", *(["--record", str(record_to)] if record_to else []))
     processes = [server]
     try:
-        url = f"http://127.0.0.1:{_expect(server.stdout, 'PORT ')}"
+        url = f"http://127.0.0.1:{expect(server.stdout, 'PORT ')}"
         senders = [
-            _spawn("bench.sfu.publisher", "--server", url, "--media", str(MEDIA_DIR))
+            spawn("bench.sfu.publisher", "--server", url, "--media", str(MEDIA_DIR))
             for _ in range(publishers)
         ]
         processes.extend(senders)
         for sender in senders:
-            _expect(sender.stdout, "PUBLISHING")
+            expect(sender.stdout, "PUBLISHING")
         time.sleep(WARMUP_S)
         cpu_start, start = process_cpu_seconds(server.pid), time.monotonic()
         time.sleep(seconds)

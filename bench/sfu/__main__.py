@@ -31,7 +31,7 @@ MEDIA_DIR = Path(tempfile.gettempdir()) / "reception-sfu-bench-media"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
-def _spawn(module: str, *args: str) -> subprocess.Popen[str]:
+def spawn(module: str, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", module, *args],
         stdin=subprocess.PIPE,
@@ -40,7 +40,7 @@ def _spawn(module: str, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def _expect(stream: IO[str] | None, prefix: str, timeout: float = 60) -> str:
+def expect(stream: IO[str] | None, prefix: str, timeout: float = 60) -> str:
     assert stream is not None
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -65,19 +65,19 @@ def _rss_mb(pid: int) -> float:
 
 
 def run_round(mode: str, subscribers: int, seconds: float) -> dict[str, Any]:
-    server = _spawn("bench.sfu.server", "--mode", mode)
+    server = spawn("bench.sfu.server", "--mode", mode)
     processes: list[subprocess.Popen[str]] = [server]
     try:
-        url = f"http://127.0.0.1:{_expect(server.stdout, 'PORT ')}"
-        publisher = _spawn("bench.sfu.publisher", "--server", url, "--media", str(MEDIA_DIR))
+        url = f"http://127.0.0.1:{expect(server.stdout, 'PORT ')}"
+        publisher = spawn("bench.sfu.publisher", "--server", url, "--media", str(MEDIA_DIR))
         processes.append(publisher)
-        _expect(publisher.stdout, "PUBLISHING")
+        expect(publisher.stdout, "PUBLISHING")
         workers = []
         for start in range(0, subscribers, SUBSCRIBERS_PER_PROCESS):
             count = min(SUBSCRIBERS_PER_PROCESS, subscribers - start)
             decoding = "1" if start == 0 else "0"
             workers.append(
-                _spawn(
+                spawn(
                     "bench.sfu.subscribers",
                     "--server",
                     url,
@@ -89,13 +89,13 @@ def run_round(mode: str, subscribers: int, seconds: float) -> dict[str, Any]:
             )
         processes.extend(workers)
         for worker in workers:
-            _expect(worker.stdout, "READY")
+            expect(worker.stdout, "READY")
         go = time.time()
         for worker in workers:
             assert worker.stdin is not None
             worker.stdin.write("GO\n")
             worker.stdin.flush()
-        connected = [float(_expect(w.stdout, "CONNECTED ", timeout=60)) for w in workers]
+        connected = [float(expect(w.stdout, "CONNECTED ", timeout=60)) for w in workers]
         time.sleep(WARMUP_S)
         cpu_start, window_start = _cpu_seconds(server.pid), time.time()
         rss_start = _rss_mb(server.pid)
