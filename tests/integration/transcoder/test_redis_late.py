@@ -14,6 +14,7 @@ import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
 from config import Settings
+from tests.conftest import unavailable
 from tests.unit.transcoder.helpers import wait_for
 from transcoder import queue as queue_module
 from transcoder.jobs import JobContext, JobState
@@ -37,7 +38,7 @@ async def test_the_queue_connects_when_redis_comes_up(
 ) -> None:
     server_binary = shutil.which("redis-server")
     if server_binary is None:
-        pytest.skip("redis-server is not installed")
+        unavailable("the redis-server program")
     monkeypatch.setattr(queue_module, "RECONNECT_S", 0.2)
     port = _free_port()
     settings = make_settings(**{"redis.url": f"redis://127.0.0.1:{port}/0"})
