@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Make sure what the tests need is on this machine: Chromium, Redis and PostgreSQL.
+# Make sure what the tests need is on this machine: Chromium, Redis and PostgreSQL, and the
+# network tools the real-network tests build their hosts with (iproute2, nftables), the TURN
+# relay (coturn) and the TLS load balancer (nginx); those tests start their own instances.
 # As root, missing Debian packages are installed; as a normal user, we say what to install.
 # Servers already listening on their standard ports are used as they are; installed but
 # stopped ones are started (PostgreSQL as a throwaway cluster with trust auth).
@@ -13,13 +15,23 @@ missing=()
 command -v /usr/bin/chromium >/dev/null 2>&1 || missing+=(chromium fonts-dejavu-core)
 if ! listening 6379 && ! command -v redis-server >/dev/null 2>&1; then missing+=(redis-server); fi
 if ! listening 5432 && [ -z "$(pg_bindir)" ]; then missing+=(postgresql); fi
+command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 || missing+=(iproute2)
+command -v nft >/dev/null 2>&1 || missing+=(nftables)
+command -v turnserver >/dev/null 2>&1 || missing+=(coturn)
+command -v nginx >/dev/null 2>&1 || missing+=(nginx)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
     echo "installing: ${missing[*]}" >&2
     apt-get update -qq
+    # Packaged daemons (nginx, coturn) must not start on install: the tests run their own.
+    policy=/usr/sbin/policy-rc.d
+    own_policy=false
+    if [ ! -e "$policy" ]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && own_policy=true; fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
       "${missing[@]}" >/dev/null
+    if $own_policy; then rm -f "$policy"; fi
     # A packaged cluster started by the install has peer/password auth: stop it, so the
     # throwaway trust cluster below takes the standard port.
     if [[ " ${missing[*]} " == *" postgresql "* ]] && command -v pg_lsclusters >/dev/null; then
