@@ -17,6 +17,7 @@ if ! listening 6379 && ! command -v redis-server >/dev/null 2>&1; then missing+=
 if ! listening 5432 && [ -z "$(pg_bindir)" ]; then missing+=(postgresql); fi
 command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 || missing+=(iproute2)
 command -v nft >/dev/null 2>&1 || missing+=(nftables)
+command -v ethtool >/dev/null 2>&1 || missing+=(ethtool)
 command -v turnserver >/dev/null 2>&1 || missing+=(coturn)
 command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
