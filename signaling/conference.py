@@ -1,7 +1,9 @@
 """One live reception on this node: its room, moderator service and media router.
 
-The room is the truth; after every change the router is made to follow the changed
-participant (`_sync`), and the change goes out as a delta to everyone.
+The room is the working copy; after every change the router is made to follow the changed
+participant (`_sync`), the change is written through to the room store (`state_store`, so
+a node that takes the reception again after a crash restores it), and it goes out as a
+delta to everyone.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from signaling.quality import quality_of
 from signaling.received_video import tell_received_video
 from signaling.reporting import EventReporter
 from signaling.room import Participant, Presence, Room
+from signaling.state_store import InMemoryRoomStore, RoomStore
 from signaling.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -43,6 +46,7 @@ class Conference:
         router: MediaRouter | None,
         options: SignalingOptions,
         reporter: EventReporter | None = None,
+        store: RoomStore | None = None,
     ) -> None:
         self.reception = reception
         self.room = Room(reception.reception_id)
@@ -52,6 +56,7 @@ class Conference:
         self._channel = channel
         self._router = router
         self._options = options
+        self._store = store or InMemoryRoomStore()
         self._publishers: dict[str, PublisherLike] = {}
         self._subscriptions: dict[str, SubscriberLike] = {}
         self._grace: dict[str, asyncio.Task[None]] = {}
@@ -74,6 +79,24 @@ class Conference:
 
     # -- presence -------------------------------------------------------------------------
 
+    async def restore(self) -> None:
+        """Take back the room kept for this reception (its node died, this one took it):
+        everyone is `reconnecting`, with the grace period to come back in."""
+        kept = await self._store.load(self.reception_id)
+        if kept is None:
+            return
+        self.room.default_layout = kept.default_layout
+        for participant in kept.participants:
+            self.room.participants[participant.id] = participant
+            if participant.on_air:
+                self._on_air.add(participant.id)  # the portal heard it from the last node
+            self._grace[participant.id] = self._spawn(self._expire(participant.id))
+        log.info(
+            "room restored with %d participants",
+            len(kept.participants),
+            extra={"reception": self.reception_id},
+        )
+
     async def admit(self, claims: JoinClaims, browser: str, device: str) -> Participant:
         """Add the person, or give a returning one back their place, floor and mutes."""
         participant = self.room.get(claims.user_id)
@@ -95,7 +118,8 @@ class Conference:
             await self._drop_media(participant.id)
             self._set_presence(participant, Presence.CONNECTED)
         participant.browser, participant.device = browser, device
-        participant.appeal_id = claims.appeal_id
+        # The session token a page comes back with names no appeal: keep the first one.
+        participant.appeal_id = claims.appeal_id or participant.appeal_id
         await self._changed(participant)
         return participant
 
@@ -122,6 +146,7 @@ class Conference:
         if gone is None:
             return
         self._cancel_grace(participant_id)
+        await self._keep(self._store.drop_participant(self.reception_id, participant_id))
         for previewed_by, previewed in list(self.room.previews.items()):
             if previewed == participant_id:
                 self.room.previews[previewed_by] = None
@@ -162,6 +187,7 @@ class Conference:
         cancelled = current is not None and current.state is ReceptionState.CANCELLED
         if not cancelled:
             await self._directory.move(self.reception_id, ReceptionState.ENDED)
+        await self._keep(self._store.forget(self.reception_id))
         await self._channel.announce(self.reception_id, ReceptionState.ENDED.value)
         await self.close()
         if not cancelled:
@@ -270,7 +296,10 @@ class Conference:
         await self._changed(participant)
 
     def choose_layout(self, participant_id: str, request: LayoutChoice) -> None:
-        self._present(participant_id).layout = request.layout
+        """Nobody else is told, so the write need not hold up the acknowledgement."""
+        participant = self._present(participant_id)
+        participant.layout = request.layout
+        self._spawn(self._keep(self._store.keep_participant(self.reception_id, participant)))
 
     async def report(self, participant_id: str, report: ClientReport) -> None:
         participant = self._present(participant_id)
@@ -296,6 +325,7 @@ class Conference:
             self._sync(participant)
             await self._changed(participant)
         if outcome.room_changed:
+            await self._keep(self._store.keep_room(self.reception_id, self.room.default_layout))
             await self._room_changed()
         for participant_id, reason in outcome.evict:
             await self.remove(participant_id, reason)
@@ -367,10 +397,19 @@ class Conference:
             participant.presence = presence
 
     async def _changed(self, participant: Participant) -> None:
+        await self._keep(self._store.keep_participant(self.reception_id, participant))
         self._report_on_air(participant.id, participant.on_air)
         await self._channel.broadcast(
             self.reception_id, ServerEvent.PARTICIPANT, self.room.record_of(participant)
         )
+
+    async def _keep(self, write: Coroutine[Any, Any, None]) -> None:
+        """A store that is away costs what would survive a crash, not the live reception:
+        the room in memory goes on, and the next change of the same record catches up."""
+        try:
+            await write
+        except Exception as exc:
+            log.warning("room state not kept: %r", exc, extra={"reception": self.reception_id})
 
     def _report_on_air(self, participant_id: str, on_air: bool) -> None:
         if on_air is (participant_id in self._on_air):

@@ -22,6 +22,7 @@ from signaling.protocol.roles import Permission, Role, can
 from signaling.protocol.tokens import JoinClaims
 from signaling.reporting import EventReporter
 from signaling.room import Participant
+from signaling.state_store import InMemoryRoomStore, RoomStore
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class ConferenceRegistry:
         *,
         reporter: EventReporter | None = None,
         loader: ReceptionLoader | None = None,
+        store: RoomStore | None = None,
     ) -> None:
         self.directory = directory
         self._channel = channel
@@ -47,6 +49,7 @@ class ConferenceRegistry:
         self.options = options
         self.reporter = reporter or EventReporter()
         self._loader = loader
+        self._store = store or InMemoryRoomStore()
         self._conferences: dict[str, Conference] = {}
         self._opening = asyncio.Lock()
         self._renewing: asyncio.Task[None] | None = None
@@ -133,8 +136,17 @@ class ConferenceRegistry:
                 )
             router = self._router_factory(rid) if self._router_factory else None
             conference = Conference(
-                reception, self.directory, self._channel, router, self.options, self.reporter
+                reception,
+                self.directory,
+                self._channel,
+                router,
+                self.options,
+                self.reporter,
+                self._store,
             )
+            # This node's claim is fresh: the reception's last node (this one before a
+            # restart, or another that died) may have left a room to take back.
+            await conference.restore()
             self._conferences[rid] = conference
             if self._renewing is None:
                 self._renewing = asyncio.get_running_loop().create_task(self._renew_claims())
@@ -168,6 +180,7 @@ class ConferenceRegistry:
             await self.forget(conference)
         await self.reporter.close()
         await self.directory.close()
+        await self._store.close()
 
 
 def _check_identity(reception: Reception, claims: JoinClaims) -> None:

@@ -20,6 +20,7 @@ from signaling.protocol.events import ConferenceEvents
 from signaling.registry import ConferenceRegistry, ReceptionLoader
 from signaling.reporting import EventReporter
 from signaling.server import attach, create_server
+from signaling.state_store import room_store_for
 
 SIGNALING = web.AppKey("signaling.namespace", ReceptionNamespace)
 
@@ -59,6 +60,7 @@ def setup_signaling(
     if directory is None:
         directory = directory_for(settings.redis.url, opts.claim_ttl_s)
     shared = directory
+    store = room_store_for(settings.redis.url)
     sio = create_server(settings.redis)
     namespace = ReceptionNamespace(
         key,
@@ -69,6 +71,7 @@ def setup_signaling(
             opts,
             reporter=EventReporter(*events),
             loader=loader,
+            store=store,
         ),
         ice_servers=[
             {
