@@ -235,6 +235,27 @@ class OidcSettings(Section):
         return self
 
 
+class SignalingLimits(Section):
+    """What one client may ask of a node. The defaults are far above what a reception of 15
+    citizens, its governor and moderator needs, reloads, mobile reconnects and an office
+    behind one address included; a client beyond them is refused with a named error."""
+
+    connections_per_address: int = Field(default=100, ge=1, le=100_000)
+    """Socket.io connections one client address may hold open to this node at once."""
+    events_per_second: float = Field(default=20.0, gt=0, le=10_000)
+    """Events a connection may send per second, sustained (a token bucket)."""
+    event_burst: int = Field(default=100, ge=1, le=100_000)
+    """Events a connection may send at once after a quiet moment (the bucket's size)."""
+    max_sdp_bytes: int = Field(default=128 * 1024, ge=4096, le=512 * 1024)
+    """The largest offer or answer a client may send, in UTF-8 bytes."""
+    max_offer_media_sections: int = Field(default=4, ge=1, le=64)
+    """m-lines in a publisher's offer (a browser sends two: its microphone and camera)."""
+    max_answer_media_sections: int = Field(default=128, ge=1, le=1024)
+    """m-lines in a subscriber's answer (it mirrors the node's offer: one per received track)."""
+    transports_per_minute: int = Field(default=30, ge=2, le=10_000)
+    """Media connections one participant may open per minute (each join opens two)."""
+
+
 class SignalingSettings(Section):
     reconnect_grace_s: float = Field(default=30.0, gt=0, le=600)
     """How long a dropped participant keeps its place, floor and mutes."""
@@ -244,6 +265,7 @@ class SignalingSettings(Section):
     """How long a node's claim on a reception outlives the node (renewed every third of it)."""
     node_id: str | None = None
     """This node's name in the reception -> node map; default host name and process id."""
+    limits: SignalingLimits = SignalingLimits()
 
 
 class MetricsSettings(Section):

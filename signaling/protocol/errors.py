@@ -19,6 +19,8 @@ class ErrorCode(enum.StrEnum):
     BANNED = "banned"
     FULL = "full"
     WRONG_NODE = "wrong_node"
+    TOKEN_USED = "token_used"
+    """The token has joined once already; coming back takes the session token."""
     # Any event.
     INVALID_PAYLOAD = "invalid_payload"
     UNKNOWN_EVENT = "unknown_event"
@@ -30,6 +32,15 @@ class ErrorCode(enum.StrEnum):
     """Not now: the request does not fit the current state (an answer nobody asked for)."""
     NOT_FOUND = "not_found"
     MUTED_BY_MODERATOR = "muted_by_moderator"
+    # Limits on what one client may ask of the node (docs/protocol.md, "Limits").
+    TOO_MANY_CONNECTIONS = "too_many_connections"
+    """Refused at connect: the client's address holds the most connections it may."""
+    RATE_LIMITED = "rate_limited"
+    """The connection sends events faster than it may; nothing was done."""
+    SDP_TOO_LARGE = "sdp_too_large"
+    TOO_MANY_MEDIA_SECTIONS = "too_many_media_sections"
+    TOO_MANY_TRANSPORTS = "too_many_transports"
+    """The participant opened more media connections lately than it may."""
     # The media server's own refusals, with the SFU's codes.
     INVALID_SDP = "invalid_sdp"
     DUPLICATE_TRANSPORT = "duplicate_transport"

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from signaling.protocol.validation import limit
 
-MAX_SDP_LENGTH = 64 * 1024
+MAX_SDP_LENGTH = 512 * 1024
+"""The protocol's ceiling (`invalid_payload`); a node's own `signaling.limits.max_sdp_bytes`
+is at most this and refuses with `sdp_too_large`."""
 ID = limit(max_length=64)
 
 
