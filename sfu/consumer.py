@@ -85,6 +85,9 @@ class Consumer:
         self.jitter_ms = 0.0
         self.rtt_ms: float | None = None
         self.remb_bps: int | None = None
+        self.remb_at = 0.0
+        self.reports = 0
+        """Receiver reports about this consumer so far: its transport reads the fresh ones."""
         self._sr_sent: dict[int, float] = {}
         producer.attach(self)
 
@@ -212,6 +215,7 @@ class Consumer:
         elif rtcp.is_remb(packet):
             assert isinstance(packet, rtcp.RtcpPsfbPacket)
             self.remb_bps = rtcp.remb_bitrate(packet)
+            self.remb_at = time.monotonic()
         elif isinstance(packet, (rtcp.RtcpRrPacket, rtcp.RtcpSrPacket)):
             for report in packet.reports:
                 if report.ssrc == self.ssrc:
@@ -225,6 +229,7 @@ class Consumer:
 
     def _on_report(self, fraction: int, lost: int, jitter: int, lsr: int, dlsr: int) -> None:
         self.fraction_lost = fraction / 256
+        self.reports += 1
         self.packets_lost = lost
         self.jitter_ms = jitter * 1000 / self.producer.codec.clock_rate
         sent_at = self._sr_sent.get(lsr)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -16,6 +17,7 @@ from sfu import rtcp
 from sfu.bandwidth import CUT, VideoTrack, allocate_receive_budget
 from sfu.codec import AUDIO_LEVEL_URI, extension_id, negotiated_codec, preferences_for
 from sfu.consumer import Consumer
+from sfu.downlink import DownlinkEstimate, Feedback
 from sfu.errors import InvalidDescription, InvalidState
 from sfu.producer import Producer
 from sfu.sequence import SequenceRewriter
@@ -28,6 +30,8 @@ Preference = Callable[[Producer], int]
 """Under a receive cap, lower goes first: 0 the active speaker, 1 a featured publisher (the
 host), 2 the others; the first video, when it ranks below 2, is the main tile."""
 OTHERS = 2
+REMB_FRESH_S = 2.5
+"""A REMB older than this is not the listener's word on the last second."""
 ReceivedVideoListener = Callable[[str, ReceivedVideo], None]
 """Told (subscriber id, what its cap does to its videos) each time that changes."""
 
@@ -90,6 +94,8 @@ class SubscriberTransport(WebRtcTransport):
         self._cut: set[str] = set()
         """Producer ids whose video the receive cap cut at its last decision."""
         self.receive_limit_bps: int | None = None
+        self.downlink = DownlinkEstimate()
+        self._reports_seen: dict[str, int] = {}
         self.enforced: dict[str, object] = {"video": "full"}
         self._negotiation_listener: Callable[[], None] | None = None
         self.negotiation = Negotiation.STABLE
@@ -121,6 +127,7 @@ class SubscriberTransport(WebRtcTransport):
             return
         consumer = self.consumers.pop(producer.id, None)
         self._cut.discard(producer.id)
+        self._reports_seen.pop(producer.id, None)
         if consumer is not None:
             consumer.close()
             for slot in self._slots:
@@ -265,8 +272,9 @@ class SubscriberTransport(WebRtcTransport):
             if c.kind is MediaKind.VIDEO
         )
         video = {mid: c for _, mid, c in ranked}
+        limits = [b for b in (self.receive_limit_bps, self.downlink.bps) if b is not None]
         allocation = allocate_receive_budget(
-            self.receive_limit_bps,
+            min(limits, default=None),
             sum(c.producer.received.bitrate_bps for c in allowed if c.kind is MediaKind.AUDIO),
             [
                 VideoTrack(
@@ -313,7 +321,28 @@ class SubscriberTransport(WebRtcTransport):
     def tick(self) -> None:
         for consumer in self.consumers.values():
             consumer.tick()
+        self.downlink.update(self._feedback())
         self._apply_cap()
+
+    def _feedback(self) -> Feedback:
+        """The last second of this listener's connection: what was sent, the loss in the
+        reports that came since (weighted by each track's rate) and a fresh REMB."""
+        now = time.monotonic()
+        fresh: list[tuple[float, int]] = []
+        rembs: list[tuple[float, int]] = []
+        for producer_id, consumer in self.consumers.items():
+            if consumer.reports != self._reports_seen.get(producer_id, 0):
+                self._reports_seen[producer_id] = consumer.reports
+                fresh.append((consumer.fraction_lost, max(consumer.sent.bitrate_bps, 1)))
+            if consumer.remb_bps is not None and now - consumer.remb_at < REMB_FRESH_S:
+                rembs.append((consumer.remb_at, consumer.remb_bps))
+        weight = sum(rate for _, rate in fresh)
+        return Feedback(
+            now=now,
+            sent_bps=sum(c.sent.bitrate_bps for c in self.consumers.values()),
+            loss=sum(loss * rate for loss, rate in fresh) / weight if fresh else None,
+            remb_bps=max(rembs)[1] if rembs else None,
+        )
 
     def _close_media(self) -> None:
         for slot in self._slots:
@@ -325,6 +354,7 @@ class SubscriberTransport(WebRtcTransport):
             consumer.close()
         self.consumers.clear()
         self._wanted.clear()
+        self._reports_seen.clear()
 
     def stats(self) -> dict[str, object]:
         return {
@@ -333,6 +363,7 @@ class SubscriberTransport(WebRtcTransport):
             "receive_limit_kbps": (
                 None if self.receive_limit_bps is None else self.receive_limit_bps // 1000
             ),
+            "downlink_kbps": None if self.downlink.bps is None else self.downlink.bps // 1000,
             "enforced": self.enforced,
             "bitrate_kbps": sum(c.sent.bitrate_bps for c in self.consumers.values()) // 1000,
             "consumers": {c.mid or c.producer.id: c.stats() for c in self.consumers.values()},
