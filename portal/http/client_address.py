@@ -1,63 +1,12 @@
-"""The address of the client a request comes from, behind trusted reverse proxies too.
-
-Behind a proxy every request arrives from the proxy's address, so sign-in slowing down
-keyed per address would lump all citizens together. `X-Forwarded-For` names the client,
-but anyone can send that header: it is read only when the direct peer is a configured
-proxy, and then from the right, since each trusted proxy appends the address it saw and
-everything left of the first untrusted address may be made up by the client.
-"""
+"""The address of the client a request comes from (`config.addresses` says how proxies
+are trusted)."""
 
 from __future__ import annotations
 
-import ipaddress
-from collections.abc import Sequence
-
 from aiohttp import web
 
+from config.addresses import resolve_client
 from portal.http.context import settings_of
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-Address = ipaddress.IPv4Address | ipaddress.IPv6Address
-UNKNOWN = "unknown"
-
-
-def _parse(value: str) -> Address | None:
-    try:
-        address = ipaddress.ip_address(value.strip())
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
-
-
-def _trusted(address: Address, proxies: Sequence[Network]) -> bool:
-    return any(address in network for network in proxies)
-
-
-def resolve_client(
-    peer: str | None, forwarded_for: Sequence[str], proxies: Sequence[Network]
-) -> str:
-    """The client address given the direct peer and every X-Forwarded-For header in order.
-
-    The rightmost address that is not a trusted proxy; when a hop is not an address at
-    all, the proxy that passed it on (it is the last one we can vouch for); when every
-    hop is trusted, the leftmost."""
-    direct = _parse(peer) if peer else None
-    if direct is None:
-        return peer or UNKNOWN
-    if not _trusted(direct, proxies):
-        return str(direct)
-    hops = [hop for header in forwarded_for for hop in header.split(",") if hop.strip()]
-    nearest = direct
-    for hop in reversed(hops):
-        address = _parse(hop)
-        if address is None:
-            return str(nearest)
-        if not _trusted(address, proxies):
-            return str(address)
-        nearest = address
-    return str(nearest)
 
 
 def client_address(request: web.Request) -> str:

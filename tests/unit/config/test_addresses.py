@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from portal.http.client_address import resolve_client
+from config.addresses import resolve_client
 
 PROXIES = [ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("fd00::/8")]
 
