@@ -51,7 +51,7 @@ class Conference {
     this.totals = null;
     // The camera opens while the connection is being made: it is the slowest step of a join.
     this.cameraOpening = claims?.o === "observer" ? null : this.local.open();
-    this.signaling = new Signaling();
+    this.signaling = new Signaling(claims?.r);
     this.#wireSignaling();
     showReceivedVideo(this.signaling, this.state);
     this.#wireControls();

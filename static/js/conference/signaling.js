@@ -6,9 +6,12 @@ import { io } from "../vendor/socket.io.esm.min.js";
 const CALL_TIMEOUT_MS = 10000;
 
 export class Signaling {
-  constructor() {
+  /** `reception`: the id the join token names, sent on every request of the connection so
+   *  a load balancer sends them all to the node that hosts it (deploy/nginx). */
+  constructor(reception) {
     this.socket = io("/reception", {
       path: "/socket.io",
+      query: reception ? { reception } : {},
       // WebSocket first (one round trip less on join); long polling where it is blocked.
       transports: ["websocket", "polling"],
       tryAllTransports: true,
