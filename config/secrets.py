@@ -10,10 +10,12 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from config.errors import ConfigError
-from config.settings import Mode, SecretsSettings, Settings
+from config.settings import Mode, Settings
 
 SECRETS_FILE = "secrets.json"
 _NAMES = ("session_key", "token_key")
+"""The secrets the node keeps to itself, so it may invent them; `turn_secret` is shared with
+coturn and always given."""
 
 
 def with_secrets(settings: Settings) -> Settings:
@@ -36,7 +38,7 @@ def with_secrets(settings: Settings) -> Settings:
         )
     stored = _load_or_create(settings.data_dir / SECRETS_FILE)
     filled = {name: getattr(current, name) or SecretStr(stored[name]) for name in _NAMES}
-    return settings.model_copy(update={"secrets": SecretsSettings(**filled)})
+    return settings.model_copy(update={"secrets": current.model_copy(update=filled)})
 
 
 def _load_or_create(path: Path) -> dict[str, str]:

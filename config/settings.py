@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import enum
 import ipaddress
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -125,6 +126,42 @@ class RtcSettings(Section):
         return self
 
 
+_TURN_URL = re.compile(
+    r"(?P<scheme>turns?):(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::(?P<port>\d{1,5}))?"
+    r"(?:\?transport=(?P<transport>udp|tcp))?"
+)
+
+
+class TurnSettings(Section):
+    """The TURN relay (coturn with `use-auth-secret`) for participants whose network lets
+    nothing else through. Each participant gets its own credential with the join, signed
+    with `secrets.turn_secret`, the secret coturn shares with the node."""
+
+    urls: list[str] = []
+    """The relay's turn:/turns: URLs, e.g. turn:turn.example.ru:3478?transport=udp,
+    turn:turn.example.ru:3478?transport=tcp, turns:turn.example.ru:443?transport=tcp;
+    empty: no relay."""
+    credential_lifetime_s: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
+    """How long after joining a participant may open relayed connections; coturn refuses
+    an expired credential new allocations. A rejoin gets a fresh one."""
+
+    @field_validator("urls")
+    @classmethod
+    def _urls(cls, urls: list[str]) -> list[str]:
+        for url in urls:
+            match = _TURN_URL.fullmatch(url)
+            if match is None:
+                raise ValueError(
+                    f"{url!r} is not turn:host[:port][?transport=udp|tcp] "
+                    "or turns:host[:port][?transport=tcp]"
+                )
+            if match["scheme"] == "turns" and match["transport"] == "udp":
+                raise ValueError(f"{url!r}: turns: runs over TLS, so its transport is tcp")
+            if match["port"] is not None and not 1 <= int(match["port"]) <= 65535:
+                raise ValueError(f"{url!r}: the port must be 1-65535")
+        return urls
+
+
 class RedisSettings(Section):
     url: str | None = None
     """redis://host:port/db; unset in the embedded default (in-process bus and queue)."""
@@ -197,8 +234,11 @@ class MailSettings(Section):
 class SecretsSettings(Section):
     session_key: SecretStr | None = None
     token_key: SecretStr | None = None
+    turn_secret: SecretStr | None = None
+    """coturn's `static-auth-secret`: signs participants' TURN credentials. Never
+    generated (coturn must be given the same value); required when `turn.urls` is set."""
 
-    @field_validator("session_key", "token_key")
+    @field_validator("session_key", "token_key", "turn_secret")
     @classmethod
     def _length(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None and len(value.get_secret_value()) < 32:
@@ -333,6 +373,7 @@ class Settings(Section):
     data_dir: Path = Path("data")
     server: ServerSettings = ServerSettings()
     rtc: RtcSettings = RtcSettings()
+    turn: TurnSettings = TurnSettings()
     redis: RedisSettings = RedisSettings()
     database: DatabaseSettings = DatabaseSettings()
     storage: StorageSettings = StorageSettings()
@@ -375,6 +416,22 @@ class Settings(Section):
             raise ValidationError.from_exception_data(
                 type(self).__name__,
                 [InitErrorDetails(type=problem, loc=("server", "public_url"), input=None)],
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _turn_secret_with_turn(self) -> Settings:
+        """Credentials for the relay are signed with it; without it none could be issued."""
+        if self.turn.urls and self.secrets.turn_secret is None:
+            problem = PydanticCustomError(
+                "missing",
+                "required when turn.urls is set (it signs participants' TURN credentials); "
+                "set RECEPTION_SECRETS__TURN_SECRET or secrets.turn_secret to coturn's "
+                "static-auth-secret (32+ characters, e.g. from `openssl rand -hex 32`)",
+            )
+            raise ValidationError.from_exception_data(
+                type(self).__name__,
+                [InitErrorDetails(type=problem, loc=("secrets", "turn_secret"), input=None)],
             )
         return self
 
