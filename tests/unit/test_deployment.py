@@ -39,7 +39,7 @@ def _substitute(value: str) -> str:
 
 def test_services_of_the_production_shape() -> None:
     services = compose()["services"]
-    assert set(services) == {"reception", "transcoder", "postgres", "redis", "coturn"}
+    assert set(services) == {"nginx", "reception", "transcoder", "postgres", "redis", "coturn"}
     for name, service in services.items():
         assert "healthcheck" in service, f"{name} has no health check"
     assert services["reception"]["depends_on"]["postgres"]["condition"] == "service_healthy"
@@ -76,3 +76,58 @@ def test_node_environments_validate_as_settings() -> None:
     )
     assert reception.rtc.ice_servers[0].urls == ["turn:127.0.0.1:3478"]
     assert (reception.rtc.udp_port_min, reception.rtc.udp_port_max) == (40000, 40199)
+
+
+NGINX = ROOT / "deploy" / "nginx"
+
+
+def _placeholders(text: str) -> set[str]:
+    return set(re.findall(r"\$\{(\w+)\}", text))
+
+
+def test_nginx_fills_every_name_of_its_template() -> None:
+    """The template's names, the ones the start script substitutes (and no other, so
+    nginx's own $variables survive) and the ones compose sets are the same."""
+    template = _placeholders((NGINX / "reception.conf.template").read_text())
+    script = _placeholders((NGINX / "start.sh").read_text())
+    environment = set(compose()["services"]["nginx"]["environment"])
+    assert template == script == environment
+    assert "NGINX_NODES" in template
+
+
+def test_nginx_is_the_one_public_http_entrance() -> None:
+    services = compose()["services"]
+    nginx, node = services["nginx"], services["reception"]
+    assert nginx["environment"]["PUBLIC_URL"] == node["environment"]["RECEPTION_SERVER__PUBLIC_URL"]
+    assert _substitute(nginx["environment"]["PUBLIC_URL"]).startswith("https://")
+    published = [_substitute(str(p)) for p in nginx["ports"]]
+    assert {p.split(":")[-1] for p in published} == {
+        nginx["environment"]["NGINX_HTTPS_PORT"],
+        nginx["environment"]["NGINX_HTTP_PORT"],
+    }
+    assert all(p.endswith("/udp") for p in node["ports"]), "a node publishes HTTP itself"
+    assert nginx["depends_on"]["reception"]["condition"] == "service_healthy"
+
+
+def test_nginx_mounts_what_it_is_told_to_read() -> None:
+    nginx = compose()["services"]["nginx"]
+    env = nginx["environment"]
+    targets = {v.split(":")[1] for v in (_substitute(v) for v in nginx["volumes"])}
+    certificates = str(Path(env["NGINX_TLS_CERTIFICATE"]).parent)
+    assert certificates == str(Path(env["NGINX_TLS_CERTIFICATE_KEY"]).parent)
+    assert {certificates, env["NGINX_NODES"], "/etc/nginx/templates/reception.conf.template"} <= (
+        targets
+    )
+
+
+def test_nginx_balances_over_the_compose_nodes() -> None:
+    port = compose()["services"]["reception"]["environment"]["RECEPTION_SERVER__PORT"]
+    servers = re.findall(r"^server (\S+);", (NGINX / "nodes.conf").read_text(), re.M)
+    assert servers == [f"reception:{port}"]
+    node = load_settings(
+        environ={
+            k: _substitute(str(v))
+            for k, v in compose()["services"]["reception"]["environment"].items()
+        }
+    )
+    assert node.server.trusted_proxies, "nodes behind nginx must trust its X-Forwarded-For"
