@@ -93,6 +93,7 @@ def create_app(settings: Settings) -> web.Application:
             directory=directory,
             events=events,
             loader=lambda reception_id: load_record(db, reception_id),
+            metrics=metrics.registry,
         ).registry
         # The registry is this app's own, so the collector lives and dies with the app.
         SfuCollector(

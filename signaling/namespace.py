@@ -4,22 +4,29 @@ Every event is acknowledged `{ok: true, ...}` or `{ok: false, error: {code, mess
 `trigger_event` is the one place where errors become acknowledgements (the SFU's and the
 directory's named errors keep their codes; only the unforeseen is `internal`), and it runs
 each connection's events one at a time, in arrival order (python-socketio would otherwise
-run them concurrently).
+run them concurrently). It also holds the limits of docs/protocol.md ("Limits"): connections
+per address, events per connection, one join per token, SDP size and m-lines, transports
+per participant; each refusal is counted and logged (`signaling.refusals`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import socketio
+from prometheus_client import CollectorRegistry
 
+from config.addresses import Network
+from config.settings import SignalingLimits
 from sfu import SfuError
+from signaling.budget import Buckets, TokenBucket
 from signaling.channel import Channel
 from signaling.conference import Conference
+from signaling.connections import AddressConnections, client_address
 from signaling.moderation import ModeratorService, Outcome
 from signaling.protocol.errors import CloseReason, ErrorCode, SignalingError
 from signaling.protocol.payloads import (
@@ -41,10 +48,12 @@ from signaling.protocol.payloads import (
 )
 from signaling.protocol.receptions import StateError
 from signaling.protocol.tokens import mint_join_token, verify_join_token
-from signaling.protocol.validation import parse
+from signaling.protocol.validation import check_sdp, parse
+from signaling.refusals import Refusals
 from signaling.registry import ConferenceRegistry
 from signaling.room import Participant
 from signaling.server import NAMESPACE
+from signaling.spent_tokens import SpentTokens, digest
 from signaling.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -73,6 +82,8 @@ preview, technical info, end) have handlers of their own."""
 class _Session:
     reception_id: str
     participant_id: str
+    opened: set[str] = field(default_factory=set)
+    """The media connections ("publisher", "subscriber") this join has opened."""
 
 
 def _room_of(reception_id: str) -> str:
@@ -88,17 +99,31 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self,
         token_key: str,
         registry_factory: Callable[[Channel], ConferenceRegistry],
-        ice_servers: list[dict[str, Any]] | None = None,
+        ice_servers: Callable[[str], list[dict[str, Any]]] | None = None,
+        *,
+        limits: SignalingLimits | None = None,
+        trusted_proxies: Sequence[Network] = (),
+        metrics: CollectorRegistry | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
         self._token_key = token_key
-        self._ice_servers = ice_servers or []
+        self._ice_servers = ice_servers or (lambda participant_id: [])
         self.registry: ConferenceRegistry = registry_factory(self)
         self._sessions: dict[str, _Session] = {}
         self._sids: dict[tuple[str, str], str] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._tasks = TaskSet()
         self.closed = False
+        self._limits = limits or SignalingLimits()
+        self._proxies = list(trusted_proxies)
+        self._addresses = AddressConnections(self._limits.connections_per_address)
+        self._events: dict[str, TokenBucket] = {}
+        self._flooding: set[str] = set()
+        """Connections being closed for going on sending while refused."""
+        per_minute = self._limits.transports_per_minute
+        self._transports: Buckets[tuple[str, str]] = Buckets(per_minute / 60, per_minute)
+        self._spent = SpentTokens()
+        self.refusals = Refusals(metrics)
 
     async def close(self) -> None:
         """Cancel the disconnects still pending, then close every conference (idempotent)."""
@@ -114,9 +139,27 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         sid = args[0] if args else ""
         if event in _LIFECYCLE and not self.server.manager.is_connected(sid, self.namespace):
             return await super().trigger_event(event, *args)
+        refusal = self._over_rate(sid)
+        if refusal is not None:
+            return refusal.to_wire()
         lock = self._locks.setdefault(sid, asyncio.Lock())
         async with lock:
             return await self._dispatch(event, sid, args[1:])
+
+    def _over_rate(self, sid: str) -> SignalingError | None:
+        """The connection's event budget, checked on arrival so that a flood is refused at
+        once instead of queueing; a connection that goes on at full speed while refused
+        (its debt as deep as a whole burst) is disconnected."""
+        bucket = self._events.get(sid)
+        if bucket is None or bucket.take():
+            return None
+        error = SignalingError(ErrorCode.RATE_LIMITED, "too many events: wait a moment")
+        self._refused(error, sid)
+        if bucket.exhausted and sid not in self._flooding:
+            self._flooding.add(sid)
+            log.warning("closing a flooding connection", extra={"sid": sid})
+            self._tasks.spawn(self.disconnect(sid))
+        return error
 
     async def _dispatch(self, event: str, sid: str, args: tuple[Any, ...]) -> Ack:
         try:
@@ -143,10 +186,21 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     # -- connection lifecycle -------------------------------------------------------------
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
-        return None
+        address = client_address(environ, self._proxies)
+        if not self._addresses.open(sid, address):
+            error = SignalingError(
+                ErrorCode.TOO_MANY_CONNECTIONS, "too many connections from this address"
+            )
+            self.refusals.record(error, address)
+            raise socketio.exceptions.ConnectionRefusedError(error.message, error.to_wire())
+        burst = self._limits.event_burst
+        self._events[sid] = TokenBucket(self._limits.events_per_second, burst, floor=-burst)
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self._locks.pop(sid, None)
+        self._addresses.close(sid)
+        self._events.pop(sid, None)
+        self._flooding.discard(sid)
         session = self._forget(sid)
         if session is None:
             return
@@ -160,13 +214,21 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         request = parse(JoinRequest, data)
         if sid in self._sessions:
             raise SignalingError(ErrorCode.ALREADY_JOINED, "this connection has already joined")
-        claims = verify_join_token(self._token_key, request.token)
+        token = digest(request.token)
+        try:
+            claims = verify_join_token(self._token_key, request.token)
+            hosted = self.registry.get(claims.reception_id)
+            in_reception = hosted is not None and hosted.room.get(claims.user_id) is not None
+            undo = self._spent.spend(request.token, claims, in_reception=in_reception)
+        except SignalingError as error:
+            raise self._refused(error, sid, token=token) from None
         try:
             conference, participant = await self.registry.admit(
                 claims, request.browser, request.device
             )
-        except SignalingError as error:
-            if error.code is ErrorCode.MODERATOR_ABSENT:
+        except BaseException as error:
+            undo()  # the token admitted nobody
+            if isinstance(error, SignalingError) and error.code is ErrorCode.MODERATOR_ABSENT:
                 await self.enter_room(sid, _lobby_of(claims.reception_id))
             raise
         await self.leave_room(sid, _lobby_of(claims.reception_id))
@@ -188,7 +250,7 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         return {
             "snapshot": conference.room.snapshot(participant),
             "session_token": session_token,
-            "ice_servers": self._ice_servers,
+            "ice_servers": self._ice_servers(participant.id),
         }
 
     async def on_leave(self, sid: str, data: Any) -> Ack:
@@ -200,16 +262,20 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
     async def on_publish(self, sid: str, data: Any) -> Ack:
         request = parse(SessionDescription, data)
         conference, participant = self._joined(sid)
+        self._check_sdp(sid, request.sdp, self._limits.max_offer_media_sections)
+        self._open_transport(sid, "publisher")
         return {"sdp": await conference.publish(participant.id, request.sdp)}
 
     async def on_subscribe(self, sid: str, data: Any) -> Ack:
         parse(Empty, data)
         conference, participant = self._joined(sid)
+        self._open_transport(sid, "subscriber")
         return await conference.subscribe(participant.id)
 
     async def on_subscribe_answer(self, sid: str, data: Any) -> Ack:
         request = parse(SessionDescription, data)
         conference, participant = self._joined(sid)
+        self._check_sdp(sid, request.sdp, self._limits.max_answer_media_sections)
         await conference.subscribe_answer(participant.id, request.sdp)
         return {}
 
@@ -301,6 +367,38 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if conference is None or participant is None:
             raise SignalingError(ErrorCode.NOT_JOINED, "join the reception first")
         return conference, participant
+
+    def _check_sdp(self, sid: str, sdp: str, max_media_sections: int) -> None:
+        try:
+            check_sdp(
+                sdp, max_bytes=self._limits.max_sdp_bytes, max_media_sections=max_media_sections
+            )
+        except SignalingError as error:
+            raise self._refused(error, sid) from None
+
+    def _open_transport(self, sid: str, side: str) -> None:
+        """A join opens each media connection once (`subscribe` again reuses it): count it
+        against the participant's transports per minute, which a rejoin does not reset."""
+        session = self._sessions[sid]
+        if side in session.opened:
+            return
+        if not self._transports.take((session.reception_id, session.participant_id)):
+            raise self._refused(
+                SignalingError(
+                    ErrorCode.TOO_MANY_TRANSPORTS,
+                    "too many media connections opened lately: wait a minute",
+                ),
+                sid,
+            )
+        session.opened.add(side)
+
+    def _refused(self, error: SignalingError, sid: str, **context: object) -> SignalingError:
+        """Count and log a refusal by a limit, with whose it was; returns it to raise."""
+        session = self._sessions.get(sid)
+        if session is not None:
+            context.update(reception=session.reception_id, participant=session.participant_id)
+        self.refusals.record(error, sid, address=self._addresses.address_of(sid), **context)
+        return error
 
     def _forget(self, sid: str) -> _Session | None:
         session = self._sessions.pop(sid, None)

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
 
 from aiohttp import web
+from prometheus_client import CollectorRegistry
 
 from config.settings import Settings
 from recorder.folders import TRACKS, reception_folder
@@ -21,6 +22,7 @@ from signaling.registry import ConferenceRegistry, ReceptionLoader
 from signaling.reporting import EventReporter
 from signaling.server import attach, create_server
 from signaling.state_store import room_store_for
+from signaling.turn import IceServers
 
 SIGNALING = web.AppKey("signaling.namespace", ReceptionNamespace)
 
@@ -35,13 +37,15 @@ def setup_signaling(
     directory: ReceptionDirectory | None = None,
     events: Sequence[ConferenceEvents] = (),
     loader: ReceptionLoader | None = None,
+    metrics: CollectorRegistry | None = None,
 ) -> ReceptionNamespace:
     """Attach the /reception namespace and the conference page; returns the namespace.
 
     Each live reception gets its own `sfu.Router` (recording its on-air tracks when
     `recording.enabled`) unless `router_factory` says otherwise.
     The portal feeds `directory` and hears the conference's `events`; `loader` fetches a
-    reception the directory has not been fed.
+    reception the directory has not been fed. Refusals by the limits are counted in
+    `metrics`, the node's /metrics registry.
     """
     token_key = settings.secrets.token_key
     if token_key is None:
@@ -62,6 +66,7 @@ def setup_signaling(
     shared = directory
     store = room_store_for(settings.redis.url)
     sio = create_server(settings.redis)
+    turn_secret = settings.secrets.turn_secret
     namespace = ReceptionNamespace(
         key,
         lambda channel: ConferenceRegistry(
@@ -73,18 +78,12 @@ def setup_signaling(
             loader=loader,
             store=store,
         ),
-        ice_servers=[
-            {
-                "urls": list(server.urls),
-                **({"username": server.username} if server.username else {}),
-                **(
-                    {"credential": server.credential.get_secret_value()}
-                    if server.credential
-                    else {}
-                ),
-            }
-            for server in settings.rtc.ice_servers
-        ],
+        ice_servers=IceServers(
+            settings.rtc, settings.turn, turn_secret.get_secret_value() if turn_secret else None
+        ),
+        limits=settings.signaling.limits,
+        trusted_proxies=settings.server.trusted_proxies,
+        metrics=metrics,
     )
     attach(app, sio, namespace)
     app[SIGNALING] = namespace

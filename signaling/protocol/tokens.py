@@ -1,6 +1,7 @@
 """Short-lived signed join tokens: the portal mints them, the signaling node checks them.
 
 Format: ``v1.<base64url(compact JSON claims)>.<base64url(HMAC-SHA256(key, "v1." + claims))>``.
+Each token is unique (a random `j` claim), because a node lets each admit only once.
 Standard library only, so the portal can import this module without media packages.
 """
 
@@ -11,6 +12,7 @@ import binascii
 import hashlib
 import hmac
 import json
+import secrets
 import time
 from dataclasses import dataclass
 
@@ -74,6 +76,7 @@ def mint_join_token(
         "n": display_name[:MAX_NAME_LENGTH],
         "o": Role(role).value,
         "e": int((time.time() if now is None else now) + ttl_s),
+        "j": _b64(secrets.token_bytes(9)),
     }
     if appeal_id is not None:
         claims["a"] = str(appeal_id)

@@ -91,3 +91,24 @@ def _convert(name: str, hint: Any, value: Any, meta: typing.Mapping[str, Any]) -
 
 def _invalid(message: str) -> SignalingError:
     return SignalingError(ErrorCode.INVALID_PAYLOAD, message)
+
+
+def check_sdp(sdp: str, *, max_bytes: int, max_media_sections: int) -> None:
+    """Refuse a session description above a node's limits before the media stack parses it:
+    its size (`sdp_too_large`) and its m-lines (`too_many_media_sections`), counted as
+    the parser splits lines."""
+    size = len(sdp.encode("utf-8", "surrogatepass"))
+    if size > max_bytes:
+        raise SignalingError(
+            ErrorCode.SDP_TOO_LARGE,
+            f"the session description has {size} bytes, at most {max_bytes} are accepted",
+            max_bytes=max_bytes,
+        )
+    sections = sum(1 for line in sdp.splitlines() if line.startswith("m="))
+    if sections > max_media_sections:
+        raise SignalingError(
+            ErrorCode.TOO_MANY_MEDIA_SECTIONS,
+            f"the session description has {sections} media sections, "
+            f"at most {max_media_sections} are accepted",
+            max_media_sections=max_media_sections,
+        )
