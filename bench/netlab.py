@@ -117,10 +117,10 @@ class Host:
         self.nft(
             "table inet lab_firewall {\n"
             "  chain out { type filter hook output priority 0; policy accept; }\n"
-            "  chain fwd { type filter hook forward priority 0; policy accept; }\n"
+            "  chain forward { type filter hook forward priority 0; policy accept; }\n"
             "}\n"
             f"add rule inet lab_firewall out {rule} drop\n"
-            f"add rule inet lab_firewall fwd {rule} drop\n"
+            f"add rule inet lab_firewall forward {rule} drop\n"
         )
 
     def limit_rate(self, interface: Interface, kbit: int, queue_ms: int = 200) -> None:
