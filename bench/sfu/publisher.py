@@ -1,9 +1,10 @@
-"""The benchmark's publisher process: pre-encoded VP8 + Opus, paced in real time.
+"""The benchmark's host: pre-encoded VP8 + Opus, paced in real time.
 
-The sender only packs (a track returning av.Packet); a key-frame request is answered by
-sending the next frame from the all-intra copy. Each frame's CRC and send time are logged
-so the orchestrator can measure forwarding delay. Prints "PUBLISHING" once the connection
-is up, and its send log as JSON when stdin closes.
+The sender only packs (a track returning av.Packet); a key-frame request is answered with
+the next frame from the all-intra copy, at most one every `--keyframe-interval` seconds
+(bench/sfu/keyframes.py). Where the server has a moderator, the moderator joins first and
+watches like a listener. Prints "PUBLISHING" once the connection is up, and what it sent as
+JSON when stdin closes.
 """
 
 from __future__ import annotations
@@ -13,14 +14,17 @@ import asyncio
 import json
 import sys
 import time
-import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-import aiohttp
 import av
+import uvloop
 from aiortc import MediaStreamTrack, RTCRtpSender, RTCSessionDescription
 
+from bench.sfu import clients
+from bench.sfu.keyframes import KeyframeGate
+from bench.sfu.listeners import Listener, rtc_settings
 from bench.sfu.media import (
     AUDIO_TIME_BASE,
     FPS,
@@ -30,15 +34,9 @@ from bench.sfu.media import (
     load,
     packet,
 )
-from config.settings import RtcSettings
+from bench.sfu.signals import Target
+from bench.sfu.undecoded import keep_frames_encoded
 from sfu.peer import new_peer_connection
-
-FRAME_TAG_BYTES = 64
-
-
-def frame_tag(frame: bytes) -> int:
-    """Identifies a frame by its first bytes (also the first packet's payload)."""
-    return zlib.crc32(frame[:FRAME_TAG_BYTES])
 
 
 class PacedTrack(MediaStreamTrack):
@@ -60,19 +58,22 @@ class PacedTrack(MediaStreamTrack):
 
 
 class VideoPackets(PacedTrack):
-    def __init__(self, media: BenchMedia, log: list[tuple[int, float]]) -> None:
+    def __init__(self, media: BenchMedia, gate: KeyframeGate, log: list[float]) -> None:
         super().__init__("video", 1 / FPS)
         self._media = media
+        self._gate = gate
         self._log = log
-        self.keyframe_wanted = True
 
     async def recv(self) -> av.Packet:  # type: ignore[type-arg]
         index = await self._next_slot()
         position = index % len(self._media.video)
-        source = self._media.intra if self.keyframe_wanted else self._media.video
-        self.keyframe_wanted = False
-        data = source[position]
-        self._log.append((frame_tag(data), time.time()))
+        now = time.monotonic()
+        if position == 0:  # the loop's own key frame
+            self._gate.sent_keyframe(now)
+            data = self._media.video[0]
+        else:
+            data = (self._media.intra if self._gate.take(now) else self._media.video)[position]
+        self._log.append(time.time())
         return packet(data, index * 90000 // FPS, VIDEO_TIME_BASE)
 
 
@@ -102,14 +103,19 @@ def on_keyframe_request(sender: RTCRtpSender, callback: Callable[[], None]) -> N
     sender._send_keyframe = send_keyframe  # type: ignore[method-assign]
 
 
-async def publish(server: str, media_dir: Path) -> list[tuple[int, float]]:
+async def publish(target: Target, media_dir: Path, keyframe_interval: float) -> dict[str, Any]:
+    """Publish until stdin closes; the moderator (where the server has one) joins first."""
     media = load(media_dir)
-    log: list[tuple[int, float]] = []
-    pc = new_peer_connection(RtcSettings(host_addresses=["127.0.0.1"]))
-    video = VideoPackets(media, log)
+    log: list[float] = []
+    gate = KeyframeGate(keyframe_interval)
+    moderator = await clients.moderator(target)
+    watching = None
+    if moderator is not None:
+        watching = Listener(target, "moderator", decode=False)
+    pc = new_peer_connection(rtc_settings(target))
     pc.addTrack(AudioPackets(media))
-    video_sender = pc.addTrack(video)
-    on_keyframe_request(video_sender, lambda: setattr(video, "keyframe_wanted", True))
+    video_sender = pc.addTrack(VideoPackets(media, gate, log))
+    on_keyframe_request(video_sender, gate.request)
     connected = asyncio.Event()
 
     @pc.on("connectionstatechange")
@@ -118,27 +124,45 @@ async def publish(server: str, media_dir: Path) -> list[tuple[int, float]]:
             connected.set()
 
     await pc.setLocalDescription(await pc.createOffer())
-    offer = {"sdp": pc.localDescription.sdp}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(f"{server}/publish", json=offer) as r,
-    ):
-        answer = (await r.json())["sdp"]
+    signaling = await clients.host(target)
+    answer = await signaling.publish(pc.localDescription.sdp)
     await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
     await asyncio.wait_for(connected.wait(), timeout=30)
+    loop = asyncio.get_running_loop()
+    watch = None
+    if watching is not None and moderator is not None:
+        watch = loop.create_task(watching.answer_offers(moderator))
     print("PUBLISHING", flush=True)
-    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+    await loop.run_in_executor(None, sys.stdin.read)
+    if watch is not None and watching is not None:
+        watch.cancel()
+        await watching.close()
     await pc.close()
-    return log
+    await signaling.close()
+    return {
+        "sent_at": log,
+        "keyframe_requests": gate.requests,
+        "keyframes_on_request": [t - time.monotonic() + time.time() for t in gate.served],
+        "moderator": watching.record if watching is not None else None,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--server", required=True)
+    where = parser.add_mutually_exclusive_group(required=True)
+    where.add_argument("--server", help="URL of the bare Router's server (bench/sfu/server.py)")
+    where.add_argument("--target", help="JSON of bench.sfu.signals.Target")
     parser.add_argument("--media", type=Path, required=True)
+    parser.add_argument(
+        "--keyframe-interval",
+        type=float,
+        default=0.5,
+        help="at least this many seconds between key frames made on request",
+    )
     args = parser.parse_args()
-    log = asyncio.run(publish(args.server, args.media))
-    json.dump(log, sys.stdout)
+    target = Target.loads(args.target) if args.target else Target("router", args.server)
+    keep_frames_encoded()  # the moderator's receive path
+    json.dump(uvloop.run(publish(target, args.media, args.keyframe_interval)), sys.stdout)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import os
 import shutil
 import signal
 import sys
@@ -22,6 +21,7 @@ from aiohttp import web
 from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaRelay
 
+from bench.sfu.isolation import media_address
 from config.settings import RtcSettings
 from recorder.track_recorder import Recording
 from sfu import ForwardingState, Router, SubscriberTransport
@@ -29,6 +29,7 @@ from sfu.peer import new_peer_connection
 
 PUBLISHER = "publisher"
 SERVER_CORE = 0
+"""Where the benchmarks put the server under test by default."""
 
 
 class SfuBackend:
@@ -92,7 +93,7 @@ class MediaRelayBackend:
 
 
 async def serve(mode: str) -> None:
-    settings = RtcSettings(host_addresses=["127.0.0.1"])
+    settings = RtcSettings(host_addresses=[media_address()])
     backend: Any
     if mode == "mediarelay":
         backend = MediaRelayBackend(settings)
@@ -137,9 +138,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=("sfu", "sfu-recording", "mediarelay"), default="sfu")
     args = parser.parse_args()
-    if (os.cpu_count() or 1) > 1:
-        os.sched_setaffinity(0, {SERVER_CORE})
-    # the server's own loop for both backends: the baseline's cost is its codecs, not the loop
+    # pinned by the orchestrator (taskset); the server's own loop for both backends: the
+    # baseline's cost is its codecs, not the loop
     uvloop.run(serve(args.mode))
     sys.exit(0)
 

@@ -1,0 +1,170 @@
+"""A benchmark worker process: K listeners, each with its own signaling connection and its
+own RTCPeerConnection with aiortc's full receive path (jitter buffer, receiver reports,
+REMB, NACKs, PLIs), frames counted undecoded unless `--decode` (bench/sfu/undecoded.py).
+
+Prints "READY" after start-up. On "GO" the listeners join all at once (or, with
+`--one-by-one`, one after the other, each leaving once it has video: the join time of a
+single newcomer), then it prints "CONNECTED". When stdin closes it prints every listener's
+record as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import sys
+import time
+from typing import Any
+
+import uvloop
+from aiortc import MediaStreamTrack, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamError
+
+from bench.sfu import clients
+from bench.sfu.signals import Subscription, Target
+from bench.sfu.undecoded import is_vp8_keyframe, keep_frames_encoded
+from config.settings import RtcSettings
+from sfu.peer import new_peer_connection
+
+FIRST_VIDEO_TIMEOUT_S = 60
+
+
+def rtc_settings(target: Target) -> RtcSettings:
+    """One local address, no ICE server: aiortc's default public STUN server is never asked."""
+    return RtcSettings(host_addresses=[target.address])
+
+
+class Listener:
+    """Joins, answers every offer the server makes, and notes when each frame arrives."""
+
+    def __init__(self, target: Target, name: str, decode: bool) -> None:
+        self.target = target
+        self.name = name
+        self.decode = decode
+        self.pc = new_peer_connection(rtc_settings(target))
+        self.pc.on("track", self._on_track)
+        self.signaling: Subscription | None = None
+        self.started_at = 0.0
+        self.first_video_at: float | None = None
+        self.frame_times: list[float] = []
+        self.keyframes = 0
+        self.audio_frames = 0
+        self.video = asyncio.Event()
+        self.record: dict[str, Any] = {}
+        """What it measured, kept when it leaves."""
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def run(self) -> None:
+        self.started_at = time.time()
+        await self.answer_offers(await clients.listener(self.target, self.name))
+
+    async def answer_offers(self, signaling: Subscription) -> None:
+        self.signaling = signaling
+        async for offer in signaling.offers():
+            await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+            await self.pc.setLocalDescription(await self.pc.createAnswer())
+            await signaling.answer(self.pc.localDescription.sdp)
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        self._tasks.append(asyncio.get_running_loop().create_task(self._consume(track)))
+
+    async def _consume(self, track: MediaStreamTrack) -> None:
+        with contextlib.suppress(MediaStreamError):
+            while True:
+                frame = await track.recv()
+                if track.kind == "audio":
+                    self.audio_frames += 1
+                    continue
+                now = time.time()
+                self.frame_times.append(now)
+                if not self.decode and is_vp8_keyframe(frame.data):  # type: ignore[union-attr]
+                    self.keyframes += 1
+                if self.first_video_at is None:
+                    self.first_video_at = now
+                    self.video.set()
+
+    async def result(self) -> dict[str, Any]:
+        lost = received = 0
+        for stats in (await self.pc.getStats()).values():
+            if stats.type == "inbound-rtp" and stats.kind == "video":
+                lost += stats.packetsLost
+                received += stats.packetsReceived
+        return {
+            "name": self.name,
+            "decode": self.decode,
+            "started_at": self.started_at,
+            "first_video_at": self.first_video_at,
+            "frame_times": self.frame_times,
+            "keyframes": None if self.decode else self.keyframes,
+            "audio_frames": self.audio_frames,
+            "video_packets_lost": lost,
+            "video_packets_received": received,
+        }
+
+    async def close(self) -> None:
+        self.record = await self.result()
+        for task in self._tasks:
+            task.cancel()
+        await self.pc.close()
+        if self.signaling is not None:
+            await self.signaling.close()
+
+
+async def join_together(listeners: list[Listener]) -> list[asyncio.Task[None]]:
+    loop = asyncio.get_running_loop()
+    runs = [loop.create_task(listener.run()) for listener in listeners]
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(
+            asyncio.gather(*(listener.video.wait() for listener in listeners)),
+            FIRST_VIDEO_TIMEOUT_S,
+        )
+    return runs
+
+
+async def join_one_by_one(listeners: list[Listener]) -> list[asyncio.Task[None]]:
+    loop = asyncio.get_running_loop()
+    runs = []
+    for listener in listeners:
+        runs.append(loop.create_task(listener.run()))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(listener.video.wait(), FIRST_VIDEO_TIMEOUT_S)
+        await listener.close()
+    return runs
+
+
+async def work(args: argparse.Namespace) -> list[dict[str, Any]]:
+    target = Target.loads(args.target)
+    names = [f"{args.prefix}{args.first + i}" for i in range(args.count)]
+    listeners = [Listener(target, name, args.decode) for name in names]
+    loop = asyncio.get_running_loop()
+    print("READY", flush=True)
+    await loop.run_in_executor(None, sys.stdin.readline)
+    join = join_one_by_one if args.one_by_one else join_together
+    runs = await join(listeners)
+    print("CONNECTED", flush=True)
+    await loop.run_in_executor(None, sys.stdin.read)
+    for run in runs:
+        run.cancel()
+    if not args.one_by_one:
+        await asyncio.gather(*(listener.close() for listener in listeners))
+    return [listener.record for listener in listeners]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--target", required=True, help="JSON of bench.sfu.signals.Target")
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--first", type=int, default=0, help="number of the first listener")
+    parser.add_argument("--prefix", default="listener-")
+    parser.add_argument("--decode", action="store_true", help="decode with aiortc's decoder")
+    parser.add_argument("--one-by-one", action="store_true")
+    args = parser.parse_args()
+    if not args.decode:
+        keep_frames_encoded()
+    json.dump(uvloop.run(work(args)), sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The servers under test, each started fresh for a round in its own process on one core.
+
+- `reception`: the product as users run it, `reception run` with a configuration file of
+  its embedded defaults (SQLite, in-process bus and jobs, every role) plus loopback
+  addresses, the development page (which opens a demo reception) and a token key the
+  benchmark knows, so its clients mint their own join tokens as the portal does;
+- `janus`: Janus Gateway's VideoRoom (bench/sfu/janus.py);
+- `router`, `router-recording`, `mediarelay`: a bare `sfu.Router` (optionally recording),
+  or aiortc's MediaRelay, behind bench/sfu/server.py's three HTTP routes.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bench.sfu import isolation, janus
+from bench.sfu.isolation import media_address
+from bench.sfu.processes import expect, pinned, spawn, stop
+from bench.sfu.signals import Target
+
+START_TIMEOUT_S = 60
+JANUS_RTP_PORTS = (42000, 42999)
+
+
+@dataclass
+class Server:
+    process: subprocess.Popen[str]
+    target: Target
+    folder: Path | None = None
+
+    def stop(self) -> None:
+        stop([self.process])
+        if self.folder is not None:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _get(url: str, body: bytes | None = None) -> bytes | None:
+    try:
+        with urllib.request.urlopen(url, data=body, timeout=5) as response:
+            return bytes(response.read())
+    except (urllib.error.URLError, ConnectionError):
+        return None
+
+
+def _wait(process: subprocess.Popen[str], url: str, body: bytes | None = None) -> bytes:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited while starting ({process.args!r})")
+        answer = _get(url, body)
+        if answer is not None:
+            return answer
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer {url} in {START_TIMEOUT_S} s")
+
+
+def reception_config(folder: Path, port: int, token_key: str, address: str) -> dict[str, object]:
+    url = f"http://127.0.0.1:{port}"
+    return {
+        "data_dir": str(folder / "data"),
+        "server": {"host": "127.0.0.1", "port": port, "public_url": url, "development": True},
+        "rtc": {"host_addresses": [address]},
+        "secrets": {"token_key": token_key},
+        "logging": {"level": "WARNING"},
+    }
+
+
+def start_reception(cores: list[int]) -> Server:
+    folder = Path(tempfile.mkdtemp(prefix="reception-bench-"))
+    port, key = free_port(), secrets.token_urlsafe(48)
+    config = folder / "reception.yaml"
+    address = media_address()
+    config.write_text(yaml.safe_dump(reception_config(folder, port, key, address)))
+    log = (folder / "node.log").open("w")
+    command = [sys.executable, "-m", "reception.cli", "run", "--config", str(config)]
+    process = subprocess.Popen(pinned(command, cores), stdout=log, stderr=log, text=True)
+    url = f"http://127.0.0.1:{port}"
+    demo = json.loads(_wait(process, f"{url}/dev/conference/links.json?new=1"))
+    target = Target("reception", url, key, demo["reception_id"], address)
+    return Server(process, target, folder)
+
+
+def start_janus(cores: list[int]) -> Server:
+    if not shutil.which(janus.BINARY):
+        raise RuntimeError("Janus is not installed: run `python -m bench.sfu --setup` as root")
+    if not isolation.inside():
+        raise RuntimeError("Janus runs only inside the benchmark's network namespace")
+    folder = Path(tempfile.mkdtemp(prefix="reception-bench-janus-"))
+    port = free_port()
+    core = janus.configure(folder, port, JANUS_RTP_PORTS, isolation.ADDRESS)
+    log = (folder / "janus.log").open("w")
+    process = subprocess.Popen(
+        pinned(janus.command(core), cores), stdout=log, stderr=log, text=True
+    )
+    url = f"http://127.0.0.1:{port}/janus"
+    _wait(process, url, json.dumps({"janus": "info", "transaction": "ready"}).encode())
+    return Server(process, Target("janus", url, address=isolation.ADDRESS), folder)
+
+
+def start_router(mode: str, cores: list[int]) -> Server:
+    process = spawn("bench.sfu.server", "--mode", mode, cores=cores)
+    port = expect(process.stdout, "PORT ", timeout=START_TIMEOUT_S)
+    return Server(process, Target("router", f"http://127.0.0.1:{port}", address=media_address()))
+
+
+KINDS = ("reception", "janus", "router", "router-recording", "mediarelay")
+
+
+def start(kind: str, cores: list[int]) -> Server:
+    if kind == "reception":
+        return start_reception(cores)
+    if kind == "janus":
+        return start_janus(cores)
+    return start_router(
+        {"router": "sfu", "router-recording": "sfu-recording"}.get(kind, kind), cores
+    )
