@@ -26,6 +26,9 @@ from bench.sfu.media import generate
 from bench.sfu.processes import expect, say, spawn, stop
 from bench.sfu.procfs import cpu_seconds, rss_mb
 
+__all__ = ["CLIENT_CORE", "MEDIA_DIR", "expect", "main", "spawn"]
+"""What other benchmarks take from here (the recording benchmark starts its processes so)."""
+
 SERVER_CORE = 0
 CLIENT_CORE = 1
 """The first client core by default (the recording benchmark pins itself there)."""

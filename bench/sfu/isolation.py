@@ -16,7 +16,8 @@ import subprocess
 import sys
 from collections.abc import Sequence
 
-ENV_NAMESPACE = "RECEPTION_BENCH_NETNS"
+ENV_NAMESPACE = "SFU_BENCH_NETNS"
+"""Not RECEPTION_*: the node refuses environment settings it does not know."""
 ADDRESS = "198.18.255.1"
 INTERFACE = "bench0"
 

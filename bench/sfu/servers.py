@@ -61,7 +61,7 @@ def _get(url: str, body: bytes | None = None) -> bytes | None:
         return None
 
 
-def _wait(process: subprocess.Popen[str], url: str, body: bytes | None = None) -> bytes:
+def _wait(process: subprocess.Popen[str], url: str, body: bytes | None) -> bytes:
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -71,6 +71,23 @@ def _wait(process: subprocess.Popen[str], url: str, body: bytes | None = None) -
             return answer
         time.sleep(0.2)
     raise RuntimeError(f"the server did not answer {url} in {START_TIMEOUT_S} s")
+
+
+def _launch(
+    command: list[str], cores: list[int], folder: Path, url: str, body: bytes | None = None
+) -> tuple[subprocess.Popen[str], bytes]:
+    """Start a server logging into `folder` and wait until `url` answers; when it does not,
+    show the end of its log and leave nothing behind."""
+    log = folder / "server.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(pinned(command, cores), stdout=output, stderr=output, text=True)
+    try:
+        return process, _wait(process, url, body)
+    except RuntimeError:
+        stop([process])
+        print(log.read_text()[-3000:], file=sys.stderr)
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
 
 
 def reception_config(folder: Path, port: int, token_key: str, address: str) -> dict[str, object]:
@@ -90,11 +107,10 @@ def start_reception(cores: list[int]) -> Server:
     config = folder / "reception.yaml"
     address = media_address()
     config.write_text(yaml.safe_dump(reception_config(folder, port, key, address)))
-    log = (folder / "node.log").open("w")
     command = [sys.executable, "-m", "reception.cli", "run", "--config", str(config)]
-    process = subprocess.Popen(pinned(command, cores), stdout=log, stderr=log, text=True)
     url = f"http://127.0.0.1:{port}"
-    demo = json.loads(_wait(process, f"{url}/dev/conference/links.json?new=1"))
+    process, links = _launch(command, cores, folder, f"{url}/dev/conference/links.json?new=1")
+    demo = json.loads(links)
     target = Target("reception", url, key, demo["reception_id"], address)
     return Server(process, target, folder)
 
@@ -107,12 +123,9 @@ def start_janus(cores: list[int]) -> Server:
     folder = Path(tempfile.mkdtemp(prefix="reception-bench-janus-"))
     port = free_port()
     core = janus.configure(folder, port, JANUS_RTP_PORTS, isolation.ADDRESS)
-    log = (folder / "janus.log").open("w")
-    process = subprocess.Popen(
-        pinned(janus.command(core), cores), stdout=log, stderr=log, text=True
-    )
     url = f"http://127.0.0.1:{port}/janus"
-    _wait(process, url, json.dumps({"janus": "info", "transaction": "ready"}).encode())
+    info = json.dumps({"janus": "info", "transaction": "ready"}).encode()
+    process, _ = _launch(janus.command(core), cores, folder, url, info)
     return Server(process, Target("janus", url, address=isolation.ADDRESS), folder)
 
 
