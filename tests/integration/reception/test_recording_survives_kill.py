@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,7 +16,6 @@ import av
 import pytest
 import socketio
 import yaml
-from aiohttp import ClientSession
 
 from config import load_settings
 from config.secrets import with_secrets
@@ -34,52 +30,13 @@ from signaling.protocol.receptions import Reception, ReceptionState
 from signaling.server import NAMESPACE
 from signaling.tokens import mint_join_token
 from tests.helpers import wait_until
+from tests.integration.reception.node_process import NodeProcess
 from tests.integration.signaling.conftest import Client
 from tests.integration.signaling.peers import MediaPeer
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(90)]
 
-ROOT = Path(__file__).resolve().parents[3]
 ON_AIR_S = 4.0
-
-
-class NodeProcess:
-    def __init__(self, settings: Settings, config: Path, log: Path) -> None:
-        self.settings = settings
-        self.url = settings.public_url
-        self._log = log.open("wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "reception.cli", "run", "--config", str(config)],
-            cwd=ROOT,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        )
-
-    async def ready(self) -> None:
-        async with ClientSession() as http:
-
-            async def answers() -> bool:
-                try:
-                    async with http.get(f"{self.url}/healthz") as response:
-                        return response.status == 200
-                except OSError:
-                    return False
-
-            deadline = time.monotonic() + 30
-            while not await answers():
-                assert self.process.poll() is None, "the node exited while starting"
-                assert time.monotonic() < deadline, "the node did not start"
-                await asyncio.sleep(0.2)
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.kill()
-        self._log.close()
 
 
 @pytest.fixture
