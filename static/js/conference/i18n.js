@@ -61,8 +61,8 @@ const EN = {
     "The join link has expired. Go back to the reception page and press “Join the reception” again.",
   "Ссылка для входа недействительна.": "The join link is not valid.",
   "В приеме нет свободных мест.": "The reception has no free places left.",
-  "Прием проводится на другом сервере. Обновите страницу приема.":
-    "The reception is held on another server. Reload the reception page.",
+  "Прием проводится на другом сервере. Подключаемся к нему…":
+    "The reception is held on another server. Connecting to it…",
   "У вас нет доступа к этому приему.": "You have no access to this reception.",
   "Не удалось подключиться к приему.": "Could not connect to the reception.",
   "Модератор отключил вас от конференции. Вы можете присоединиться снова.":

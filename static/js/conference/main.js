@@ -18,6 +18,11 @@ const REPORT_INTERVAL_MS = 2000;
 /** How long a media connection may hear nothing at all before we rejoin. Well inside the
  *  server's grace period (30 s), and longer than a short Wi-Fi hiccup. */
 const DISCONNECTED_PATIENCE_MS = 4000;
+/** Refusals that pass by themselves, after which the page tries again on a new connection
+ *  (a balancer may send it to another node): `wrong_node` while the claim of a reception
+ *  whose node died has not expired yet, `timeout` from a node that is only starting. */
+const PASSING_REFUSALS = new Set(["wrong_node", "timeout"]);
+const RETRY_MS = 1000;
 const $ = (id) => document.getElementById(id);
 
 /** The claims of a join token (not verified here: the server does that). */
@@ -45,6 +50,7 @@ class Conference {
     this.iceServers = [];
     this.joined = false;
     this.ended = false;
+    this.retrying = null;
     /** The governor left (not a reload): citizens are told until they are back. */
     this.hostLeft = false;
     this.myLayout = null;
@@ -110,6 +116,7 @@ class Conference {
       this.joined = false;
       this.notice(REFUSALS[ack.error.code] ?? "Не удалось подключиться к приему.");
       document.body.dataset.refusal = ack.error.code;
+      if (PASSING_REFUSALS.has(ack.error.code)) this.#retrySoon();
       return;
     }
     performance.mark("conference:joined");
@@ -169,6 +176,15 @@ class Conference {
         }, DISCONNECTED_PATIENCE_MS);
       }
     });
+  }
+
+  #retrySoon() {
+    clearTimeout(this.retrying);
+    this.retrying = setTimeout(() => {
+      if (this.ended || this.joined) return;
+      this.signaling.socket.disconnect();
+      this.signaling.socket.connect();
+    }, RETRY_MS);
   }
 
   /** Join again from scratch; the server keeps our place for the grace period. */

@@ -15,8 +15,10 @@ export class Signaling {
       // WebSocket first (one round trip less on join); long polling where it is blocked.
       transports: ["websocket", "polling"],
       tryAllTransports: true,
+      // A restarted node is answered within about a second and a half (the delay varies
+      // by half either way), so the page is back well inside 5 s of the node.
       reconnectionDelay: 500,
-      reconnectionDelayMax: 3000,
+      reconnectionDelayMax: 1000,
     });
   }
 
