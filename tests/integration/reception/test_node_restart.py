@@ -344,12 +344,15 @@ async def test_a_second_node_takes_over_a_reception_whose_node_does_not_come_bac
     tmp_path: Path, redis_url: str, database_url: str
 ) -> None:
     cluster = Cluster(tmp_path, redis_url, database_url)
-    first, second = cluster.start("a"), cluster.start("b")
-    balancer = Balancer([first.settings.server.port, second.settings.server.port])
+    first = cluster.start("a")
+    second: NodeProcess | None = None
+    balancer: Balancer | None = None
     pages: list[Page] = []
     try:
         await first.ready()
+        second = cluster.start("b")  # after the first has migrated the database
         await second.ready()
+        balancer = Balancer([first.settings.server.port, second.settings.server.port])
         url = await balancer.start()
         async with _people(cluster, first.settings) as people:
             reception = await _in_full_swing(people, url, first.settings)
@@ -373,6 +376,8 @@ async def test_a_second_node_takes_over_a_reception_whose_node_does_not_come_bac
     finally:
         for page in pages:
             await page.close()
-        await balancer.close()
+        if balancer is not None:
+            await balancer.close()
         first.stop()
-        second.stop()
+        if second is not None:
+            second.stop()
