@@ -42,6 +42,21 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 3) if values else None
 
 
+PHASES = (
+    ("join", "started_at", "joined_at"),
+    ("offer", "joined_at", "offered_at"),
+    ("answer", "offered_at", "answered_at"),
+    ("first_frame", "answered_at", "first_video_at"),
+)
+"""Where a newcomer's join time goes: connecting and joining, waiting for the server's
+offer, answering it (aiortc's ICE gathering included), then ICE, DTLS and a key frame."""
+
+
+def join_phases(newcomers: list[dict[str, Any]]) -> dict[str, float | None]:
+    done = [r for r in newcomers if r["first_video_at"]]
+    return {name: _median([r[end] - r[start] for r in done]) for name, start, end in PHASES}
+
+
 def summarize(
     server: str,
     listeners: list[dict[str, Any]],
@@ -74,6 +89,7 @@ def summarize(
         "all_video_s": None if everyone is None else round(everyone, 3),
         "join_s": _median(joins),
         "joins": len(joins),
+        "join_phases_s": join_phases(newcomers),
         "video_loss_pct": round(100 * lost / (lost + received), 3) if lost + received else 0.0,
         "keyframe_requests": publisher["keyframe_requests"],
         "keyframes_on_request": window.count(publisher["keyframes_on_request"]),

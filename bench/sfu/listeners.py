@@ -47,6 +47,8 @@ class Listener:
         self.pc.on("track", self._on_track)
         self.signaling: Subscription | None = None
         self.started_at = 0.0
+        self.joined_at = self.offered_at = self.answered_at = 0.0
+        """Connected and joined; the server's first offer came; the answer was taken."""
         self.first_video_at: float | None = None
         self.frame_times: list[float] = []
         self.keyframes = 0
@@ -58,14 +60,18 @@ class Listener:
 
     async def run(self) -> None:
         self.started_at = time.time()
-        await self.answer_offers(await clients.listener(self.target, self.name))
+        signaling = await clients.listener(self.target, self.name)
+        self.joined_at = time.time()
+        await self.answer_offers(signaling)
 
     async def answer_offers(self, signaling: Subscription) -> None:
         self.signaling = signaling
         async for offer in signaling.offers():
+            self.offered_at = self.offered_at or time.time()
             await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
             await self.pc.setLocalDescription(await self.pc.createAnswer())
             await signaling.answer(self.pc.localDescription.sdp)
+            self.answered_at = self.answered_at or time.time()
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         self._tasks.append(asyncio.get_running_loop().create_task(self._consume(track)))
@@ -95,6 +101,9 @@ class Listener:
             "name": self.name,
             "decode": self.decode,
             "started_at": self.started_at,
+            "joined_at": self.joined_at,
+            "offered_at": self.offered_at,
+            "answered_at": self.answered_at,
             "first_video_at": self.first_video_at,
             "frame_times": self.frame_times,
             "keyframes": None if self.decode else self.keyframes,

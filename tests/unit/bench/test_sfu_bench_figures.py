@@ -26,6 +26,9 @@ def listener(fps: float, started: float = 50.0, first: float | None = 50.5) -> d
     frames = [WINDOW.start + i / fps for i in range(int(fps * WINDOW.seconds))]
     return {
         "started_at": started,
+        "joined_at": started + 0.1,
+        "offered_at": started + 0.2,
+        "answered_at": started + 0.25,
         "first_video_at": first,
         "frame_times": [40.0, *frames, 120.0],  # outside the window: not counted
         "video_packets_lost": 1,
@@ -55,6 +58,8 @@ def test_a_round_counts_frames_in_the_window_and_the_moderator_as_a_stream() -> 
     assert record["all_video_s"] == 1.0  # first to start (50.0) to last first frame (51.0)
     assert record["join_s"] == pytest.approx(0.6)  # the newcomer without video is left out
     assert record["joins"] == 2
+    assert record["join_phases_s"]["offer"] == pytest.approx(0.1)
+    assert record["join_phases_s"]["first_frame"] == pytest.approx(0.35)
     assert record["video_loss_pct"] == 1.0
     assert record["keyframes_on_request"] == 2
     assert record["publisher_fps"] == 30.0
