@@ -304,7 +304,8 @@ class SignalingSettings(Section):
     claim_ttl_s: float = Field(default=30.0, ge=3, le=600)
     """How long a node's claim on a reception outlives the node (renewed every third of it)."""
     node_id: str | None = None
-    """This node's name in the reception -> node map; default host name and process id."""
+    """This node's name in the reception -> node map; default host name and port, the same
+    after a restart, so a restarted node takes its receptions straight back."""
     limits: SignalingLimits = SignalingLimits()
 
 

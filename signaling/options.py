@@ -13,6 +13,13 @@ def _default_node_id() -> str:
     return f"{socket.gethostname()}-{os.getpid()}"
 
 
+def stable_node_id(port: int) -> str:
+    """Host name and port: unique among the nodes of a host (each listens on its own port)
+    and the same after a restart, so a node that crashed takes its receptions straight back
+    (their claims carry this name) instead of refusing them until the claims expire."""
+    return f"{socket.gethostname()}-{port}"
+
+
 @dataclass(frozen=True, slots=True)
 class SignalingOptions:
     reconnect_grace_s: float = 30.0
@@ -25,10 +32,11 @@ class SignalingOptions:
     """How long a node's claim on a reception outlives the node (renewed every third of it)."""
 
 
-def options_from(settings: SignalingSettings) -> SignalingOptions:
+def options_from(settings: SignalingSettings, port: int) -> SignalingOptions:
+    """`port`: the one the node listens on, for its default name."""
     return SignalingOptions(
         reconnect_grace_s=settings.reconnect_grace_s,
         session_ttl_s=settings.session_ttl_s,
-        node_id=settings.node_id or _default_node_id(),
+        node_id=settings.node_id or stable_node_id(port),
         claim_ttl_s=settings.claim_ttl_s,
     )

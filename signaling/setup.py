@@ -51,7 +51,7 @@ def setup_signaling(
     if token_key is None:
         raise ValueError("secrets.token_key must be set before the signaling starts")
     key = token_key.get_secret_value()
-    opts = options or options_from(settings.signaling)
+    opts = options or options_from(settings.signaling, settings.server.port)
     if router_factory is None:
 
         def router_factory(reception_id: str) -> MediaRouter:
