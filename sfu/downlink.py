@@ -1,20 +1,23 @@
 """DownlinkEstimate: what a listener's connection carries, judged from its own feedback.
 
 The moderator's limit is one bound on what a listener receives; the listener's network is
-the other. A listener on a thin or congested link reports it two ways: packet loss in its
+the other. A listener on a thin or congested link says so two ways: packet loss in its
 receiver reports, and (Chromium) a falling REMB once its receive-side estimator sees the
-queue grow. Loss is the signal every client gives; REMB only counts when it falls below
-what is being sent, because a receive-side estimate never rises far above the incoming
-rate and so says nothing about room that is not being used.
+queue grow. A REMB counts only while it falls and stays below what is being sent: a
+receive-side estimate never rises much above the incoming rate, so a low but steady REMB
+is only the echo of what we chose to send, and heeding it would ratchet a listener down
+to audio for good.
 
-The rules are those of the loss-based half of Google Congestion Control, per second:
-above 10 % loss the estimate drops to what arrived; below 2 % it grows by 8 %, up to half
-as much again as is being sent (but at least `PROBE_HEADROOM_BPS` more), so a cut layer is
-tried again by sending it; in between it holds, so random loss the retransmissions repair
-does not take video away. A layer tried and followed by loss waits before the next try,
-twice as long each time up to `MAX_BACKOFF_S`: a link that cannot carry it is not probed
-every few seconds. Until the first sign of trouble there is no estimate: nothing is cut on
-a link that has never complained.
+The rules follow the loss-based half of Google Congestion Control, once a second: above
+10 % loss, or on a falling REMB, the estimate drops to what arrived; below 2 % it grows by
+8 %, up to half as much again as is being sent (at least `PROBE_HEADROOM_BPS` more), so
+a layer that was taken away is tried again by sending it; in between it holds, so random
+loss that retransmissions repair does not take video away. When the transport adds a
+layer on the strength of the estimate (`stepped_up`) and congestion follows within
+`PROBE_WINDOW_S`, the step is undone exactly, and the next try waits twice as long as
+the last, up to `MAX_BACKOFF_S`: a link that cannot carry a layer is not probed every few
+seconds. Until the first sign of trouble there is no estimate: a link that never
+complains is never bounded.
 """
 
 from __future__ import annotations
@@ -26,15 +29,19 @@ LOSS_LOW = 0.02
 INCREASE = 1.08
 PROBE_HEADROOM_BPS = 150_000
 REMB_BELOW = 0.85
-"""REMB this far below the sending rate, twice in a row, is the receiver seeing a queue."""
+"""A REMB below this share of the sending rate, and lower than the one before, is the
+receiver seeing its queue grow."""
+REMB_FALL = 0.95
+REPORT_STALE_S = 6.0
+"""A clean report this recent still counts: with audio alone a browser reports every few
+seconds, and the estimate must keep growing between its reports."""
 MIN_ESTIMATE_BPS = 30_000
 """Never below what audio needs: the estimate bounds video, audio is never cut."""
 PROBE_WINDOW_S = 4.0
-"""Congestion this soon after the estimate rose past the sending rate blames the probe."""
 INITIAL_BACKOFF_S = 4.0
 MAX_BACKOFF_S = 64.0
 CALM_RESET_S = 60.0
-"""So long without congestion and the backoff is forgotten."""
+"""So long without congestion and past failures are forgotten."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,50 +62,67 @@ class DownlinkEstimate:
 
     def __init__(self) -> None:
         self.bps: int | None = None
-        self._remb_low = False
+        self._previous: int | None = None
+        self._remb: int | None = None
+        self._loss = 0.0
+        self._loss_at: float | None = None
         self._hold_until = 0.0
         self._backoff = INITIAL_BACKOFF_S
-        self._probing_since: float | None = None
+        self._step: tuple[float, int | None] | None = None
+        """When the last layer was added on the estimate's word, and the bound before it."""
         self._last_congestion = 0.0
 
     def update(self, feedback: Feedback) -> int | None:
         """Take one second of feedback; return the new bound."""
         now, sent = feedback.now, feedback.sent_bps
-        remb_low = feedback.remb_bps is not None and feedback.remb_bps < sent * REMB_BELOW
-        remb_congested = remb_low and self._remb_low
-        self._remb_low = remb_low
-        loss = feedback.loss
-        if (loss is not None and loss > LOSS_HIGH) or remb_congested:
-            self._congested(feedback)
-        elif self.bps is not None and loss is not None and loss < LOSS_LOW:
-            self._grow(feedback)
+        self._previous = self.bps
+        remb, last_remb = feedback.remb_bps, self._remb
+        if remb is not None:
+            self._remb = remb
+        remb_falling = (
+            remb is not None
+            and last_remb is not None
+            and remb < last_remb * REMB_FALL
+            and remb < sent * REMB_BELOW
+        )
+        if feedback.loss is not None:
+            self._loss, self._loss_at = feedback.loss, now
+        if (feedback.loss is not None and feedback.loss > LOSS_HIGH) or remb_falling:
+            self._congested(feedback, remb_falling)
+        elif (
+            self._loss_at is not None
+            and now - self._loss_at < REPORT_STALE_S
+            and self._loss < LOSS_LOW
+        ):
+            self._grow(now, sent)
+        if self._step is not None and now - self._step[0] > PROBE_WINDOW_S:
+            self._step = None  # the added layer held
         if self.bps is not None and now - self._last_congestion > CALM_RESET_S:
             self._backoff = INITIAL_BACKOFF_S
         return self.bps
 
-    def _congested(self, feedback: Feedback) -> None:
-        now, sent = feedback.now, feedback.sent_bps
-        loss = feedback.loss or 0.0
-        arrived = int(sent * (1 - loss)) if loss > LOSS_HIGH else sent
-        if feedback.remb_bps is not None and feedback.remb_bps < sent:
-            arrived = min(arrived, feedback.remb_bps)
-        if self._probing_since is not None and now - self._probing_since <= PROBE_WINDOW_S:
-            self._backoff = min(self._backoff * 2, MAX_BACKOFF_S)
-        self._probing_since = None
-        self._hold_until = now + self._backoff
-        self._last_congestion = now
-        self.bps = max(MIN_ESTIMATE_BPS, min(self.bps or arrived, arrived))
+    def stepped_up(self, now: float) -> None:
+        """The transport added a layer because the estimate allowed it: a probe of the link."""
+        if self._step is None:
+            self._step = (now, self._previous)
 
-    def _grow(self, feedback: Feedback) -> None:
+    def _congested(self, feedback: Feedback, remb_falling: bool) -> None:
         now, sent = feedback.now, feedback.sent_bps
+        self._last_congestion = now
+        if self._step is not None and self._step[1] is not None:
+            self.bps = self._step[1]  # the probe failed: back to what carried
+            self._backoff = min(self._backoff * 2, MAX_BACKOFF_S)
+        else:
+            loss = feedback.loss or 0.0
+            arrived = int(sent * (1 - loss)) if loss > LOSS_HIGH else sent
+            if remb_falling and feedback.remb_bps is not None:
+                arrived = min(arrived, feedback.remb_bps)
+            self.bps = max(MIN_ESTIMATE_BPS, min(self.bps or arrived, arrived))
+        self._step = None
+        self._hold_until = now + self._backoff
+
+    def _grow(self, now: float, sent: int) -> None:
         if self.bps is None or now < self._hold_until:
             return
         ceiling = sent + max(sent // 2, PROBE_HEADROOM_BPS)
-        grown = min(int(self.bps * INCREASE), ceiling)
-        if feedback.remb_bps is not None and feedback.remb_bps >= sent:
-            grown = min(grown, max(feedback.remb_bps, self.bps))
-        if grown > sent and self._probing_since is None:
-            self._probing_since = now
-        elif grown <= sent:
-            self._probing_since = None
-        self.bps = max(self.bps, grown)
+        self.bps = max(self.bps, min(int(self.bps * INCREASE), ceiling))

@@ -295,6 +295,13 @@ class SubscriberTransport(WebRtcTransport):
                 off=tuple(sorted(video[k].producer.participant_id for k in allocation.off())),
             )
         )
+        network_bound = self.downlink.bps is not None and (
+            self.receive_limit_bps is None or self.downlink.bps < self.receive_limit_bps
+        )
+        if network_bound and any(
+            layer > video[mid].target_layer for mid, layer in allocation.layers.items()
+        ):
+            self.downlink.stepped_up(time.monotonic())
         for mid, layer in allocation.layers.items():
             consumer = video[mid]
             consumer.set_target_layer(layer)

@@ -32,10 +32,20 @@ def test_heavy_loss_bounds_the_listener_to_what_arrived() -> None:
     assert estimate.update(second(0, 600_000, loss=0.5)) == 300_000
 
 
-def test_a_remb_below_the_sending_rate_counts_only_when_it_stays_there() -> None:
+def test_a_falling_remb_below_the_sending_rate_is_congestion() -> None:
     estimate = DownlinkEstimate()
-    assert estimate.update(second(0, 600_000, remb=250_000)) is None
+    assert estimate.update(second(0, 600_000, remb=700_000)) is None
     assert estimate.update(second(1, 600_000, remb=250_000)) == 250_000
+
+
+def test_a_low_steady_remb_is_only_the_echo_of_what_is_sent() -> None:
+    """Chromium's REMB stays near 1.5 times what arrives: a listener given audio alone
+    reports a REMB far below any video, and that must not keep video away for good."""
+    estimate = DownlinkEstimate()
+    estimate.update(second(0, 600_000, loss=0.9))
+    for t in range(1, 60):
+        bound = estimate.update(second(t, 40_000, remb=57_000 + t * 10))
+    assert bound == 40_000 + PROBE_HEADROOM_BPS
 
 
 def test_after_the_hold_the_estimate_grows_to_probe_for_room() -> None:
@@ -48,24 +58,40 @@ def test_after_the_hold_the_estimate_grows_to_probe_for_room() -> None:
     assert grown[-1] == 250_000 + PROBE_HEADROOM_BPS  # at most so far above what is sent
 
 
-def test_no_report_in_a_second_changes_nothing() -> None:
+def test_growth_goes_on_between_sparse_clean_reports() -> None:
     estimate = DownlinkEstimate()
     estimate.update(second(0, 600_000, loss=0.5))
-    assert estimate.update(second(10, 300_000, loss=None)) == 300_000
+    bounds = [
+        estimate.update(second(t, 250_000, loss=0.0 if t % 5 == 0 else None))
+        for t in range(int(INITIAL_BACKOFF_S), 12)
+    ]
+    assert bounds == sorted(bounds)
+    assert bounds[-1] > bounds[0]
 
 
-def test_a_probe_followed_by_loss_waits_twice_as_long_before_the_next() -> None:
+def test_a_failed_step_up_is_undone_and_the_next_waits_twice_as_long() -> None:
     estimate = DownlinkEstimate()
     estimate.update(second(0, 600_000, loss=0.5))
     t = INITIAL_BACKOFF_S
-    while (estimate.bps or 0) <= 300_000:  # grows past what is sent: a layer is tried
-        estimate.update(second(t, 300_000))
-        t += 1
-    estimate.update(second(t, 420_000, loss=0.3))  # and the link could not take it
-    bound = estimate.bps
+    before = estimate.update(second(t, 250_000))
+    t += 1
+    assert (estimate.update(second(t, 250_000)) or 0) > (before or 0)
+    estimate.stepped_up(t)  # the transport added a layer on that word
+    t += 1
+    assert estimate.update(second(t, 420_000, loss=0.3, remb=200_000)) == before
     for hold in range(1, int(2 * INITIAL_BACKOFF_S)):
-        assert estimate.update(second(t + hold, 290_000)) == bound
-    assert (estimate.update(second(t + 2 * INITIAL_BACKOFF_S, 290_000)) or 0) > (bound or 0)
+        assert estimate.update(second(t + hold, 250_000)) == before
+    assert (estimate.update(second(t + 2 * INITIAL_BACKOFF_S, 250_000)) or 0) > (before or 0)
+
+
+def test_a_step_that_holds_is_kept() -> None:
+    estimate = DownlinkEstimate()
+    estimate.update(second(0, 600_000, loss=0.5))
+    estimate.stepped_up(1)
+    for t in range(1, 10):
+        estimate.update(second(t, 350_000))
+    bound = estimate.update(second(10, 350_000, loss=0.2))  # long after: a new limit
+    assert bound == int(350_000 * 0.8)
 
 
 def test_the_bound_never_falls_below_what_audio_needs() -> None:
