@@ -89,14 +89,22 @@ async def sqlite_db(settings: Settings) -> AsyncIterator[Database]:
 
 
 @pytest.fixture
-async def live_node(settings: Settings) -> AsyncIterator[tuple[str, web.Application]]:
-    """The whole node on 127.0.0.1 with a random port: its base URL and its application.
+def node_address() -> str:
+    """The address `live_node` listens on; network tests put it on a lab link."""
+    return "127.0.0.1"
+
+
+@pytest.fixture
+async def live_node(
+    settings: Settings, node_address: str
+) -> AsyncIterator[tuple[str, web.Application]]:
+    """The whole node on `node_address` with a random port: its base URL and application.
 
     The port is taken before the node is built, so the node's public URL (what links in
     letters use, never the request's Host) is the address the browser opens."""
     listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    base = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    listener.bind((node_address, 0))
+    base = f"http://{node_address}:{listener.getsockname()[1]}"
     if not settings.server.public_url:
         server = settings.server.model_copy(update={"public_url": base})
         settings = settings.model_copy(update={"server": server})

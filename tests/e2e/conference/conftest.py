@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import math
 import struct
 import wave
@@ -9,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
 import socketio
@@ -63,6 +66,14 @@ class Person:
     async def wait_body(self, attribute: str, value: str, timeout: float = 15) -> None:
         selector = f'body[data-{attribute}="{value}"]'
         await self.page.wait_for_selector(selector, state="attached", timeout=timeout * 1000)
+
+
+def reception_of(link: str) -> str:
+    """The reception id from a join link's token claims (docs/protocol.md, «Join tokens»)."""
+    token = unquote(link.split("#token=", 1)[1])
+    body = token.split(".")[1]
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    return str(claims["r"])
 
 
 ROW_ACTIONS = frozenset({"set_floor", "tech_info", "menu"})

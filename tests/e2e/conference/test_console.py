@@ -15,8 +15,7 @@ from typing import Any
 import pytest
 
 from signaling.protocol import Role
-from tests.e2e.conference.conftest import Person, press
-from tests.e2e.conference.test_reconnection import reception_of
+from tests.e2e.conference.conftest import Person, press, reception_of
 from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]

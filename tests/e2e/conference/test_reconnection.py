@@ -9,29 +9,18 @@ grace period, and come back on air with the moderator's mute still in force.
 from __future__ import annotations
 
 import asyncio
-import base64
-import json
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import unquote
 
 import pytest
 from aiohttp import web
 
 from signaling.setup import SIGNALING
-from tests.e2e.conference.conftest import Person, press
+from tests.e2e.conference.conftest import Person, press, reception_of
 from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(90)]
-
-
-def reception_of(link: str) -> str:
-    """The reception id from a join link's token claims (docs/protocol.md, «Join tokens»)."""
-    token = unquote(link.split("#token=", 1)[1])
-    body = token.split(".")[1]
-    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
-    return str(claims["r"])
 
 
 def break_path(pc: Any) -> None:

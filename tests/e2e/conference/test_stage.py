@@ -12,8 +12,7 @@ import pytest
 from aiohttp import ClientSession
 
 from signaling.protocol import Role
-from tests.e2e.conference.conftest import Person, press
-from tests.e2e.conference.test_reconnection import reception_of
+from tests.e2e.conference.conftest import Person, press, reception_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

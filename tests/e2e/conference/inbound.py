@@ -1,0 +1,100 @@
+"""What a listener's Chromium receives, from its own getStats, and what the SFU enforces."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+
+from signaling.setup import SIGNALING
+from tests.e2e.conference.conftest import Person
+
+WINDOW_S = 5.0
+MARGIN = 1.15
+"""The SFU decides on the last second's rates: a burst (a key frame) may overshoot briefly."""
+
+# Cumulative inbound counters of the listener, per publishing participant and kind.
+INBOUND = """async () => {
+  const sub = window.conference.subscriber;
+  const found = { bytes: 0 };
+  for (const s of (await sub.pc.getStats()).values()) {
+    if (s.type !== "inbound-rtp") continue;
+    found.bytes += s.bytesReceived ?? 0;
+    const owner = sub.owners.get(s.mid);
+    if (!owner) continue;
+    found[`${owner.participant_id}:${s.kind}`] = {
+      frames: s.framesDecoded ?? 0,
+      width: s.frameWidth ?? 0,
+      packets: s.packetsReceived ?? 0,
+      concealed: s.concealedSamples ?? 0,
+      samples: s.totalSamplesReceived ?? 0,
+      freeze_s: s.totalFreezesDuration ?? 0,
+      nacks: s.nackCount ?? 0,
+      plis: s.pliCount ?? 0,
+    };
+  }
+  return found;
+}"""
+
+
+@dataclass
+class Window:
+    """What the listener received over a window of seconds."""
+
+    fps: float
+    """The governor's video frames decoded per second."""
+    width: int
+    kbps: float
+    """Everything received (payload, as the limit counts it)."""
+    audio_packets: int
+    """The governor's audio packets."""
+    concealed: float
+    """Share of the governor's audio samples the browser had to invent."""
+    freeze_ratio: float = 0.0
+    """Share of the window the governor's video stood frozen (Chromium's freeze count)."""
+    nacks: int = 0
+    plis: int = 0
+
+
+async def measure(listener: Person, window: float = WINDOW_S) -> Window:
+    before = await listener.page.evaluate(INBOUND)
+    started = asyncio.get_running_loop().time()
+    await asyncio.sleep(window)
+    after = await listener.page.evaluate(INBOUND)
+    seconds = asyncio.get_running_loop().time() - started
+    video, audio = after["host:video"], after["host:audio"]
+    samples = audio["samples"] - before["host:audio"]["samples"]
+    return Window(
+        fps=(video["frames"] - before["host:video"]["frames"]) / seconds,
+        width=video["width"],
+        kbps=(after["bytes"] - before["bytes"]) * 8 / 1000 / seconds,
+        audio_packets=audio["packets"] - before["host:audio"]["packets"],
+        concealed=(audio["concealed"] - before["host:audio"]["concealed"]) / max(samples, 1),
+        freeze_ratio=(video["freeze_s"] - before["host:video"]["freeze_s"]) / seconds,
+        nacks=video["nacks"] - before["host:video"]["nacks"],
+        plis=video["plis"] - before["host:video"]["plis"],
+    )
+
+
+def host_consumer(app: web.Application, listener: str = "citizen-3") -> dict[str, Any]:
+    """The SFU's stats of the governor's video to the listener, with what it enforces on
+    it: "full", "layers<=N" (the temporal layers up to N) or "off"."""
+    for router in app[SIGNALING].registry.routers():
+        subscriber = router.stats()["participants"][listener]["subscriber"]
+        for mid, consumer in subscriber["consumers"].items():
+            if consumer["publisher"] == "host" and consumer["kind"] == "video":
+                enforced = subscriber["enforced"].get("tracks", {}).get(mid, "full")
+                return {**consumer, "enforced": enforced}
+    return {}
+
+
+def host_video(app: web.Application) -> str | None:
+    return host_consumer(app).get("enforced")
+
+
+def thinned(app: web.Application) -> bool:
+    """The SFU forwards the governor's lower layers only, and already at the layer it chose."""
+    consumer = host_consumer(app)
+    return consumer.get("enforced") == f"layers<={consumer.get('temporal_layer')}"

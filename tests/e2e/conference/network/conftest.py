@@ -1,0 +1,112 @@
+"""A citizen's Chromium on a host of its own, linked to the node's by a link the test
+impairs: loss, a rate cap, delay and jitter (bench.netlab).
+
+The node listens, and gathers its ICE candidates, on its end of the link only; everyone
+else's Chromium runs beside the node and reaches it on that same address. A plain-HTTP lab
+address is not a secure context, so every browser is told to treat the node's origin as
+one, as HTTPS would in production.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bench.netlab import Host, Interface, Lab, unavailable_reason
+from config import Settings
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.conftest import unavailable
+from tests.e2e.conference.conftest import Person
+
+
+@pytest.fixture
+def lab() -> Iterator[Lab]:
+    reason = unavailable_reason()
+    if reason:
+        unavailable(f"a network lab ({reason})")
+    with Lab() as made:
+        yield made
+
+
+@pytest.fixture
+def citizen_link(lab: Lab) -> tuple[Interface, Interface]:
+    """(the node's end, the citizen's end) of the link to the citizen's host."""
+    return lab.link(lab.root, lab.host("citizen"))
+
+
+@pytest.fixture
+def citizen_host(citizen_link: tuple[Interface, Interface]) -> Host:
+    return citizen_link[1].host
+
+
+@pytest.fixture
+def node_address(citizen_link: tuple[Interface, Interface]) -> str:
+    return citizen_link[0].address
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings], node_address: str) -> Settings:
+    return make_settings(**{"server.development": True, "rtc.host_addresses": [node_address]})
+
+
+def _args(live_server: str) -> list[str]:
+    return [*CHROMIUM_ARGS, f"--unsafely-treat-insecure-origin-as-secure={live_server}"]
+
+
+@pytest.fixture
+async def browser(live_server: str) -> AsyncIterator[Any]:
+    """Chromium beside the node."""
+    from playwright.async_api import async_playwright
+
+    if not Path(CHROMIUM).exists():
+        unavailable(f"Chromium at {CHROMIUM}")
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=_args(live_server)
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture
+async def citizen_browser(live_server: str, lab: Lab, citizen_host: Host) -> AsyncIterator[Any]:
+    """Chromium on the citizen's host, at the far end of the impaired link."""
+    from playwright.async_api import async_playwright
+
+    if not Path(CHROMIUM).exists():
+        unavailable(f"Chromium at {CHROMIUM}")
+    async with async_playwright() as pw:
+        launched = await pw.chromium.launch(
+            executable_path=citizen_host.wrapper(CHROMIUM, lab.folder),
+            headless=True,
+            args=_args(live_server),
+        )
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+@pytest.fixture
+async def open_remote(
+    citizen_browser: Any, demo_links: dict[str, str]
+) -> AsyncIterator[Callable[..., Any]]:
+    """Open a demo person's page in the citizen's Chromium."""
+    contexts: list[Any] = []
+
+    async def open_as(user_id: str) -> Person:
+        context = await citizen_browser.new_context(viewport={"width": 1024, "height": 768})
+        contexts.append(context)
+        page = await context.new_page()
+        page.on("dialog", lambda dialog: dialog.accept())
+        await page.goto(demo_links[user_id])
+        return Person(user_id, page)
+
+    yield open_as
+    for context in contexts:
+        await context.close()
