@@ -48,6 +48,16 @@ def client_cores(server_core: int, given: str | None) -> list[int]:
     return cores or [server_core]
 
 
+def listener_groups(n: int, decoding: int) -> list[tuple[int, int, bool]]:
+    """(first listener, how many, decoding) per worker process: the decoding ones in a
+    process of their own, the others by LISTENERS_PER_PROCESS."""
+    decoding = min(decoding, n)
+    groups = [(0, decoding, True)] if decoding else []
+    for first in range(decoding, n, LISTENERS_PER_PROCESS):
+        groups.append((first, min(LISTENERS_PER_PROCESS, n - first), False))
+    return groups
+
+
 def _cpu(processes: list[subprocess.Popen[str]]) -> float:
     return sum(cpu_seconds(p.pid) for p in processes if p.poll() is None)
 
@@ -65,15 +75,8 @@ def run_round(server_kind: str, n: int, args: argparse.Namespace) -> dict[str, A
             cores=cores[:1],
         )
         processes.append(publisher)
-        expect(publisher.stdout, "PUBLISHING")
-        time.sleep(SETTLE_S)
-        rss_before = rss_mb(server.process.pid)
         workers = []
-        decoding = min(args.decoding, n)
-        groups = [(0, decoding, True)] if decoding else []
-        for first in range(decoding, n, LISTENERS_PER_PROCESS):
-            groups.append((first, min(LISTENERS_PER_PROCESS, n - first), False))
-        for index, (first, count, decode) in enumerate(groups):
+        for index, (first, count, decode) in enumerate(listener_groups(n, args.decoding)):
             extra = ["--decode"] if decode else []
             workers.append(
                 spawn(
@@ -91,6 +94,9 @@ def run_round(server_kind: str, n: int, args: argparse.Namespace) -> dict[str, A
         processes += [*workers, newcomers]
         for process in (*workers, newcomers):
             expect(process.stdout, "READY")
+        expect(publisher.stdout, "PUBLISHING")
+        time.sleep(SETTLE_S)
+        rss_before = rss_mb(server.process.pid)
         for worker in workers:
             say(worker, "GO")
         for worker in workers:

@@ -13,12 +13,18 @@ from pathlib import Path
 from aiortc import rtcrtpreceiver
 
 from bench.sfu import janus
-from bench.sfu.__main__ import client_cores
+from bench.sfu.__main__ import client_cores, listener_groups
 from bench.sfu.keyframes import KeyframeGate
 from bench.sfu.procfs import CLK_TCK, parse_cpu_seconds, parse_rss_mb
 from bench.sfu.servers import reception_config
 from bench.sfu.signals import Target
 from bench.sfu.undecoded import is_vp8_keyframe, pass_encoded_frames
+
+
+def test_listeners_are_grouped_into_processes_with_the_decoding_ones_apart() -> None:
+    assert listener_groups(25, 1) == [(0, 1, True), (1, 10, False), (11, 10, False), (21, 4, False)]
+    assert listener_groups(1, 1) == [(0, 1, True)]
+    assert listener_groups(3, 0) == [(0, 3, False)]
 
 
 def test_requests_within_the_interval_share_one_key_frame() -> None:
