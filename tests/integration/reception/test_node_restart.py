@@ -84,7 +84,8 @@ class Cluster:
                 redis={"url": self.redis_url},
                 database={"url": self.database_url},
                 recording={"enabled": False},
-                signaling={"node_id": name, "claim_ttl_s": CLAIM_TTL_S},
+                # No node_id: the default name (host and port) is what a restart keeps.
+                signaling={"claim_ttl_s": CLAIM_TTL_S},
             )
         return self.nodes[name], path
 
@@ -197,7 +198,9 @@ async def _in_full_swing(people: People, url: str, settings: Settings) -> Recept
     for page in (moderator, host, speaker, listener):
         assert (await page.open())["ok"]
     removed = Client(socketio.AsyncClient(reconnection=False))
-    await removed.sio.connect(url, namespaces=["/reception"], transports=["websocket"])
+    await removed.sio.connect(
+        url, namespaces=["/reception"], transports=["websocket"], wait_timeout=5
+    )
     removed_token = (await removed.join(people.token(c2, ConferenceRole.CITIZEN)))["session_token"]
 
     async def command(event: str, **payload: object) -> None:
@@ -274,7 +277,9 @@ async def _assert_decisions_enforced(reception: Reception) -> None:
 
 async def _refused_as_banned(url: str, token: str) -> None:
     client = Client(socketio.AsyncClient(reconnection=False))
-    await client.sio.connect(url, namespaces=["/reception"], transports=["websocket"])
+    await client.sio.connect(
+        url, namespaces=["/reception"], transports=["websocket"], wait_timeout=5
+    )
     try:
         ack = await client.join(token)
         assert ack["ok"] is False
