@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,9 @@ def _substitute(value: str) -> str:
         "POSTGRES_PASSWORD": "pw",
         "RECEPTION_SESSION_KEY": "s" * 40,
         "RECEPTION_TOKEN_KEY": "t" * 40,
-        "TURN_PASSWORD": "turnpw",
+        "TURN_SECRET": "c" * 40,
+        "TURN_HOST": "turn.example.ru",
+        "TURN_IP": "203.0.113.7",
     }
 
     def one(match: re.Match[str]) -> str:
@@ -74,7 +77,13 @@ def test_node_environments_validate_as_settings() -> None:
             for k, v in compose()["services"]["reception"]["environment"].items()
         }
     )
-    assert reception.rtc.ice_servers[0].urls == ["turn:127.0.0.1:3478"]
+    assert reception.rtc.ice_servers == [], "the node's own peers need no relay"
+    assert reception.turn.urls == [
+        "turn:turn.example.ru:3478?transport=udp",
+        "turn:turn.example.ru:3478?transport=tcp",
+        "turns:turn.example.ru:443?transport=tcp",
+    ]
+    assert reception.secrets.turn_secret is not None
     assert (reception.rtc.udp_port_min, reception.rtc.udp_port_max) == (40000, 40199)
 
 
@@ -131,3 +140,78 @@ def test_nginx_balances_over_the_compose_nodes() -> None:
         }
     )
     assert node.server.trusted_proxies, "nodes behind nginx must trust its X-Forwarded-For"
+
+
+COTURN = ROOT / "deploy" / "coturn" / "turnserver.conf"
+
+
+def coturn_options() -> dict[str, list[str]]:
+    """coturn's options, from its configuration file and then the compose command line."""
+    options: dict[str, list[str]] = {}
+    lines = [line.strip() for line in COTURN.read_text().splitlines()]
+    command = compose()["services"]["coturn"]["command"]
+    for line in [*lines, *(arg.removeprefix("--") for arg in command if arg.startswith("--"))]:
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            options.setdefault(name, []).append(value)
+    return options
+
+
+def test_coturn_checks_the_credentials_the_nodes_hand_out() -> None:
+    options = coturn_options()
+    assert "use-auth-secret" in options
+    assert not {"lt-cred-mech", "user", "userdb", "no-auth"} & set(options)
+    node = compose()["services"]["reception"]["environment"]
+    assert options["static-auth-secret"] == [node["RECEPTION_SECRETS__TURN_SECRET"]]
+    assert {"no-cli", "fingerprint", "no-tlsv1", "no-tlsv1_1"} <= set(options)
+
+
+def test_coturn_listens_where_the_nodes_send_browsers() -> None:
+    options = coturn_options()
+    node = load_settings(
+        environ={
+            k: _substitute(str(v))
+            for k, v in compose()["services"]["reception"]["environment"].items()
+        }
+    )
+    ports = {"turn": options["listening-port"], "turns": options["tls-listening-port"]}
+    for url in node.turn.urls:
+        scheme, host, rest = url.split(":")
+        assert host == _substitute(options["realm"][0]) == "turn.example.ru"
+        assert [rest.split("?")[0]] == ports[scheme], url
+    assert options["tls-listening-port"] == ["443"]
+    command = compose()["services"]["coturn"]["command"]
+    assert command[command.index("-c") + 1] == "/etc/coturn/turnserver.conf"
+    volumes = compose()["services"]["coturn"]["volumes"]
+    mounts = {_substitute(v).split(":")[1] for v in volumes}
+    assert "/etc/coturn/turnserver.conf" in mounts
+    for name in ("cert", "pkey"):
+        assert str(Path(options[name][0]).parent) in mounts
+
+
+def test_nginx_leaves_the_turn_address_port_443_to_coturn() -> None:
+    """Both take 443: nginx is bound to its own address when the host has two."""
+    published = compose()["services"]["nginx"]["ports"]
+    assert all(str(p).startswith("${HTTPS_IP:-0.0.0.0}:") for p in published)
+    assert compose()["services"]["coturn"]["network_mode"] == "host"
+
+
+def _range(value: str) -> tuple[ipaddress.IPv4Address, ipaddress.IPv4Address]:
+    first, _, last = value.partition("-")
+    return ipaddress.IPv4Address(first), ipaddress.IPv4Address(last or first)
+
+
+def test_coturn_relays_to_the_nodes_network_and_no_other_private_one() -> None:
+    options = coturn_options()
+    [subnet] = compose()["networks"]["default"]["ipam"]["config"]
+    network = ipaddress.IPv4Network(subnet["subnet"])
+    allowed = [_range(v) for v in options["allowed-peer-ip"]]
+    assert allowed == [(network.network_address, network.broadcast_address)]
+    denied = [_range(v) for v in options["denied-peer-ip"] if ":" not in v]
+    for private in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "127.0.0.0/8",
+                    "169.254.0.0/16", "100.64.0.0/10", "198.18.0.0/15"):  # fmt: skip
+        block = ipaddress.IPv4Network(private)
+        assert any(lo <= block.network_address and block.broadcast_address <= hi
+                   for lo, hi in denied), private  # fmt: skip
+    for name in ("reception", "transcoder", "postgres", "redis", "nginx"):
+        assert "network_mode" not in compose()["services"][name], name
