@@ -24,7 +24,7 @@ from aiortc.mediastreams import MediaStreamError
 
 from bench.sfu import clients
 from bench.sfu.signals import Subscription, Target
-from bench.sfu.undecoded import is_vp8_keyframe, keep_frames_encoded
+from bench.sfu.undecoded import count_frames, is_vp8_keyframe, keep_frames_encoded
 from config.settings import RtcSettings
 from sfu.peer import new_peer_connection
 
@@ -44,7 +44,8 @@ class Listener:
         self.name = name
         self.decode = decode
         self.pc = new_peer_connection(rtc_settings(target))
-        self.pc.on("track", self._on_track)
+        if decode:
+            self.pc.on("track", self._on_track)
         self.signaling: Subscription | None = None
         self.started_at = 0.0
         self.joined_at = self.offered_at = self.answered_at = 0.0
@@ -69,6 +70,10 @@ class Listener:
         async for offer in signaling.offers():
             self.offered_at = self.offered_at or time.time()
             await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+            if not self.decode:
+                for transceiver in self.pc.getTransceivers():
+                    handler = self._on_video if transceiver.kind == "video" else self._on_audio
+                    count_frames(transceiver.receiver, handler)
             await self.pc.setLocalDescription(await self.pc.createAnswer())
             await signaling.answer(self.pc.localDescription.sdp)
             self.answered_at = self.answered_at or time.time()
@@ -77,19 +82,26 @@ class Listener:
         self._tasks.append(asyncio.get_running_loop().create_task(self._consume(track)))
 
     async def _consume(self, track: MediaStreamTrack) -> None:
+        """A decoding listener: every decoded frame."""
         with contextlib.suppress(MediaStreamError):
             while True:
-                frame = await track.recv()
+                await track.recv()
                 if track.kind == "audio":
-                    self.audio_frames += 1
-                    continue
-                now = time.time()
-                self.frame_times.append(now)
-                if not self.decode and is_vp8_keyframe(frame.data):  # type: ignore[union-attr]
-                    self.keyframes += 1
-                if self.first_video_at is None:
-                    self.first_video_at = now
-                    self.video.set()
+                    self._on_audio(b"")
+                else:
+                    self._on_video(b"")
+
+    def _on_audio(self, _frame: bytes) -> None:
+        self.audio_frames += 1
+
+    def _on_video(self, frame: bytes) -> None:
+        now = time.time()
+        self.frame_times.append(now)
+        if is_vp8_keyframe(frame):
+            self.keyframes += 1
+        if self.first_video_at is None:
+            self.first_video_at = now
+            self.video.set()
 
     async def result(self) -> dict[str, Any]:
         lost = received = 0

@@ -3,14 +3,12 @@ aiortc's decoder thread, /proc parsing, Janus's configuration and the target's e
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import os
-import queue
-import threading
 from pathlib import Path
 
 from aiortc import rtcrtpreceiver
+from aiortc.jitterbuffer import JitterFrame
 
 from bench.sfu import janus
 from bench.sfu.__main__ import client_cores, listener_groups
@@ -18,7 +16,7 @@ from bench.sfu.keyframes import KeyframeGate
 from bench.sfu.procfs import CLK_TCK, parse_cpu_seconds, parse_rss_mb
 from bench.sfu.servers import reception_config
 from bench.sfu.signals import Target
-from bench.sfu.undecoded import is_vp8_keyframe, pass_encoded_frames
+from bench.sfu.undecoded import FrameSink, is_vp8_keyframe
 
 
 def test_listeners_are_grouped_into_processes_with_the_decoding_ones_apart() -> None:
@@ -50,25 +48,21 @@ def test_the_loops_own_key_frame_serves_a_pending_request() -> None:
     assert gate.served == []
 
 
-def test_frames_pass_the_decoder_thread_undecoded() -> None:
-    async def run() -> list[object]:
-        loop = asyncio.get_running_loop()
-        inbound: queue.Queue[object] = queue.Queue()
-        outbound: asyncio.Queue[object] = asyncio.Queue()
-        inbound.put(("vp8", b"\x10frame"))
-        inbound.put(None)
-        args = (loop, inbound, outbound, threading.Event())
-        await loop.run_in_executor(None, pass_encoded_frames, *args)
-        return [await outbound.get(), await outbound.get()]
-
-    assert asyncio.run(run()) == [b"\x10frame", None]
+def test_complete_frames_reach_the_counter_instead_of_a_decoder() -> None:
+    counted: list[bytes] = []
+    sink = FrameSink(counted.append)
+    sink.put(("vp8", JitterFrame(data=b"\x10frame", timestamp=0)))
+    sink.put(None)  # the receiver stops
+    assert counted == [b"\x10frame"]
 
 
-def test_aiortc_still_starts_its_decoder_thread_from_the_replaced_function() -> None:
-    """The hook replaces aiortc's module-level decoder_worker, looked up on every start."""
-    expected = ["loop", "input_q", "output_q", "decode_error"]
-    assert list(inspect.signature(rtcrtpreceiver.decoder_worker).parameters) == expected
+def test_aiortc_still_queues_frames_where_the_counter_sits() -> None:
+    """Pins what count_frames and keep_frames_encoded rely on in aiortc."""
+    handle = inspect.getsource(rtcrtpreceiver.RTCRtpReceiver._handle_rtp_packet)
+    assert "self.__decoder_queue.put((codec, encoded_frame))" in handle
     assert "target=decoder_worker" in inspect.getsource(rtcrtpreceiver.RTCRtpReceiver.receive)
+    init = inspect.getsource(rtcrtpreceiver.RTCRtpReceiver.__init__)
+    assert "self.__decoder_queue: queue.Queue = queue.Queue()" in init
 
 
 def test_vp8_key_frames_are_told_by_the_frame_tag() -> None:
