@@ -1,7 +1,8 @@
 """An aiortc citizen, run as its own process inside the lab's citizen namespace.
 
 It joins with the token it is given, takes the ICE servers from the join's acknowledgement
-(the relay with its own credential, over the transport asked for: aiortc uses one TURN URL),
+(the relay with its own credential, by the URL for the transport asked for, udp, tcp or
+tls: aiortc uses one TURN URL; SSL_CERT_FILE names the certificates it trusts),
 publishes, subscribes, and once the publisher's video arrives prints one JSON line: how long
 that took and which candidates its connections selected; then it goes on publishing until
 it is stopped. It starts on a line on its standard input, so that its imports (seconds)
@@ -31,12 +32,17 @@ from tests.integration.signaling.peers import MediaPeer
 def selected_pair(pc: RTCPeerConnection) -> dict[str, Any]:
     """The nominated candidate pair of a connection's one (bundled) transport, from aioice.
 
-    `leg` is how this side reaches its relay: aioice's TURN client protocol over UDP or TCP.
+    `leg` is how this side reaches its relay: aioice's TURN client protocol over UDP, TCP,
+    or TCP with TLS.
     """
     ice = pc.getTransceivers()[0].sender.transport.transport
     pair = ice._connection._nominated[1]
     inner = getattr(pair.protocol.transport, "_TurnTransport__inner_protocol", None)
-    leg = None if inner is None else ("tcp" if "Tcp" in type(inner).__name__ else "udp")
+    leg = None
+    if inner is not None:
+        leg = "tcp" if "Tcp" in type(inner).__name__ else "udp"
+        if inner.transport.get_extra_info("ssl_object") is not None:
+            leg = "tls"
     return {
         "local_type": pair.local_candidate.type,
         "local_address": pair.local_candidate.host,
@@ -47,14 +53,19 @@ def selected_pair(pc: RTCPeerConnection) -> dict[str, Any]:
 
 
 def relay_only(servers: list[dict[str, Any]], transport: str) -> list[IceServer]:
+    def wanted(url: str) -> bool:
+        if transport == "tls":
+            return url.startswith("turns:")
+        return url.startswith("turn:") and url.endswith(f"transport={transport}")
+
     return [
         IceServer(
-            urls=[url for url in server["urls"] if url.endswith(f"transport={transport}")],
+            urls=[url for url in server["urls"] if wanted(url)],
             username=server["username"],
             credential=server["credential"],
         )
         for server in servers
-        if any(url.endswith(f"transport={transport}") for url in server["urls"])
+        if any(wanted(url) for url in server["urls"])
     ]
 
 

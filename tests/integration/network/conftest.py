@@ -37,6 +37,7 @@ from tests.integration.signaling.conftest import STATIC, Node, make_client
 __all__ = ["make_client"]  # the signaling tests' socket.io clients, as a fixture here too
 
 TURN_PORT = 3478
+TURNS_PORT = 443
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -59,6 +60,7 @@ class NatLab:
         return [
             f"turn:{self.turn_address}:{TURN_PORT}?transport=udp",
             f"turn:{self.turn_address}:{TURN_PORT}?transport=tcp",
+            f"turns:{self.turn_address}:{TURNS_PORT}?transport=tcp",
         ]
 
 
@@ -96,6 +98,8 @@ def nat_lab() -> Iterator[NatLab]:
 class Coturn:
     secret: str
     """Its static-auth-secret, the node's secrets.turn_secret."""
+    certificate: Path
+    """Its TLS certificate, self-signed for its lab address: what a client must trust."""
 
 
 @pytest.fixture
@@ -104,6 +108,14 @@ def coturn(nat_lab: NatLab) -> Iterator[Coturn]:
     (every peer address denied but the lab's), never a STUN server, with no admin CLI."""
     folder = nat_lab.lab.folder
     secret = secrets.token_hex(32)
+    certificate, key = folder / "turn-cert.pem", folder / "turn-key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+         "-nodes", "-days", "1", "-subj", f"/CN={nat_lab.turn_address}",
+         "-addext", f"subjectAltName=IP:{nat_lab.turn_address}",
+         "-keyout", str(key), "-out", str(certificate)],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
     config = folder / "turnserver.conf"
     config.write_text(
         "\n".join(
@@ -111,12 +123,14 @@ def coturn(nat_lab: NatLab) -> Iterator[Coturn]:
                 f"listening-ip={nat_lab.turn_address}",
                 f"relay-ip={nat_lab.relay_address}",
                 f"listening-port={TURN_PORT}",
+                f"tls-listening-port={TURNS_PORT}",
+                f"cert={certificate}",
+                f"pkey={key}",
                 "realm=reception.test",
                 "use-auth-secret",
                 f"static-auth-secret={secret}",
                 "fingerprint",
                 "no-cli",
-                "no-tls",
                 "no-dtls",
                 "no-stun",
                 "no-multicast-peers",
@@ -136,7 +150,7 @@ def coturn(nat_lab: NatLab) -> Iterator[Coturn]:
     )
     try:
         _wait_listening(nat_lab.turn, nat_lab.turn_address, process)
-        yield Coturn(secret)
+        yield Coturn(secret, certificate)
     finally:
         process.terminate()
         try:
@@ -147,17 +161,17 @@ def coturn(nat_lab: NatLab) -> Iterator[Coturn]:
 
 
 def _wait_listening(host: Host, address: str, process: subprocess.Popen[bytes]) -> None:
-    wanted = f"{address}:{TURN_PORT}"
+    plain, tls = f"{address}:{TURN_PORT}", f"{address}:{TURNS_PORT}"
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"coturn exited with {process.returncode}")
         udp = host.run("ss", "-Hlnu")
         tcp = host.run("ss", "-Hlnt")
-        if wanted in udp and wanted in tcp:
+        if plain in udp and plain in tcp and tls in tcp:
             return
         time.sleep(0.05)
-    raise RuntimeError(f"coturn does not listen on {wanted}")
+    raise RuntimeError(f"coturn does not listen on {plain} and {tls}")
 
 
 @pytest.fixture
@@ -192,11 +206,12 @@ class Citizen:
     """An aiortc citizen in the citizen's namespace (tests/integration/network/citizen.py),
     started at once so that it has imported what it needs by the time it is told to join."""
 
-    def __init__(self, host: Host, *args: str) -> None:
+    def __init__(self, host: Host, trusted: Path, *args: str) -> None:
         self._process = host.popen(
             sys.executable, "-m", "tests.integration.network.citizen", *args,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=str(ROOT), env={**os.environ, "PYTHONPATH": str(ROOT)},
+            cwd=str(ROOT),
+            env={**os.environ, "PYTHONPATH": str(ROOT), "SSL_CERT_FILE": str(trusted)},
         )  # fmt: skip
 
     async def join(self, timeout: float) -> dict[str, Any]:

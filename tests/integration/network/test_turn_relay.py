@@ -16,7 +16,7 @@ import pytest
 from signaling.protocol import Role
 from signaling.turn import turn_credential
 from tests.helpers import wait_until
-from tests.integration.network.conftest import Citizen, Coturn, NatLab
+from tests.integration.network.conftest import TURNS_PORT, Citizen, Coturn, NatLab
 from tests.integration.signaling.conftest import ClientFactory, Node
 from tests.integration.signaling.peers import MediaPeer
 
@@ -60,6 +60,7 @@ async def through_the_relay(
     caplog.set_level(logging.DEBUG)
     citizen = Citizen(
         nat_lab.citizen,
+        coturn.certificate,
         node.url,
         node.token("c1", Role.CITIZEN),
         nat_lab.citizen_address,
@@ -116,3 +117,15 @@ async def test_citizen_without_any_udp_goes_through_turn_over_tcp(
 ) -> None:
     nat_lab.router.block("meta l4proto udp")
     await through_the_relay(nat_lab, node, staff, coturn, caplog, "tcp")
+
+
+async def test_citizen_with_only_tls_on_443_goes_through_turns(
+    nat_lab: NatLab,
+    node: Node,
+    staff: Any,
+    coturn: Coturn,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    nat_lab.router.block("meta l4proto udp")
+    nat_lab.router.block(f"tcp dport != {TURNS_PORT} ip daddr {nat_lab.turn_address}")
+    await through_the_relay(nat_lab, node, staff, coturn, caplog, "tls")
