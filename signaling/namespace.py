@@ -46,8 +46,8 @@ from signaling.protocol.payloads import (
     SessionDescription,
     Target,
 )
-from signaling.protocol.receptions import StateError
-from signaling.protocol.tokens import mint_join_token, verify_join_token
+from signaling.protocol.receptions import OPEN, StateError
+from signaling.protocol.tokens import JoinClaims, mint_join_token, verify_join_token
 from signaling.protocol.validation import check_sdp, parse
 from signaling.refusals import Refusals
 from signaling.registry import ConferenceRegistry
@@ -217,11 +217,15 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         token = digest(request.token)
         try:
             claims = verify_join_token(self._token_key, request.token)
-            hosted = self.registry.get(claims.reception_id)
-            in_reception = hosted is not None and hosted.room.get(claims.user_id) is not None
-            undo = self._spent.spend(request.token, claims, in_reception=in_reception)
         except SignalingError as error:
             raise self._refused(error, sid, token=token) from None
+        hosted = self.registry.get(claims.reception_id)
+        in_reception = hosted is not None and hosted.room.get(claims.user_id) is not None
+        try:
+            undo = self._spent.spend(request.token, claims, in_reception=in_reception)
+        except SignalingError as used:
+            await self._refuse_plainer_first(claims)
+            raise self._refused(used, sid, token=token) from None
         try:
             conference, participant = await self.registry.admit(
                 claims, request.browser, request.device
@@ -367,6 +371,16 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         if conference is None or participant is None:
             raise SignalingError(ErrorCode.NOT_JOINED, "join the reception first")
         return conference, participant
+
+    async def _refuse_plainer_first(self, claims: JoinClaims) -> None:
+        """Someone back with a spent link hears first that they were removed, or that the
+        reception is over (join refusals 2 and 3), which tells them more than the link."""
+        directory = self.registry.directory
+        if await directory.is_banned(claims.reception_id, claims.user_id):
+            raise SignalingError(ErrorCode.BANNED, "you were removed from this reception")
+        reception = await directory.get(claims.reception_id)
+        if reception is None or reception.state not in OPEN:
+            raise SignalingError(ErrorCode.RECEPTION_NOT_LIVE, "the reception is not live")
 
     def _check_sdp(self, sid: str, sdp: str, max_media_sections: int) -> None:
         try:

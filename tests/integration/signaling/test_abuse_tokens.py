@@ -40,6 +40,23 @@ async def test_a_used_token_is_refused_once_its_participant_is_gone(
     assert (await citizen.join(joined["session_token"]))["ok"]
 
 
+async def test_a_spent_link_says_first_that_its_holder_was_removed_or_the_reception_ended(
+    node: Node, make_client: ClientFactory
+) -> None:
+    await node.open()
+    moderator = await make_client(node)
+    await moderator.join(node.token("mod", Role.MODERATOR))
+    links = {user: node.token(user) for user in ("a", "b")}
+    for link in links.values():
+        assert (await (await make_client(node)).join(link))["ok"]
+    await moderator.call("remove_participant", {"participant_id": "a"})
+    assert code(await (await make_client(node)).join(links["a"])) == "banned"
+    await moderator.call("disconnect_participant", {"participant_id": "b"})
+    assert code(await (await make_client(node)).join(links["b"])) == "token_used"
+    await moderator.call("end_conference")
+    assert code(await (await make_client(node)).join(links["b"])) == "reception_not_live"
+
+
 async def test_a_reload_comes_back_and_the_spent_tokens_stay_spent(
     node: Node, make_client: ClientFactory
 ) -> None:
