@@ -157,7 +157,8 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._refused(error, sid)
         if bucket.exhausted and sid not in self._flooding:
             self._flooding.add(sid)
-            log.warning("closing a flooding connection", extra={"sid": sid})
+            address = self._addresses.address_of(sid)
+            log.warning("closing a flooding connection", extra={"sid": sid, "address": address})
             self._tasks.spawn(self.disconnect(sid))
         return error
 
