@@ -60,6 +60,8 @@ const EN = {
   "Ссылка для входа устарела. Вернитесь на страницу приема и нажмите «Присоединиться к приему» еще раз.":
     "The join link has expired. Go back to the reception page and press “Join the reception” again.",
   "Ссылка для входа недействительна.": "The join link is not valid.",
+  "Ссылка для входа уже использована. Вернитесь на страницу приема и нажмите «Присоединиться к приему» еще раз.":
+    "The join link has been used already. Go back to the reception page and press “Join the reception” again.",
   "В приеме нет свободных мест.": "The reception has no free places left.",
   "Прием проводится на другом сервере. Подключаемся к нему…":
     "The reception is held on another server. Connecting to it…",

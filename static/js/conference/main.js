@@ -108,7 +108,9 @@ class Conference {
       browser: navigator.userAgent.slice(0, 300),
       device: `${navigator.platform || ""} ${screen.width}×${screen.height}`.trim().slice(0, 300),
     });
-    if (!ack.ok && stored && ack.error.code === "token_expired") {
+    // A stored session token that has expired, or was spent by a join whose answer never
+    // came: the page's own token is the one left to try.
+    if (!ack.ok && stored && ["token_expired", "token_used"].includes(ack.error.code)) {
       sessionStorage.removeItem(this.sessionKey);
       return this.join();
     }
