@@ -12,6 +12,7 @@ can reach another machine. Both servers are measured in it, on the same path.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -38,6 +39,7 @@ def _ip(*args: str) -> None:
 def run_inside(argv: Sequence[str]) -> int:
     """Run `python -m bench.sfu argv` in a fresh namespace, removed afterwards (root only)."""
     name = f"reception-bench-{os.getpid()}"
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that `finally` runs
     _ip("netns", "add", name)
     try:
         _ip("-n", name, "link", "set", "lo", "up")
