@@ -28,6 +28,10 @@ log = logging.getLogger(__name__)
 
 KEYFRAME_REQUEST_INTERVAL_S = 0.3
 """At most one PLI per producer in this time, however many consumers ask."""
+KEYFRAME_RETRY_S = 0.35
+"""A key frame asked for and not come so long after the PLI is asked for again: an encoder
+may ignore requests that come too soon after its last key frame (browsers do), and a
+listener must not wait a second more for it."""
 NACK_RETRY_S = 0.04
 NACK_MAX_TRIES = 3
 NACK_MAX_GAP = 200
@@ -108,7 +112,8 @@ class Producer:
         """(NTP, RTP timestamp, local monotonic arrival) of the publisher's last SR."""
         self.send_limit_bps: int | None = None
         self._last_pli_at = -1.0
-        self._pli_pending: asyncio.TimerHandle | None = None
+        self._pli_timer: asyncio.TimerHandle | None = None
+        self._keyframe_wanted = False
         self._missing: dict[int, int] = {}
         self._highest_seq: int | None = None
         self._nack_timer: asyncio.TimerHandle | None = None
@@ -148,6 +153,7 @@ class Producer:
                 self.frames += 1
             if info.keyframe:
                 self.keyframes += 1
+                self._keyframe_wanted = False
         else:
             found = audio_level(view, self._audio_level_id)
             if found is not None:
@@ -222,23 +228,31 @@ class Producer:
     # --- control ----------------------------------------------------------------------------
 
     def request_keyframe(self) -> None:
-        """Ask the publisher for a key frame (PLI), at most once per interval."""
+        """Ask the publisher for a key frame (PLI) and keep asking until one comes: at most
+        one PLI per interval, however many consumers wait, each the earliest it may go."""
         if self.kind is not MediaKind.VIDEO or self.closed:
             return
-        now = time.monotonic()
-        wait = self._last_pli_at + KEYFRAME_REQUEST_INTERVAL_S - now
+        self._keyframe_wanted = True
+        if self._pli_timer is not None:
+            return  # a PLI is already due: it serves this request too
+        wait = self._last_pli_at + KEYFRAME_REQUEST_INTERVAL_S - time.monotonic()
         if wait <= 0:
             self._send_pli()
-        elif self._pli_pending is None:
-            self._pli_pending = asyncio.get_running_loop().call_later(wait, self._send_pli)
+        else:
+            self._pli_timer = asyncio.get_running_loop().call_later(wait, self._pli_due)
+
+    def _pli_due(self) -> None:
+        self._pli_timer = None
+        if self._keyframe_wanted:
+            self._send_pli()
 
     def _send_pli(self) -> None:
-        self._pli_pending = None
         if self.media_ssrc is None or self.closed:
-            return
+            return  # the first packets will come with a request of their own
         if self._feedback(rtcp.pli(self._feedback_ssrc, self.media_ssrc)):
             self._last_pli_at = time.monotonic()
             self.keyframe_requests += 1
+        self._pli_timer = asyncio.get_running_loop().call_later(KEYFRAME_RETRY_S, self._pli_due)
 
     def set_paused(self, paused: bool) -> None:
         """Publisher-side pause (the moderator's mute): nobody gets this track."""
@@ -314,7 +328,7 @@ class Producer:
         if self.closed:
             return
         self.closed = True
-        for timer in (self._pli_pending, self._nack_timer):
+        for timer in (self._pli_timer, self._nack_timer):
             if timer is not None:
                 timer.cancel()
         for sink in list(self.sinks):
