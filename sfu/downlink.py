@@ -9,10 +9,11 @@ is only the echo of what we chose to send, and heeding it would ratchet a listen
 to audio for good.
 
 The rules follow the loss-based half of Google Congestion Control, once a second: above
-10 % loss, or on a falling REMB, the estimate drops to what arrived; below 2 % it grows by
-8 %, up to half as much again as is being sent (at least `PROBE_HEADROOM_BPS` more), so
-a layer that was taken away is tried again by sending it; in between it holds, so random
-loss that retransmissions repair does not take video away. When the transport adds a
+10 % loss (in the last report and followed over the last few), or on a falling REMB, the
+estimate drops to what arrived; below 2 % it grows by 8 %, up to half as much again as is
+being sent (at least `PROBE_HEADROOM_BPS` more), so a layer that was taken away is tried
+again by sending it; in between it holds, so random loss that retransmissions repair does
+not take video away. When the transport adds a
 layer on the strength of the estimate (`stepped_up`) and congestion follows within
 `PROBE_WINDOW_S`, the step is undone exactly, and the next try waits twice as long as
 the last, up to `MAX_BACKOFF_S`: a link that cannot carry a layer is not probed every few
@@ -26,6 +27,11 @@ from dataclasses import dataclass
 
 LOSS_HIGH = 0.10
 LOSS_LOW = 0.02
+LOSS_SMOOTHING = 0.4
+"""Weight of a new report in the loss followed: one report covers a second, some fifty
+video packets, so 5 % random loss reads anywhere from 0 to 15 %. Congestion needs both the
+last report and the followed loss above 10 %: random loss stays in the band that holds,
+while a queue overflowing (a third of the packets and more) crosses with its first report."""
 INCREASE = 1.08
 PROBE_HEADROOM_BPS = 150_000
 REMB_BELOW = 0.85
@@ -65,6 +71,9 @@ class DownlinkEstimate:
         self._previous: int | None = None
         self._remb: int | None = None
         self._loss = 0.0
+        """The last report's loss: growth waits for a clean one."""
+        self._smoothed = 0.0
+        """Loss followed over the last reports: congestion needs it and the last one high."""
         self._loss_at: float | None = None
         self._hold_until = 0.0
         self._backoff = INITIAL_BACKOFF_S
@@ -85,9 +94,16 @@ class DownlinkEstimate:
             and remb < last_remb * REMB_FALL
             and remb < sent * REMB_BELOW
         )
-        if feedback.loss is not None:
-            self._loss, self._loss_at = feedback.loss, now
-        if (feedback.loss is not None and feedback.loss > LOSS_HIGH) or remb_falling:
+        loss = feedback.loss
+        if loss is not None:
+            self._smoothed = (
+                loss
+                if self._loss_at is None
+                else LOSS_SMOOTHING * loss + (1 - LOSS_SMOOTHING) * self._smoothed
+            )
+            self._loss, self._loss_at = loss, now
+        lossy = loss is not None and loss > LOSS_HIGH and self._smoothed > LOSS_HIGH
+        if lossy or remb_falling:
             self._congested(feedback, remb_falling)
         elif (
             self._loss_at is not None

@@ -90,8 +90,14 @@ def test_a_step_that_holds_is_kept() -> None:
     estimate.stepped_up(1)
     for t in range(1, 10):
         estimate.update(second(t, 350_000))
-    bound = estimate.update(second(10, 350_000, loss=0.2))  # long after: a new limit
-    assert bound == int(350_000 * 0.8)
+    bound = estimate.update(second(10, 350_000, loss=0.3))  # long after: a new limit
+    assert bound == int(350_000 * 0.7)
+
+
+def test_one_unlucky_second_of_random_loss_is_not_congestion() -> None:
+    estimate = DownlinkEstimate()
+    for t, loss in enumerate([0.04, 0.06, 0.13, 0.05, 0.02, 0.14, 0.06]):
+        assert estimate.update(second(t, 800_000, loss=loss)) is None
 
 
 def test_the_bound_never_falls_below_what_audio_needs() -> None:
