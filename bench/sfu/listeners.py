@@ -19,12 +19,12 @@ import time
 from typing import Any
 
 import uvloop
-from aiortc import MediaStreamTrack, RTCSessionDescription
+from aiortc import MediaStreamTrack, RTCRtpTransceiver, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 from bench.sfu import clients
 from bench.sfu.signals import Subscription, Target
-from bench.sfu.undecoded import count_frames, is_vp8_keyframe, keep_frames_encoded
+from bench.sfu.undecoded import FrameHandler, count_frames, is_vp8_keyframe, keep_frames_encoded
 from config.settings import RtcSettings
 from sfu.peer import new_peer_connection
 
@@ -72,11 +72,14 @@ class Listener:
             await self.pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
             if not self.decode:
                 for transceiver in self.pc.getTransceivers():
-                    handler = self._on_video if transceiver.kind == "video" else self._on_audio
-                    count_frames(transceiver.receiver, handler)
+                    count_frames(transceiver.receiver, self.frame_handler(transceiver))
             await self.pc.setLocalDescription(await self.pc.createAnswer())
             await signaling.answer(self.pc.localDescription.sdp)
             self.answered_at = self.answered_at or time.time()
+
+    def frame_handler(self, transceiver: RTCRtpTransceiver) -> FrameHandler:
+        """Where the transceiver's complete frames go (a subclass may tell tracks apart)."""
+        return self._on_video if transceiver.kind == "video" else self._on_audio
 
     def _on_track(self, track: MediaStreamTrack) -> None:
         self._tasks.append(asyncio.get_running_loop().create_task(self._consume(track)))
