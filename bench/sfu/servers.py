@@ -21,6 +21,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,12 +102,15 @@ def reception_config(folder: Path, port: int, token_key: str, address: str) -> d
     }
 
 
-def start_reception(cores: list[int]) -> Server:
+def start_reception(cores: list[int], sections: Mapping[str, object] | None = None) -> Server:
+    """`sections`: top-level configuration sections the base leaves out (the soak's
+    `signaling` limits, for more clients on one address than a node allows by default)."""
     folder = Path(tempfile.mkdtemp(prefix="reception-bench-"))
     port, key = free_port(), secrets.token_urlsafe(48)
     config = folder / "reception.yaml"
     address = media_address()
-    config.write_text(yaml.safe_dump(reception_config(folder, port, key, address)))
+    settings = {**reception_config(folder, port, key, address), **(sections or {})}
+    config.write_text(yaml.safe_dump(settings))
     command = [sys.executable, "-m", "reception.cli", "run", "--config", str(config)]
     url = f"http://127.0.0.1:{port}"
     process, links = _launch(command, cores, folder, f"{url}/dev/conference/links.json?new=1")
