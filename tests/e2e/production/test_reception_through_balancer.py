@@ -68,7 +68,7 @@ async def test_a_reception_through_the_balancer(
         await page.goto(f"{deployment.public_url}/conference#token={token}")
         person = Person(user_id, page)
         try:
-            await person.wait_body("ready", "true", timeout=30)
+            await person.wait_body("ready", "true", timeout=45)
         except PlaywrightTimeout:
             state = await page.evaluate("JSON.stringify(document.body.dataset)")
             raise AssertionError(f"{user_id} is not in: {state}, failed: {failures}") from None
@@ -121,12 +121,15 @@ def _signaling_once_closed(deployment: Deployment, rid: str) -> list[AccessLine]
 
 
 async def _check_tls_and_the_redirect(deployment: Deployment) -> None:
-    """The certificate is valid for the public name through the CA alone, and plain HTTP is
-    sent to the public URL whatever Host the request names."""
+    """The certificate is valid for the public name through the CA alone, a node's own
+    metrics are not served at the public address, and plain HTTP is sent to the public URL
+    whatever Host the request names."""
     context = ssl.create_default_context(cafile=str(deployment.certificates.ca))
     head, _ = await _get(deployment.balancer.https_port, "/healthz", HOSTNAME, tls=context)
     assert head[0].split(" ")[1] == "200", head
     assert "strict-transport-security: max-age=31536000" in [h.lower() for h in head]
+    head, _ = await _get(deployment.balancer.https_port, "/metrics", HOSTNAME, tls=context)
+    assert head[0].split(" ")[1] == "404", head
     head, _ = await _get(deployment.balancer.http_port, "/receptions?x=1", "evil.example")
     assert head[0].split(" ")[1] == "301", head
     assert f"location: {deployment.public_url}/receptions?x=1" in [h.lower() for h in head]
