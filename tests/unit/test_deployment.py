@@ -139,7 +139,10 @@ def test_nginx_balances_over_the_compose_nodes() -> None:
             for k, v in compose()["services"]["reception"]["environment"].items()
         }
     )
-    assert node.server.trusted_proxies, "nodes behind nginx must trust its X-Forwarded-For"
+    network = compose()["networks"]["default"]["ipam"]["config"][0]["subnet"]
+    assert [str(n) for n in node.server.trusted_proxies] == [network], (
+        "the nodes trust X-Forwarded-For from the compose network, where nginx is, alone"
+    )
 
 
 COTURN = ROOT / "deploy" / "coturn" / "turnserver.conf"
