@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -188,12 +189,13 @@ COLUMNS = (
 )
 
 
-def table(rows: list[dict[str, Any]]) -> str:
-    lines = ["  ".join(name for name, _ in COLUMNS)]
+def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]] = COLUMNS) -> str:
+    """Rows as aligned text; `columns` are (name, format) pairs (other benchmarks' own)."""
+    lines = ["  ".join(name for name, _ in columns)]
     for row in rows:
-        cells = ["-" if row.get(name) is None else fmt.format(row[name]) for name, fmt in COLUMNS]
+        cells = ["-" if row.get(name) is None else fmt.format(row[name]) for name, fmt in columns]
         lines.append(
-            "  ".join(cell.rjust(len(name)) for cell, (name, _) in zip(cells, COLUMNS, strict=True))
+            "  ".join(cell.rjust(len(name)) for cell, (name, _) in zip(cells, columns, strict=True))
         )
     return "\n".join(lines)
 
