@@ -3,10 +3,10 @@
 The moderator's limit is one bound on what a listener receives; the listener's network is
 the other. A listener on a thin or congested link says so two ways: packet loss in its
 receiver reports, and (Chromium) a falling REMB once its receive-side estimator sees the
-queue grow. A REMB counts only while it falls and stays below what is being sent: a
-receive-side estimate never rises much above the incoming rate, so a low but steady REMB
-is only the echo of what we chose to send, and heeding it would ratchet a listener down
-to audio for good.
+queue grow. A REMB counts only while it falls, report after report, below what is being
+sent: a receive-side estimate never rises much above the incoming rate, so a low but steady
+REMB is only the echo of what we chose to send, and heeding it would ratchet a listener
+down to audio for good.
 
 The rules follow the loss-based half of Google Congestion Control, once a second: above
 10 % loss (in the last report and followed over the last few), or on a falling REMB, the
@@ -38,6 +38,9 @@ REMB_BELOW = 0.85
 """A REMB below this share of the sending rate, and lower than the one before, is the
 receiver seeing its queue grow."""
 REMB_FALL = 0.95
+REMB_FALLS = 2
+"""Falls in a row that make congestion: a receiver's queue growing lowers REMB report after
+report, while one late burst (a retransmission, a busy moment) lowers it once."""
 REPORT_STALE_S = 6.0
 """A clean report this recent still counts: with audio alone a browser reports every few
 seconds, and the estimate must keep growing between its reports."""
@@ -70,6 +73,7 @@ class DownlinkEstimate:
         self.bps: int | None = None
         self._previous: int | None = None
         self._remb: int | None = None
+        self._remb_falls = 0
         self._loss = 0.0
         """The last report's loss: growth waits for a clean one."""
         self._smoothed = 0.0
@@ -88,12 +92,10 @@ class DownlinkEstimate:
         remb, last_remb = feedback.remb_bps, self._remb
         if remb is not None:
             self._remb = remb
-        remb_falling = (
-            remb is not None
-            and last_remb is not None
-            and remb < last_remb * REMB_FALL
-            and remb < sent * REMB_BELOW
-        )
+        if remb is not None and last_remb is not None and remb != last_remb:
+            falling = remb < last_remb * REMB_FALL and remb < sent * REMB_BELOW
+            self._remb_falls = self._remb_falls + 1 if falling else 0
+        remb_falling = self._remb_falls >= REMB_FALLS
         loss = feedback.loss
         if loss is not None:
             self._smoothed = (
@@ -135,6 +137,7 @@ class DownlinkEstimate:
                 arrived = min(arrived, feedback.remb_bps)
             self.bps = max(MIN_ESTIMATE_BPS, min(self.bps or arrived, arrived))
         self._step = None
+        self._remb_falls = 0
         self._hold_until = now + self._backoff
 
     def _grow(self, now: float, sent: int) -> None:

@@ -328,7 +328,17 @@ class SubscriberTransport(WebRtcTransport):
     def tick(self) -> None:
         for consumer in self.consumers.values():
             consumer.tick()
-        self.downlink.update(self._feedback())
+        feedback = self._feedback()
+        before = self.downlink.bps
+        after = self.downlink.update(feedback)
+        if after is not None and (before is None or after < before):
+            self._log.info(
+                "downlink bound %s kbit/s: sent %s kbit/s, loss %s, remb %s",
+                after // 1000,
+                feedback.sent_bps // 1000,
+                None if feedback.loss is None else round(feedback.loss, 3),
+                None if feedback.remb_bps is None else feedback.remb_bps // 1000,
+            )
         self._apply_cap()
 
     def _feedback(self) -> Feedback:

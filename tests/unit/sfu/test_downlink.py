@@ -32,10 +32,17 @@ def test_heavy_loss_bounds_the_listener_to_what_arrived() -> None:
     assert estimate.update(second(0, 600_000, loss=0.5)) == 300_000
 
 
-def test_a_falling_remb_below_the_sending_rate_is_congestion() -> None:
+def test_a_remb_falling_report_after_report_below_the_sending_rate_is_congestion() -> None:
     estimate = DownlinkEstimate()
     assert estimate.update(second(0, 600_000, remb=700_000)) is None
-    assert estimate.update(second(1, 600_000, remb=250_000)) == 250_000
+    assert estimate.update(second(1, 600_000, remb=400_000)) is None
+    assert estimate.update(second(2, 600_000, remb=250_000)) == 250_000
+
+
+def test_a_remb_that_falls_once_is_a_busy_moment() -> None:
+    estimate = DownlinkEstimate()
+    for t, remb in enumerate([700_000, 300_000, 320_000, 200_000, 210_000, 500_000]):
+        assert estimate.update(second(t, 600_000, remb=remb)) is None
 
 
 def test_a_low_steady_remb_is_only_the_echo_of_what_is_sent() -> None:
