@@ -88,6 +88,8 @@ class Consumer:
         self.remb_at = 0.0
         self.reports = 0
         """Receiver reports about this consumer so far: its transport reads the fresh ones."""
+        self.reported: tuple[int, int] = (0, 0)
+        """The last report's cumulative packets lost and extended highest sequence number."""
         self._sr_sent: dict[int, float] = {}
         producer.attach(self)
 
@@ -219,6 +221,7 @@ class Consumer:
         elif isinstance(packet, (rtcp.RtcpRrPacket, rtcp.RtcpSrPacket)):
             for report in packet.reports:
                 if report.ssrc == self.ssrc:
+                    self.reported = (report.packets_lost, report.highest_sequence)
                     self._on_report(
                         report.fraction_lost,
                         report.packets_lost,

@@ -31,6 +31,7 @@ Preference = Callable[[Producer], int]
 host), 2 the others; the first video, when it ranks below 2, is the main tile."""
 OTHERS = 2
 REMB_FRESH_S = 2.5
+LOSS_SAMPLE_PACKETS = 30
 """A REMB older than this is not the listener's word on the last second."""
 ReceivedVideoListener = Callable[[str, ReceivedVideo], None]
 """Told (subscriber id, what its cap does to its videos) each time that changes."""
@@ -95,7 +96,10 @@ class SubscriberTransport(WebRtcTransport):
         """Producer ids whose video the receive cap cut at its last decision."""
         self.receive_limit_bps: int | None = None
         self.downlink = DownlinkEstimate()
-        self._reports_seen: dict[str, int] = {}
+        self._reports_seen: dict[str, tuple[int, int, int]] = {}
+        """Per producer id: reports read so far, and the last one's lost and highest."""
+        self._loss_sample = [0, 0]
+        """Packets lost and expected in the reports read since loss was last said."""
         self.enforced: dict[str, object] = {"video": "full"}
         self._negotiation_listener: Callable[[], None] | None = None
         self.negotiation = Negotiation.STABLE
@@ -343,21 +347,31 @@ class SubscriberTransport(WebRtcTransport):
 
     def _feedback(self) -> Feedback:
         """The last second of this listener's connection: what was sent, the loss in the
-        reports that came since (weighted by each track's rate) and a fresh REMB."""
+        reports that came since, and a fresh REMB.
+
+        Loss is counted in packets, from each report's cumulative counters, and said only
+        once `LOSS_SAMPLE_PACKETS` were expected: a report on a second of audio covers a few
+        packets, and one lost of three is no 33 % loss."""
         now = time.monotonic()
-        fresh: list[tuple[float, int]] = []
         rembs: list[tuple[float, int]] = []
         for producer_id, consumer in self.consumers.items():
-            if consumer.reports != self._reports_seen.get(producer_id, 0):
-                self._reports_seen[producer_id] = consumer.reports
-                fresh.append((consumer.fraction_lost, max(consumer.sent.bitrate_bps, 1)))
+            seen = self._reports_seen.get(producer_id)
+            if seen is None or consumer.reports != seen[0]:
+                self._reports_seen[producer_id] = (consumer.reports, *consumer.reported)
+                if seen is not None and consumer.reported[1] > seen[2]:
+                    self._loss_sample[0] += max(0, consumer.reported[0] - seen[1])
+                    self._loss_sample[1] += consumer.reported[1] - seen[2]
             if consumer.remb_bps is not None and now - consumer.remb_at < REMB_FRESH_S:
                 rembs.append((consumer.remb_at, consumer.remb_bps))
-        weight = sum(rate for _, rate in fresh)
+        loss = None
+        lost, expected = self._loss_sample
+        if expected >= LOSS_SAMPLE_PACKETS:
+            loss = min(1.0, lost / expected)
+            self._loss_sample = [0, 0]
         return Feedback(
             now=now,
             sent_bps=sum(c.sent.bitrate_bps for c in self.consumers.values()),
-            loss=sum(loss * rate for loss, rate in fresh) / weight if fresh else None,
+            loss=loss,
             remb_bps=max(rembs)[1] if rembs else None,
         )
 
