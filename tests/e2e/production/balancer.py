@@ -29,16 +29,17 @@ def render(values: Mapping[str, str]) -> str:
 
 @dataclass
 class AccessLine:
-    request: str
+    path: str
     status: int
+    reception: str
+    transport: str
     node: str
 
-    @property
-    def path(self) -> str:
-        return self.request.split(" ")[1]
 
-
-LINE = re.compile(r'"(?P<request>[^"]*)" (?P<status>\d+) node=(?P<node>\S+)')
+LINE = re.compile(
+    r'"\S+ (?P<path>\S+)" (?P<status>\d+) reception=(?P<reception>\S*) '
+    r"transport=(?P<transport>\S*) node=(?P<node>\S+)"
+)
 
 
 class Balancer:
@@ -117,7 +118,15 @@ class Balancer:
         for text in self.access_log.read_text().splitlines():
             match = LINE.search(text)
             if match:
-                found.append(AccessLine(match["request"], int(match["status"]), match["node"]))
+                found.append(
+                    AccessLine(
+                        match["path"],
+                        int(match["status"]),
+                        match["reception"],
+                        match["transport"],
+                        match["node"],
+                    )
+                )
         return found
 
     def stop(self) -> None:
