@@ -58,6 +58,14 @@ def listener_groups(n: int, decoding: int) -> list[tuple[int, int, bool]]:
     return groups
 
 
+def _output(process: subprocess.Popen[str]) -> Any:
+    """What a client process printed when its stdin closed."""
+    out, _ = process.communicate(timeout=120)
+    if not out.strip():
+        raise RuntimeError(f"a client process ended with {process.returncode} and no output")
+    return json.loads(out)
+
+
 def _cpu(processes: list[subprocess.Popen[str]]) -> float:
     return sum(cpu_seconds(p.pid) for p in processes if p.poll() is None)
 
@@ -112,10 +120,9 @@ def run_round(server_kind: str, n: int, args: argparse.Namespace) -> dict[str, A
         expect(newcomers.stdout, "CONNECTED", timeout=120)
         listeners: list[dict[str, Any]] = []
         for worker in workers:
-            out, _ = worker.communicate(timeout=120)
-            listeners += json.loads(out)
-        joined = json.loads(newcomers.communicate(timeout=120)[0])
-        sent = json.loads(publisher.communicate(timeout=60)[0])
+            listeners += _output(worker)
+        joined = _output(newcomers)
+        sent = _output(publisher)
     finally:
         stop(processes)
         server.stop()
@@ -179,16 +186,21 @@ def main(argv: list[str] | None = None) -> int:
     kinds = [ours, args.baseline] if args.baseline else [ours]
     rounds: dict[str, list[dict[str, Any]]] = {kind: [] for kind in kinds}
     failed: set[str] = set()
+    errors: list[dict[str, Any]] = []
     for n in counts:
         for rep in range(args.reps):
             for kind in figures.round_order(kinds, rep):
                 if kind in failed:
                     continue
                 print(f"{kind}: {n} listeners, round {rep + 1}...", file=log, flush=True)
-                rounds[kind].append(run_round(kind, n, args))
+                try:
+                    rounds[kind].append(run_round(kind, n, args))
+                except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
+                    print(f"  round failed: {exc}", file=log, flush=True)
+                    errors.append({"server": kind, "listeners": n, "error": str(exc)})
         if args.baseline == "mediarelay" and args.baseline not in failed:
             last = [r for r in rounds[args.baseline] if r["listeners"] == n]
-            if min(r["fps_min"] for r in last) < figures.SUSTAINED_FPS:
+            if last and min(r["fps_min"] for r in last) < figures.SUSTAINED_FPS:
                 failed.add(args.baseline)  # it decodes and encodes: larger N only take longer
     combined = {
         kind: [
@@ -209,6 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             "combined": combined,
             "ratios": compared,
             "rounds": rounds,
+            "failed_rounds": errors,
         }
         json.dump(document, sys.stdout, indent=2)
         print()

@@ -187,7 +187,8 @@ def main() -> None:
     args = parser.parse_args()
     if not args.decode:
         keep_frames_encoded()
-    json.dump(uvloop.run(work(args)), sys.stdout)
+    # flushed at once: a crash while the interpreter shuts aiortc down must not lose it
+    print(json.dumps(uvloop.run(work(args))), flush=True)
 
 
 if __name__ == "__main__":

@@ -162,7 +162,8 @@ def main() -> None:
     args = parser.parse_args()
     target = Target.loads(args.target) if args.target else Target("router", args.server)
     keep_frames_encoded()  # the moderator's receive path
-    json.dump(uvloop.run(publish(target, args.media, args.keyframe_interval)), sys.stdout)
+    sent = uvloop.run(publish(target, args.media, args.keyframe_interval))
+    print(json.dumps(sent), flush=True)  # before the interpreter shuts aiortc down
 
 
 if __name__ == "__main__":
