@@ -60,6 +60,8 @@ const EN = {
   "Ссылка для входа устарела. Вернитесь на страницу приема и нажмите «Присоединиться к приему» еще раз.":
     "The join link has expired. Go back to the reception page and press “Join the reception” again.",
   "Ссылка для входа недействительна.": "The join link is not valid.",
+  "С вашего адреса открыто слишком много подключений к приему. Обновите страницу чуть позже.":
+    "Too many connections to the reception come from your address. Reload the page a little later.",
   "Ссылка для входа уже использована. Вернитесь на страницу приема и нажмите «Присоединиться к приему» еще раз.":
     "The join link has been used already. Go back to the reception page and press “Join the reception” again.",
   "В приеме нет свободных мест.": "The reception has no free places left.",

@@ -98,6 +98,14 @@ class Conference {
       if (state === "ended" && !this.joined) this.end("reception_ended");
     });
     s.on("closed", ({ reason }) => this.end(reason));
+    // Refused at connect (too many connections from this address): the server said why,
+    // and the socket does not try again by itself.
+    s.on("connect_error", (error) => {
+      const code = error?.data?.error?.code;
+      if (!code) return;
+      this.notice(REFUSALS[code] ?? "Не удалось подключиться к приему.");
+      document.body.dataset.refusal = code;
+    });
   }
 
   async join() {
