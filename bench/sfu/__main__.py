@@ -147,16 +147,25 @@ def _parser() -> argparse.ArgumentParser:
         default="reception",
         help="the product as run (`reception run`), or a bare sfu.Router behind three routes",
     )
-    parser.add_argument("--baseline", choices=("janus", "mediarelay"))
+    parser.add_argument(
+        "--baseline",
+        choices=("janus", "mediarelay"),
+        help="also measure Janus VideoRoom (needs root) or, with --mode router, MediaRelay",
+    )
     parser.add_argument(
         "--recording", action="store_true", help="router mode: record every on-air track"
     )
-    parser.add_argument("--keyframe-interval", type=float, default=0.5, help="seconds")
+    parser.add_argument(
+        "--keyframe-interval",
+        type=float,
+        default=0.5,
+        help="least seconds between key frames the host makes on request",
+    )
     parser.add_argument("--joins", type=int, default=3, help="newcomers timed one by one")
     parser.add_argument(
         "--decoding", type=int, default=1, help="listeners that decode (the rest count frames)"
     )
-    parser.add_argument("--server-core", type=int, default=SERVER_CORE)
+    parser.add_argument("--server-core", type=int, default=SERVER_CORE, help="default 0")
     parser.add_argument("--client-cores", help="comma-separated; default: all but the server's")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument(

@@ -27,6 +27,8 @@ def install() -> None:
     """apt-get install janus (as root), its daemon kept from starting."""
     if shutil.which(BINARY):
         return
+    if os.geteuid() != 0:
+        raise SystemExit("installing Janus needs root (apt-get)")
     had_policy = POLICY.exists()
     if not had_policy:
         POLICY.write_text("#!/bin/sh\nexit 101\n")
