@@ -13,6 +13,7 @@ from sfu import rtcp
 from sfu.aiortc_bridge import RtpOutput
 from sfu.codec import NegotiatedCodec
 from sfu.counters import ReceiveStatistics, TrafficCounter
+from sfu.link_estimate import Feedback, LinkEstimate
 from sfu.rtp import (
     NO_FRAME_INFO,
     FrameInfo,
@@ -37,6 +38,8 @@ NACK_MAX_TRIES = 3
 NACK_MAX_GAP = 200
 """A larger jump is a stream restart, not loss worth asking for."""
 LAYER_WINDOW_S = 1.0
+UPLINK_SAMPLE_PACKETS = 30
+"""Loss is said once this many packets were expected, as for a listener's reports."""
 
 _ids = itertools.count(1)
 LevelListener = Callable[["Producer", int, bool], None]
@@ -111,6 +114,11 @@ class Producer:
         self.sender_report: tuple[int, int, float] | None = None
         """(NTP, RTP timestamp, local monotonic arrival) of the publisher's last SR."""
         self.send_limit_bps: int | None = None
+        self.uplink = LinkEstimate()
+        """The publisher's uplink, from packets gone missing before any repair (video)."""
+        self._uplink_sample = [0, 0]
+        """Packets missing and expected since the uplink's loss was last said."""
+        self._counted_max_seq: int | None = None
         self._last_pli_at = -1.0
         self._pli_timer: asyncio.TimerHandle | None = None
         self._keyframe_wanted = False
@@ -186,6 +194,8 @@ class Producer:
             self._log.info("source switched %s -> %s", self.media_ssrc, ssrc)
         self.media_ssrc = ssrc
         self.statistics = ReceiveStatistics(self.codec.clock_rate)
+        self._counted_max_seq = None
+        self._uplink_sample = [0, 0]
         self._missing.clear()
         self._highest_seq = None
         for sink in self.sinks:
@@ -201,6 +211,7 @@ class Producer:
             return  # repeated or late
         self._highest_seq = seq
         if 1 < gap <= NACK_MAX_GAP:
+            self._uplink_sample[0] += gap - 1
             for lost in range(1, gap):
                 self._missing[(seq - lost) % SEQ_MOD] = 0
             self._send_nacks()
@@ -310,14 +321,41 @@ class Producer:
                 dlsr,
             )
         )
+        if self.kind is MediaKind.VIDEO:
+            self._estimate_uplink()
         self.send_remb()
+
+    def _estimate_uplink(self) -> None:
+        """Count a second of the publisher's packets: gone missing against expected."""
+        highest = self.statistics.extended_max_seq
+        if self._counted_max_seq is not None:
+            self._uplink_sample[1] += max(0, highest - self._counted_max_seq)
+        self._counted_max_seq = highest
+        missing, expected = self._uplink_sample
+        loss = None
+        if expected >= UPLINK_SAMPLE_PACKETS:
+            loss = min(1.0, missing / expected)
+            self._uplink_sample = [0, 0]
+        before = self.uplink.bps
+        after = self.uplink.update(
+            Feedback(time.monotonic(), self.received.bitrate_bps, loss, remb_bps=None)
+        )
+        if after is not None and (before is None or after < before):
+            self._log.info("uplink bound %s kbit/s: loss %s", after // 1000, loss)
+
+    @property
+    def remb_bps(self) -> int | None:
+        """The video bitrate asked of the publisher: the moderator's and the uplink's bound."""
+        bounds = [b for b in (self.send_limit_bps, self.uplink.bps) if b is not None]
+        return min(bounds, default=None)
 
     def send_remb(self) -> None:
         """Cap the publisher's video bitrate (REMB); repeated, as browsers expire it."""
-        if self.kind is not MediaKind.VIDEO or self.send_limit_bps is None:
+        limit = self.remb_bps
+        if self.kind is not MediaKind.VIDEO or limit is None:
             return
         if self.media_ssrc is not None and not self.closed:
-            self._feedback(rtcp.remb(self._feedback_ssrc, self.send_limit_bps, [self.media_ssrc]))
+            self._feedback(rtcp.remb(self._feedback_ssrc, limit, [self.media_ssrc]))
 
     def layer_bitrates(self) -> list[int]:
         """Bitrate of each temporal layer present, lowest first (one entry when unlayered)."""
@@ -353,6 +391,7 @@ class Producer:
             "retransmissions_received": self.retransmissions,
             "temporal_layers_kbps": [b // 1000 for b in self.layer_bitrates()],
             "send_limit_kbps": None if self.send_limit_bps is None else self.send_limit_bps // 1000,
+            "uplink_kbps": None if self.uplink.bps is None else self.uplink.bps // 1000,
             "audio_level_dbov": None if self.level is None else -self.level,
             "consumers": self.active_consumers,
         }

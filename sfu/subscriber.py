@@ -17,8 +17,8 @@ from sfu import rtcp
 from sfu.bandwidth import CUT, VideoTrack, allocate_receive_budget
 from sfu.codec import AUDIO_LEVEL_URI, extension_id, negotiated_codec, preferences_for
 from sfu.consumer import Consumer
-from sfu.downlink import DownlinkEstimate, Feedback
 from sfu.errors import InvalidDescription, InvalidState
+from sfu.link_estimate import Feedback, LinkEstimate
 from sfu.producer import Producer
 from sfu.sequence import SequenceRewriter
 from sfu.transport import ConnectionStateListener, WebRtcTransport
@@ -95,7 +95,7 @@ class SubscriberTransport(WebRtcTransport):
         self._cut: set[str] = set()
         """Producer ids whose video the receive cap cut at its last decision."""
         self.receive_limit_bps: int | None = None
-        self.downlink = DownlinkEstimate()
+        self.downlink = LinkEstimate()
         self._reports_seen: dict[str, tuple[int, int, int]] = {}
         """Per producer id: reports read so far, and the last one's lost and highest."""
         self._loss_sample = [0, 0]

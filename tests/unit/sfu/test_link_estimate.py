@@ -1,13 +1,13 @@
-"""The downlink estimate: loss and a falling REMB bound a listener, random loss does not."""
+"""The link estimate: loss and a falling REMB bound a listener, random loss does not."""
 
 from __future__ import annotations
 
-from sfu.downlink import (
+from sfu.link_estimate import (
     INITIAL_BACKOFF_S,
     MIN_ESTIMATE_BPS,
     PROBE_HEADROOM_BPS,
-    DownlinkEstimate,
     Feedback,
+    LinkEstimate,
 )
 
 
@@ -16,31 +16,31 @@ def second(t: float, sent: int, loss: float | None = 0.0, remb: int | None = Non
 
 
 def test_a_link_that_never_complains_is_never_bounded() -> None:
-    estimate = DownlinkEstimate()
+    estimate = LinkEstimate()
     for t in range(30):
         assert estimate.update(second(t, 2_000_000, loss=0.0, remb=3_000_000)) is None
 
 
 def test_repaired_random_loss_between_the_thresholds_holds() -> None:
-    estimate = DownlinkEstimate()
+    estimate = LinkEstimate()
     for t in range(30):
         assert estimate.update(second(t, 800_000, loss=0.05)) is None
 
 
 def test_heavy_loss_bounds_the_listener_to_what_arrived() -> None:
-    estimate = DownlinkEstimate()
+    estimate = LinkEstimate()
     assert estimate.update(second(0, 600_000, loss=0.5)) == 300_000
 
 
 def test_a_remb_falling_report_after_report_below_the_sending_rate_is_congestion() -> None:
-    estimate = DownlinkEstimate()
+    estimate = LinkEstimate()
     assert estimate.update(second(0, 600_000, remb=700_000)) is None
     assert estimate.update(second(1, 600_000, remb=400_000)) is None
     assert estimate.update(second(2, 600_000, remb=250_000)) == 250_000
 
 
 def test_a_remb_that_falls_once_is_a_busy_moment() -> None:
-    estimate = DownlinkEstimate()
+    estimate = LinkEstimate()
     for t, remb in enumerate([700_000, 300_000, 320_000, 200_000, 210_000, 500_000]):
         assert estimate.update(second(t, 600_000, remb=remb)) is None
 
@@ -48,7 +48,7 @@ def test_a_remb_that_falls_once_is_a_busy_moment() -> None:
 def test_a_low_steady_remb_is_only_the_echo_of_what_is_sent() -> None:
     """Chromium's REMB stays near 1.5 times what arrives: a listener given audio alone
     reports a REMB far below any video, and that must not keep video away for good."""
-    estimate = DownlinkEstimate()
+    estimate = LinkEstimate()
     estimate.update(second(0, 600_000, loss=0.9))
     for t in range(1, 60):
         bound = estimate.update(second(t, 40_000, remb=57_000 + t * 10))
@@ -56,7 +56,7 @@ def test_a_low_steady_remb_is_only_the_echo_of_what_is_sent() -> None:
 
 
 def test_after_the_hold_the_estimate_grows_to_probe_for_room() -> None:
-    estimate = DownlinkEstimate()
+    estimate = LinkEstimate()
     estimate.update(second(0, 600_000, loss=0.5))
     for t in range(1, int(INITIAL_BACKOFF_S)):
         assert estimate.update(second(t, 250_000)) == 300_000  # held after congestion
@@ -66,7 +66,7 @@ def test_after_the_hold_the_estimate_grows_to_probe_for_room() -> None:
 
 
 def test_growth_goes_on_between_sparse_clean_reports() -> None:
-    estimate = DownlinkEstimate()
+    estimate = LinkEstimate()
     estimate.update(second(0, 600_000, loss=0.5))
     bounds = [
         estimate.update(second(t, 250_000, loss=0.0 if t % 5 == 0 else None))
@@ -77,7 +77,7 @@ def test_growth_goes_on_between_sparse_clean_reports() -> None:
 
 
 def test_a_failed_step_up_is_undone_and_the_next_waits_twice_as_long() -> None:
-    estimate = DownlinkEstimate()
+    estimate = LinkEstimate()
     estimate.update(second(0, 600_000, loss=0.5))
     t = INITIAL_BACKOFF_S
     before = estimate.update(second(t, 250_000))
@@ -92,7 +92,7 @@ def test_a_failed_step_up_is_undone_and_the_next_waits_twice_as_long() -> None:
 
 
 def test_a_step_that_holds_is_kept() -> None:
-    estimate = DownlinkEstimate()
+    estimate = LinkEstimate()
     estimate.update(second(0, 600_000, loss=0.5))
     estimate.stepped_up(1)
     for t in range(1, 10):
@@ -102,11 +102,11 @@ def test_a_step_that_holds_is_kept() -> None:
 
 
 def test_one_unlucky_second_of_random_loss_is_not_congestion() -> None:
-    estimate = DownlinkEstimate()
+    estimate = LinkEstimate()
     for t, loss in enumerate([0.04, 0.06, 0.13, 0.05, 0.02, 0.14, 0.06]):
         assert estimate.update(second(t, 800_000, loss=loss)) is None
 
 
 def test_the_bound_never_falls_below_what_audio_needs() -> None:
-    estimate = DownlinkEstimate()
+    estimate = LinkEstimate()
     assert estimate.update(second(0, 20_000, loss=0.9)) == MIN_ESTIMATE_BPS

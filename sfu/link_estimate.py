@@ -1,23 +1,27 @@
-"""DownlinkEstimate: what a listener's connection carries, judged from its own feedback.
+"""LinkEstimate: what a participant's link carries one way, judged from loss and REMB.
 
-The moderator's limit is one bound on what a listener receives; the listener's network is
-the other. A listener on a thin or congested link says so two ways: packet loss in its
-receiver reports, and (Chromium) a falling REMB once its receive-side estimator sees the
-queue grow. A REMB counts only while it falls, report after report, below what is being
-sent: a receive-side estimate never rises much above the incoming rate, so a low but steady
-REMB is only the echo of what we chose to send, and heeding it would ratchet a listener
-down to audio for good.
+The moderator's limits are one bound on what a participant sends and receives; the
+participant's network is the other. Downlink: a listener on a thin or congested link says
+so two ways, packet loss in its receiver reports and (Chromium) a falling REMB once its
+receive-side estimator sees the queue grow. Uplink: the SFU sees the publisher's packets go
+missing itself, before retransmission repairs them, and tells the publisher the bound as
+REMB, since a browser that hears of loss only after repair keeps a thin uplink full.
+
+A REMB counts only while it falls, report after report, below what is being sent: a
+receive-side estimate never rises much above the incoming rate, so a low but steady REMB is
+only the echo of what we chose to send, and heeding it would ratchet a listener down to
+audio for good.
 
 The rules follow the loss-based half of Google Congestion Control, once a second: above
-10 % loss (in the last report and followed over the last few), or on a falling REMB, the
+10 % loss (in the last count and followed over the last few), or on a falling REMB, the
 estimate drops to what arrived; below 2 % it grows by 8 %, up to half as much again as is
 being sent (at least `PROBE_HEADROOM_BPS` more), so a layer that was taken away is tried
-again by sending it; in between it holds, so random loss that retransmissions repair does
-not take video away. When the transport adds a
-layer on the strength of the estimate (`stepped_up`) and congestion follows within
-`PROBE_WINDOW_S`, the step is undone exactly, and the next try waits twice as long as
-the last, up to `MAX_BACKOFF_S`: a link that cannot carry a layer is not probed every few
-seconds. Until the first sign of trouble there is no estimate: a link that never
+again by sending it, and a publisher is let to raise its rate; in between it holds, so
+random loss that retransmissions repair does not take video away. When a subscriber
+transport adds a layer on the strength of the estimate (`stepped_up`) and congestion
+follows within `PROBE_WINDOW_S`, the step is undone exactly, and the next try waits twice
+as long as the last, up to `MAX_BACKOFF_S`: a link that cannot carry a layer is not probed
+every few seconds. Until the first sign of trouble there is no estimate: a link that never
 complains is never bounded.
 """
 
@@ -55,19 +59,19 @@ CALM_RESET_S = 60.0
 
 @dataclass(frozen=True, slots=True)
 class Feedback:
-    """One second of a listener's connection, as the SFU sees it."""
+    """One second of one way of a participant's link, as the SFU sees it."""
 
     now: float
     sent_bps: int
-    """What was sent to the listener over the last second (media payload)."""
+    """What crossed the link over the last second (media payload)."""
     loss: float | None
-    """Fraction lost in the receiver reports that arrived in that second, None if none did."""
+    """Fraction lost in that second, None when too few packets were counted to say."""
     remb_bps: int | None
-    """The listener's latest REMB, None if it sends none or it is stale."""
+    """The receiver's latest REMB, None if it sends none or it is stale."""
 
 
-class DownlinkEstimate:
-    """Follows one listener's feedback; `bps` is the bound (None: no sign of a limit)."""
+class LinkEstimate:
+    """Follows one link's feedback; `bps` is the bound (None: no sign of a limit)."""
 
     def __init__(self) -> None:
         self.bps: int | None = None
