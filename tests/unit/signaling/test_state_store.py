@@ -89,7 +89,8 @@ async def _kept_dropped_and_forgotten(store: RoomStore) -> None:
 
     await store.drop_participant("r1", "c1")
     kept = await store.load("r1")
-    assert kept is not None and [p.id for p in kept.participants] == ["m"]
+    assert kept is not None
+    assert [p.id for p in kept.participants] == ["m"]
 
     await store.forget("r1")
     assert await store.load("r1") is None
