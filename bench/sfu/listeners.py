@@ -29,6 +29,9 @@ from config.settings import RtcSettings
 from sfu.peer import new_peer_connection
 
 FIRST_VIDEO_TIMEOUT_S = 60
+NEWCOMER_PAUSE_S = 1.0
+"""Between two newcomers: longer than the host's key-frame interval, so that no newcomer
+waits for the key frame its predecessor asked for."""
 
 
 def rtc_settings(target: Target) -> RtcSettings:
@@ -98,10 +101,14 @@ class Listener:
         self.audio_frames += 1
 
     def _on_video(self, frame: bytes) -> None:
+        """Frames count from the first key frame on (a decoded frame when decoding): what
+        comes before it cannot be shown, and some servers forward it while others wait."""
+        keyframe = is_vp8_keyframe(frame)
+        if self.first_video_at is None and not (keyframe or self.decode):
+            return
         now = time.time()
         self.frame_times.append(now)
-        if is_vp8_keyframe(frame):
-            self.keyframes += 1
+        self.keyframes += keyframe
         if self.first_video_at is None:
             self.first_video_at = now
             self.video.set()
@@ -110,7 +117,7 @@ class Listener:
         lost = received = 0
         for stats in (await self.pc.getStats()).values():
             if stats.type == "inbound-rtp" and stats.kind == "video":
-                lost += stats.packetsLost
+                lost += max(0, stats.packetsLost)  # duplicates make aiortc's count negative
                 received += stats.packetsReceived
         return {
             "name": self.name,
@@ -155,6 +162,7 @@ async def join_one_by_one(listeners: list[Listener]) -> list[asyncio.Task[None]]
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(listener.video.wait(), FIRST_VIDEO_TIMEOUT_S)
         await listener.close()
+        await asyncio.sleep(NEWCOMER_PAUSE_S)
     return runs
 
 
