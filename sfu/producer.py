@@ -341,6 +341,7 @@ class Producer:
             Feedback(time.monotonic(), self.received.bitrate_bps, loss, remb_bps=None)
         )
         if after is not None and (before is None or after < before):
+            self._uplink_sample = [0, 0]  # counted before the decrease: says nothing after it
             self._log.info("uplink bound %s kbit/s: loss %s", after // 1000, loss)
 
     @property

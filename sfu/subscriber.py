@@ -336,6 +336,7 @@ class SubscriberTransport(WebRtcTransport):
         before = self.downlink.bps
         after = self.downlink.update(feedback)
         if after is not None and (before is None or after < before):
+            self._loss_sample = [0, 0]  # counted before the decrease: says nothing after it
             self._log.info(
                 "downlink bound %s kbit/s: sent %s kbit/s, loss %s, remb %s",
                 after // 1000,

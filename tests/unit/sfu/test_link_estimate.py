@@ -110,3 +110,27 @@ def test_one_unlucky_second_of_random_loss_is_not_congestion() -> None:
 def test_the_bound_never_falls_below_what_audio_needs() -> None:
     estimate = LinkEstimate()
     assert estimate.update(second(0, 20_000, loss=0.9)) == MIN_ESTIMATE_BPS
+
+
+def test_loss_that_sending_less_does_not_cure_is_the_links_own() -> None:
+    """10 % random loss (a radio link): one decrease is tried, the loss stays, the
+    decrease is undone and that loss no longer counts as congestion."""
+    estimate = LinkEstimate()
+    assert estimate.update(second(0, 500_000, loss=0.14)) == int(500_000 * 0.86)
+    assert estimate.update(second(1, 430_000, loss=0.13)) is None  # as before: undone
+    for t in range(2, 30):
+        assert estimate.update(second(t, 500_000, loss=0.12 + (t % 3) * 0.02)) is None
+
+
+def test_loss_that_sending_less_cures_was_congestion() -> None:
+    estimate = LinkEstimate()
+    assert estimate.update(second(0, 500_000, loss=0.4)) == 300_000
+    assert estimate.update(second(2, 290_000, loss=0.01)) == 300_000
+    assert estimate.update(second(4, 400_000, loss=0.4)) == 240_000  # congestion again
+
+
+def test_one_decrease_at_a_time() -> None:
+    estimate = LinkEstimate()
+    assert estimate.update(second(0, 500_000, loss=0.4)) == 300_000
+    assert estimate.update(second(1, 300_000, remb=100_000)) == 300_000
+    assert estimate.update(second(1.2, 300_000, remb=50_000)) == 300_000  # too soon
