@@ -1,7 +1,7 @@
 """python -m bench.soak: a live reception held for a long time on one node.
 
-A fresh `reception run` node on one core; the moderator, the host and 15 citizens (who
-publish pre-encoded VP8 + Opus while on air) and 100 listeners on the other cores, every
+A fresh `reception run` node; the moderator, the host and 15 citizens (who
+publish pre-encoded VP8 + Opus while on air) and 100 listeners in processes of five, every
 one with its own socket.io connection and aiortc's receive path. The floor moves every
 30 s and the moderator sends a command every few seconds (bench/soak/schedule.py). Per
 minute: the node's CPU and RSS, how many listeners receive the host's video and at what
@@ -28,8 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--citizens", type=int, default=15, help="at most 15 (a reception's places)"
     )
-    parser.add_argument("--server-core", type=int, default=0)
+    parser.add_argument("--server-core", type=int, help="pin the node to this core")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument(
+        "--records", action="store_true", help="with --json: every participant's own counts"
+    )
     return parser
 
 
@@ -39,7 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.minutes < 1 or args.listeners < 1 or not 2 <= args.citizens <= 15:
         parser.error("--minutes and --listeners need at least 1, --citizens 2 to 15")
-    options = Options(args.minutes, args.listeners, args.citizens, args.server_core)
+    options = Options(
+        args.minutes, args.listeners, args.citizens, args.server_core, records=args.records
+    )
     result = soak(options, lambda line: print(line, file=sys.stderr, flush=True))
     document = {
         "command": " ".join(["python -m bench.soak", *argv]),
@@ -56,7 +61,9 @@ def main(argv: list[str] | None = None) -> int:
             "cpu_slope_pct_per_min",
             "dropped",
             "presence_changes",
+            "video_cut_events",
             "not_receiving_at_end",
+            "without_video_at_end",
             "command_errors",
         ):
             print(f"{name}: {document[name]}")

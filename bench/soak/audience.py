@@ -21,6 +21,7 @@ from bench.sfu.media import load
 from bench.sfu.signals import Target
 from bench.sfu.undecoded import keep_frames_encoded
 from bench.soak.clock import FrameIndex
+from bench.soak.lag import LoopLag
 from bench.soak.receiver import Receiver
 from signaling.protocol.roles import Role
 
@@ -37,6 +38,8 @@ async def work(args: argparse.Namespace) -> None:
     names = [f"{args.prefix}{args.first + n}" for n in range(args.count)]
     listeners = [Receiver(target, name, Role.OBSERVER, index) for name in names]
     loop = asyncio.get_running_loop()
+    lag = LoopLag()
+    lagging = loop.create_task(lag.run())
     print("READY", flush=True)
     await _line()  # GO
     runs = [loop.create_task(listener.run()) for listener in listeners]
@@ -48,12 +51,13 @@ async def work(args: argparse.Namespace) -> None:
     start = float((await _line()).split()[1])
     for listener in listeners:
         listener.start = start
+    lag.start = start
     await _line()  # STOP
-    records = [listener.stop() for listener in listeners]
+    records = {"listeners": [listener.stop() for listener in listeners], "loop_lag_ms": lag.dumps()}
     print(f"RECORDS {json.dumps(records)}", flush=True)
     await _line()  # the orchestrator ends this process; nothing is measured after
-    for run in runs:
-        run.cancel()
+    for task in [*runs, lagging]:
+        task.cancel()
 
 
 def main() -> None:

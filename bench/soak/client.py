@@ -22,12 +22,15 @@ class SoakClient(ReceptionClient):
         self.disconnects = 0
         self.presence: Counter[str] = Counter()
         """How often the node said someone was reconnecting or left (participant ids)."""
+        self.video_cut = 0
+        """`received_video` events that named some video reduced or off."""
         self.ending = False
         self._participant_handlers: list[ParticipantHandler] = []
         self.sio.on("closed", self._on_closed, namespace=NAMESPACE)
         self.sio.on("disconnect", self._on_disconnect, namespace=NAMESPACE)
         self.sio.on("participant", self._on_participant, namespace=NAMESPACE)
         self.sio.on("participant_left", self._on_left, namespace=NAMESPACE)
+        self.sio.on("received_video", self._on_received_video, namespace=NAMESPACE)
 
     def on_participant(self, handler: ParticipantHandler) -> None:
         self._participant_handlers.append(handler)
@@ -62,6 +65,9 @@ class SoakClient(ReceptionClient):
     def _on_left(self, data: dict[str, Any]) -> None:
         if not self.ending:
             self.presence[f"{data['id']} left: {data.get('reason')}"] += 1
+
+    def _on_received_video(self, data: dict[str, Any]) -> None:
+        self.video_cut += bool(data.get("reduced") or data.get("off"))
 
     async def close(self) -> None:
         self.ending = True

@@ -103,7 +103,14 @@ def dropped(record: dict[str, Any]) -> list[str]:
 
 
 def receiving_at_end(record: dict[str, Any], stop: float) -> bool:
-    """The host's video (the host itself: anyone's) arrived just before the soak stopped."""
+    """Sound or video arrived just before the soak stopped: still joined and served."""
+    last = max(record["last_audio_at"] or 0.0, record["last_video_at"] or 0.0)
+    return last >= stop - END_GRACE_S
+
+
+def host_video_at_end(record: dict[str, Any], stop: float) -> bool:
+    """The host's video (for the host itself: anyone's) arrived just before the soak
+    stopped; the node may have turned it off for a listener whose link looked congested."""
     last = record["last_video_at"] if record["role"] == "host" else record["last_host_frame_at"]
     return last is not None and last >= stop - END_GRACE_S
 
@@ -119,6 +126,8 @@ class Run:
     samples: Sequence[Sample]
     audience: Sequence[dict[str, Any]]
     stage: dict[str, Any]
+    loop_lags: Sequence[dict[str, float]] = ()
+    """Per client process: minute -> its event loop's latest wake-up (ms)."""
 
 
 def per_minute(run: Run) -> list[dict[str, Any]]:
@@ -136,6 +145,9 @@ def per_minute(run: Run) -> list[dict[str, Any]]:
                 ),
                 **commands(run.stage["commands"], minute),
                 "publisher_late_p95_ms": late.percentile(0.95),
+                "client_loop_lag_max_ms": max(
+                    (lag.get(str(minute), 0.0) for lag in run.loop_lags), default=None
+                ),
             }
         )
     return rows
@@ -160,8 +172,10 @@ def summarize(run: Run) -> dict[str, Any]:
         "dropped": drops,
         "presence_changes": run.stage["presence"],
         "not_receiving_at_end": [r["name"] for r in everyone if not receiving_at_end(r, run.stop)],
+        "without_video_at_end": [r["name"] for r in everyone if not host_video_at_end(r, run.stop)],
         "command_errors": [c for c in run.stage["commands"] if "error" in c],
         "commands": len(run.stage["commands"]),
+        "video_cut_events": {r["name"]: r["video_cut"] for r in everyone if r.get("video_cut")},
     }
 
 
@@ -184,4 +198,5 @@ COLUMNS = (
     ("ack_p95_ms", "{:.0f}"),
     ("publisher_late_p95_ms", "{:.1f}"),
     ("clients_cpu_pct", "{:.0f}"),
+    ("client_loop_lag_max_ms", "{:.0f}"),
 )

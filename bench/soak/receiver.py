@@ -54,6 +54,7 @@ class Receiver(Listener):
         self.minutes: dict[int, Minute] = {}
         self.last_host_frame_at: float | None = None
         self.last_video_at: float | None = None
+        self.last_audio_at: float | None = None
         self.failure: str | None = None
         self.bad_states: list[str] = []
         self.pc.on("connectionstatechange", self._on_state)
@@ -105,7 +106,8 @@ class Receiver(Listener):
         self.frame_times.clear()  # the soak counts per minute instead
 
     def _on_audio_frame(self, _frame: bytes) -> None:
-        minute = self._minute(time.time())
+        self.last_audio_at = time.time()
+        minute = self._minute(self.last_audio_at)
         if minute is not None:
             minute.audio_frames += 1
 
@@ -136,9 +138,11 @@ class Receiver(Listener):
             "first_video_at": self.first_video_at,
             "last_host_frame_at": self.last_host_frame_at,
             "last_video_at": self.last_video_at,
+            "last_audio_at": self.last_audio_at,
             "failure": self.failure,
             "closed": client.closed if client else None,
             "disconnects": client.disconnects if client else 0,
+            "video_cut": client.video_cut if client else 0,
             "bad_states": self.bad_states,
             "minutes": {str(m): self.minutes[m].dumps() for m in sorted(self.minutes)},
         }

@@ -1,6 +1,9 @@
-"""One soak: a fresh `reception run` node pinned to one core; the moderator and the host,
-the citizens and the listeners in processes of a few people each, free to use every core
-(on two cores the clients need both); the node sampled from /proc for the whole run."""
+"""One soak: a fresh `reception run` node; the moderator and the host, the citizens and the
+listeners in processes of a few people each; the node sampled from /proc for the whole run.
+
+Nothing is pinned unless asked (`server_core`): a soak looks for trends over time, not for
+the cost of a stream, and on a shared two-core machine a pinned node waits for its core
+while the other one is free, which shows as delay that is not the node's."""
 
 from __future__ import annotations
 
@@ -23,11 +26,12 @@ from bench.soak.histogram import Histogram
 PER_PROCESS = 5
 """People per client process: one event loop is one core at most, and a process that
 falls behind misses its socket.io pings and is dropped; small groups keep up."""
-WARMUP_S = 5.0
+WARMUP_S = 3.0
 """After everyone receives, before the first minute counts."""
 NODE_SECTIONS = {"signaling": {"limits": {"connections_per_address": 1000}}}
 """Every client of the soak comes from 127.0.0.1; a node lets one address open 100."""
 JOIN_TIMEOUT_S = 180
+LOG_LINES = 40
 
 
 @dataclass(frozen=True)
@@ -35,8 +39,10 @@ class Options:
     minutes: int
     listeners: int = 100
     citizens: int = 15
-    server_core: int = 0
+    server_core: int | None = None
     sample_s: float = 5.0
+    records: bool = False
+    """Keep every participant's own record in the result."""
 
 
 Progress = Callable[[str], None]
@@ -77,6 +83,14 @@ def _joined(processes: list[subprocess.Popen[str]]) -> int:
     return sum(int(expect(p.stdout, "JOINED ", timeout=JOIN_TIMEOUT_S)) for p in processes)
 
 
+def _log_tail(server: Server) -> list[str]:
+    """The node logs warnings and errors only: its last lines say what went wrong."""
+    log = server.folder / "server.log" if server.folder else None
+    if log is None or not log.exists():
+        return []
+    return log.read_text(errors="replace").splitlines()[-LOG_LINES:]
+
+
 def soak(options: Options, report: Progress = lambda _: None) -> dict[str, Any]:
     began = time.monotonic()
 
@@ -85,8 +99,9 @@ def soak(options: Options, report: Progress = lambda _: None) -> dict[str, Any]:
 
     generate(MEDIA_DIR)
     cores = sorted(os.sched_getaffinity(0))
-    server = start_reception([options.server_core], NODE_SECTIONS)
-    progress(f"node up on core {options.server_core}")
+    pinned = [] if options.server_core is None else [options.server_core]
+    server = start_reception(pinned, NODE_SECTIONS)
+    progress(f"node up (pid {server.process.pid}, cores {pinned or cores})")
     media = ("--target", server.target.dumps(), "--media", str(MEDIA_DIR))
     processes: list[subprocess.Popen[str]] = []
     try:
@@ -104,13 +119,11 @@ def soak(options: Options, report: Progress = lambda _: None) -> dict[str, Any]:
             expect(process.stdout, "READY")
         say(chair, "GO")
         _joined([chair])
-        for process in citizens:
+        for process in [*citizens, *audience]:  # the moderator is there: all may join
             say(process, "GO")
         stage = 2 + _joined(citizens)
-        progress(f"moderator, host and citizens joined, {stage} receive the host")
-        for process in audience:
-            say(process, "GO")
-        progress(f"{_joined(audience)} of {options.listeners} listeners receive the host")
+        listening = _joined(audience)
+        progress(f"{stage} on stage and {listening} listeners receive the host")
         time.sleep(WARMUP_S)
         start = time.time()
         for process in processes:
@@ -129,8 +142,19 @@ def soak(options: Options, report: Progress = lambda _: None) -> dict[str, Any]:
         records = [json.loads(expect(p.stdout, "RECORDS ", timeout=60)) for p in processes]
     finally:
         stop(processes)
+        log = _log_tail(server)
         server.stop()
     stages = records[: 1 + len(citizens)]
-    listeners = [r for group in records[len(stages) :] for r in group]
-    run = Run(start, stopped, options.minutes, len(cores), samples, listeners, _merge(stages))
-    return {"cores": {"server": options.server_core, "clients": cores}, **summarize(run)}
+    listeners = [r for group in records[len(stages) :] for r in group["listeners"]]
+    lags = [stage["loop_lag_ms"] for stage in stages] + [
+        g["loop_lag_ms"] for g in records[len(stages) :]
+    ]
+    run = Run(start, stopped, options.minutes, len(cores), samples, listeners, _merge(stages), lags)
+    result = {
+        "cores": {"server": options.server_core, "clients": cores},
+        **summarize(run),
+        "node_log": log,
+    }
+    if options.records:
+        result["records"] = {"stage": run.stage, "listeners": listeners, "start": start}
+    return result

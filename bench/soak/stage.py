@@ -26,6 +26,7 @@ from bench.sfu.undecoded import keep_frames_encoded
 from bench.sfu.via_reception import HOST_ID, MODERATOR_ID
 from bench.soak.clock import FrameIndex
 from bench.soak.commander import Commander
+from bench.soak.lag import LoopLag
 from bench.soak.performer import Performer
 from bench.soak.receiver import Receiver
 from bench.soak.tracks import Lateness
@@ -48,6 +49,8 @@ async def work(args: argparse.Namespace) -> None:
     index = FrameIndex(media)
     lateness = Lateness()
     loop = asyncio.get_running_loop()
+    lag = LoopLag()
+    lagging = loop.create_task(lag.run())
     print("READY", flush=True)
     await _line()  # GO
     people: list[Receiver] = []
@@ -73,7 +76,7 @@ async def work(args: argparse.Namespace) -> None:
     start = float((await _line()).split()[1])
     for person in people:
         person.start = start
-    lateness.start = start
+    lateness.start = lag.start = start
     commanding = loop.create_task(commander.run(start)) if commander else None
     await _line()  # STOP
     if commanding is not None:
@@ -84,10 +87,11 @@ async def work(args: argparse.Namespace) -> None:
         "presence": dict(commander.client.presence) if commander else {},
         "commands": commander.log if commander else [],
         "publisher_late": {str(m): h.dumps() for m, h in sorted(lateness.minutes.items())},
+        "loop_lag_ms": lag.dumps(),
     }
     print(f"RECORDS {json.dumps(document)}", flush=True)
     await _line()  # the orchestrator ends this process; nothing is measured after
-    for task in receiving:
+    for task in [*receiving, lagging]:
         task.cancel()
 
 

@@ -99,6 +99,7 @@ def _receiver(name: str, role: str, host_frames: list[int], **extra: object) -> 
         "first_video_at": 1.0,
         "last_host_frame_at": 119.5,
         "last_video_at": 119.5,
+        "last_audio_at": 119.5,
         "failure": None,
         "closed": None,
         "disconnects": 0,
@@ -113,7 +114,9 @@ def test_a_run_is_summed_up_per_minute_with_its_drops_and_slopes() -> None:
     samples = [Sample(t, t * 0.1, 100 + t / 60, t * 0.5) for t in range(0, 121, 5)]
     audience = [
         _receiver("listener-1", "observer", [1800, 1800]),
-        _receiver("listener-2", "observer", [1800, 0], last_host_frame_at=60.0, disconnects=1),
+        _receiver(
+            "listener-2", "observer", [1800, 0], last_host_frame_at=60.0, disconnects=1, video_cut=2
+        ),
     ]
     stage = {
         "people": [_receiver("moderator", "moderator", [1800, 1800])],
@@ -136,5 +139,7 @@ def test_a_run_is_summed_up_per_minute_with_its_drops_and_slopes() -> None:
     assert result["rss_slope_mb_per_min"] == pytest.approx(1.0)
     assert result["rss_last_minute_growth_mb"] == pytest.approx(1.0)
     assert result["dropped"] == {"listener-2": ["1 disconnects"]}
-    assert result["not_receiving_at_end"] == ["listener-2"]
+    assert result["not_receiving_at_end"] == []  # its sound still came
+    assert result["without_video_at_end"] == ["listener-2"]
+    assert result["video_cut_events"] == {"listener-2": 2}
     assert len(result["command_errors"]) == 1
