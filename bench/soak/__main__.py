@@ -59,6 +59,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in (
             "rss_slope_mb_per_min",
             "cpu_slope_pct_per_min",
+            "flat",
             "dropped",
             "presence_changes",
             "video_cut_events",

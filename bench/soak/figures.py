@@ -16,6 +16,11 @@ RECEIVING_FPS = 1.0
 """A listener that got the host's video at least at this rate in a minute was receiving."""
 END_GRACE_S = 3.0
 """Receiving at the end: a frame at most this long before the soak stopped."""
+RSS_FLAT_MB_PER_MIN = 0.5
+"""Flat RSS: 15 MB over half an hour, 60 MB over a two-hour reception, a fifth of the
+node's ~300 MB; a leak per packet or per command grows faster."""
+CPU_FLAT_POINTS_PER_MIN = 0.1
+"""Flat CPU: 3 points of a core over half an hour at the same load."""
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,7 @@ def summarize(run: Run) -> dict[str, Any]:
         "stage": len(run.stage["people"]),
         "rss_slope_mb_per_min": _rounded(slope([r["rss_mb"] for r in rows]), 3),
         "cpu_slope_pct_per_min": _rounded(slope([r["server_cpu_pct"] for r in rows]), 3),
+        "flat": _flat(rows),
         "rss_last_minute_growth_mb": round(
             rows[-1]["rss_mb"] - usage(run.samples, run.start, run.stop - 60, run.cores)["rss_mb"],
             1,
@@ -177,6 +183,15 @@ def summarize(run: Run) -> dict[str, Any]:
         "commands": len(run.stage["commands"]),
         "video_cut_events": {r["name"]: r["video_cut"] for r in everyone if r.get("video_cut")},
     }
+
+
+def _flat(rows: Sequence[dict[str, Any]]) -> dict[str, bool] | None:
+    """Whether RSS and CPU stayed within the bounds above (needs a few minutes)."""
+    rss = slope([r["rss_mb"] for r in rows])
+    cpu = slope([r["server_cpu_pct"] for r in rows])
+    if rss is None or cpu is None:
+        return None
+    return {"rss": abs(rss) <= RSS_FLAT_MB_PER_MIN, "cpu": cpu <= CPU_FLAT_POINTS_PER_MIN}
 
 
 def _rounded(value: float | None, digits: int) -> float | None:

@@ -137,6 +137,7 @@ def test_a_run_is_summed_up_per_minute_with_its_drops_and_slopes() -> None:
     assert first["delay_p50_ms"] == pytest.approx(0.25, rel=0.05)
     assert second["command_errors"] == 1
     assert result["rss_slope_mb_per_min"] == pytest.approx(1.0)
+    assert result["flat"] == {"rss": False, "cpu": True}  # 1 MB a minute is a leak
     assert result["rss_last_minute_growth_mb"] == pytest.approx(1.0)
     assert result["dropped"] == {"listener-2": ["1 disconnects"]}
     assert result["not_receiving_at_end"] == []  # its sound still came
