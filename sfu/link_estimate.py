@@ -14,18 +14,19 @@ audio for good.
 
 The rules follow the loss-based half of Google Congestion Control, once a second: above
 10 % loss (in the last count and followed over the last few), or on a falling REMB, the
-estimate drops to what arrived; below 2 % it grows by 8 %, up to half as much again as is
-being sent (at least `PROBE_HEADROOM_BPS` more), so a layer that was taken away is tried
-again by sending it, and a publisher is let to raise its rate; in between it holds, so
-random loss that retransmissions repair does not take video away. A decrease for loss is
-a trial: if the next count shows the loss as high as before, sending less did not help,
-the loss is the link's own (a radio, a bad line), the decrease is undone and loss up to
-that level stops counting as congestion until it goes away. When a subscriber
-transport adds a layer on the strength of the estimate (`stepped_up`) and congestion
-follows within `PROBE_WINDOW_S`, the step is undone exactly, and the next try waits twice
-as long as the last, up to `MAX_BACKOFF_S`: a link that cannot carry a layer is not probed
-every few seconds. Until the first sign of trouble there is no estimate: a link that never
-complains is never bounded.
+estimate drops by half the loss, and to the REMB when that is lower; below 2 % it grows by
+8 %, up to half as much again as is being sent (at least `PROBE_HEADROOM_BPS` more), so a
+layer that was taken away is tried again by sending it, and a publisher is let to raise
+its rate; in between it holds, so random loss that retransmissions repair does not take
+video away. Loss counts as congestion only while the receiver's REMB (when it sends one)
+is below what is sent: a queue growing on the path lowers it, while loss of the link's
+own (a radio, a bad line) leaves it high, and sending less would not cure that loss.
+When a subscriber transport adds a layer on the strength of the estimate (`stepped_up`)
+and congestion follows within `PROBE_WINDOW_S`, the step is undone exactly, and the next
+try waits twice as long as the last, up to `MAX_BACKOFF_S`: a link that cannot carry a
+layer is not probed every few seconds. At most one decrease in `DECREASE_INTERVAL_S`.
+Until the first sign of trouble there is no estimate: a link that never complains is
+never bounded.
 """
 
 from __future__ import annotations
@@ -54,11 +55,9 @@ seconds, and the estimate must keep growing between its reports."""
 MIN_ESTIMATE_BPS = 30_000
 """Never below what audio needs: the estimate bounds video, audio is never cut."""
 PROBE_WINDOW_S = 4.0
-DECREASE_INTERVAL_S = 1.5
-"""At most one decrease in this time: what was counted before a decrease says nothing of
-the rate after it (the queue it filled is still draining)."""
-TRIAL_KEPT = 0.6
-"""Loss after a decrease still at this share of the loss before it did not come from us."""
+DECREASE_INTERVAL_S = 3.0
+"""At most one decrease in this time: what is counted just after a decrease still says
+more of the rate before it (the queue it filled draining, the retransmissions it caused)."""
 INITIAL_BACKOFF_S = 4.0
 MAX_BACKOFF_S = 64.0
 CALM_RESET_S = 60.0
@@ -96,11 +95,6 @@ class LinkEstimate:
         self._step: tuple[float, int | None] | None = None
         """When the last layer was added on the estimate's word, and the bound before it."""
         self._last_congestion = -DECREASE_INTERVAL_S
-        self._loss_floor = 0.0
-        """Loss the link shows whatever is sent (radio, a bad line): not congestion."""
-        self._trial: tuple[int | None, float] | None = None
-        """After a decrease for loss: the bound before it and the loss that made it, until
-        the next count says whether sending less helped."""
 
     def update(self, feedback: Feedback) -> int | None:
         """Take one second of feedback; return the new bound."""
@@ -121,17 +115,14 @@ class LinkEstimate:
                 else LOSS_SMOOTHING * loss + (1 - LOSS_SMOOTHING) * self._smoothed
             )
             self._loss, self._loss_at = loss, now
-            self._loss_floor = min(self._loss_floor, self._smoothed)
-            if self._trial is not None and self._judge_trial(loss):
-                return self.bps
-        high = LOSS_HIGH + self._loss_floor
-        lossy = loss is not None and loss > high and self._smoothed > high
+        room = remb is not None and remb >= sent  # the receiver sees no queue growing
+        lossy = loss is not None and loss > LOSS_HIGH and self._smoothed > LOSS_HIGH and not room
         if (lossy or remb_falling) and now - self._last_congestion >= DECREASE_INTERVAL_S:
             self._congested(feedback, remb_falling)
         elif (
             self._loss_at is not None
             and now - self._loss_at < REPORT_STALE_S
-            and self._loss < LOSS_LOW + self._loss_floor
+            and self._loss < LOSS_LOW
         ):
             self._grow(now, sent)
         if self._step is not None and now - self._step[0] > PROBE_WINDOW_S:
@@ -145,19 +136,6 @@ class LinkEstimate:
         if self._step is None:
             self._step = (now, self._previous)
 
-    def _judge_trial(self, loss: float) -> bool:
-        """Whether sending less left the loss as it was: then it is the link's own, the
-        decrease is undone and loss up to that level no longer counts as congestion."""
-        assert self._trial is not None
-        before, then = self._trial
-        self._trial = None
-        if loss < TRIAL_KEPT * then or loss <= LOSS_HIGH / 2:
-            return False  # sending less helped: it was congestion
-        self._loss_floor = max(self._loss_floor, min(loss, then))
-        self.bps = before
-        self._hold_until = 0.0
-        return True
-
     def _congested(self, feedback: Feedback, remb_falling: bool) -> None:
         now, sent = feedback.now, feedback.sent_bps
         self._last_congestion = now
@@ -166,12 +144,10 @@ class LinkEstimate:
             self._backoff = min(self._backoff * 2, MAX_BACKOFF_S)
         else:
             loss = feedback.loss or 0.0
-            arrived = int(sent * (1 - loss)) if loss > LOSS_HIGH else sent
-            if remb_falling and feedback.remb_bps is not None:
-                arrived = min(arrived, feedback.remb_bps)
-            elif loss > LOSS_HIGH:
-                self._trial = (self.bps, loss)
-            self.bps = max(MIN_ESTIMATE_BPS, min(self.bps or arrived, arrived))
+            fits = int(sent * (1 - loss / 2)) if loss > LOSS_HIGH else sent
+            if feedback.remb_bps is not None and feedback.remb_bps < sent:
+                fits = min(fits, feedback.remb_bps)
+            self.bps = max(MIN_ESTIMATE_BPS, min(self.bps or fits, fits))
         self._step = None
         self._remb_falls = 0
         self._hold_until = now + self._backoff

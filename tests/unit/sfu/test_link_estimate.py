@@ -27,9 +27,9 @@ def test_repaired_random_loss_between_the_thresholds_holds() -> None:
         assert estimate.update(second(t, 800_000, loss=0.05)) is None
 
 
-def test_heavy_loss_bounds_the_listener_to_what_arrived() -> None:
+def test_heavy_loss_takes_half_the_loss_off() -> None:
     estimate = LinkEstimate()
-    assert estimate.update(second(0, 600_000, loss=0.5)) == 300_000
+    assert estimate.update(second(0, 600_000, loss=0.5)) == 450_000
 
 
 def test_a_remb_falling_report_after_report_below_the_sending_rate_is_congestion() -> None:
@@ -49,7 +49,7 @@ def test_a_low_steady_remb_is_only_the_echo_of_what_is_sent() -> None:
     """Chromium's REMB stays near 1.5 times what arrives: a listener given audio alone
     reports a REMB far below any video, and that must not keep video away for good."""
     estimate = LinkEstimate()
-    estimate.update(second(0, 600_000, loss=0.9))
+    estimate.update(second(0, 100_000, loss=0.9))
     for t in range(1, 60):
         bound = estimate.update(second(t, 40_000, remb=57_000 + t * 10))
     assert bound == 40_000 + PROBE_HEADROOM_BPS
@@ -57,7 +57,7 @@ def test_a_low_steady_remb_is_only_the_echo_of_what_is_sent() -> None:
 
 def test_after_the_hold_the_estimate_grows_to_probe_for_room() -> None:
     estimate = LinkEstimate()
-    estimate.update(second(0, 600_000, loss=0.5))
+    estimate.update(second(0, 400_000, loss=0.5))
     for t in range(1, int(INITIAL_BACKOFF_S)):
         assert estimate.update(second(t, 250_000)) == 300_000  # held after congestion
     grown = [estimate.update(second(t, 250_000)) for t in range(int(INITIAL_BACKOFF_S), 20)]
@@ -67,7 +67,7 @@ def test_after_the_hold_the_estimate_grows_to_probe_for_room() -> None:
 
 def test_growth_goes_on_between_sparse_clean_reports() -> None:
     estimate = LinkEstimate()
-    estimate.update(second(0, 600_000, loss=0.5))
+    estimate.update(second(0, 400_000, loss=0.5))
     bounds = [
         estimate.update(second(t, 250_000, loss=0.0 if t % 5 == 0 else None))
         for t in range(int(INITIAL_BACKOFF_S), 12)
@@ -78,7 +78,7 @@ def test_growth_goes_on_between_sparse_clean_reports() -> None:
 
 def test_a_failed_step_up_is_undone_and_the_next_waits_twice_as_long() -> None:
     estimate = LinkEstimate()
-    estimate.update(second(0, 600_000, loss=0.5))
+    estimate.update(second(0, 400_000, loss=0.5))
     t = INITIAL_BACKOFF_S
     before = estimate.update(second(t, 250_000))
     t += 1
@@ -93,12 +93,12 @@ def test_a_failed_step_up_is_undone_and_the_next_waits_twice_as_long() -> None:
 
 def test_a_step_that_holds_is_kept() -> None:
     estimate = LinkEstimate()
-    estimate.update(second(0, 600_000, loss=0.5))
+    estimate.update(second(0, 400_000, loss=0.5))
     estimate.stepped_up(1)
     for t in range(1, 10):
         estimate.update(second(t, 350_000))
     bound = estimate.update(second(10, 350_000, loss=0.3))  # long after: a new limit
-    assert bound == int(350_000 * 0.7)
+    assert bound == int(350_000 * 0.85)
 
 
 def test_one_unlucky_second_of_random_loss_is_not_congestion() -> None:
@@ -112,25 +112,21 @@ def test_the_bound_never_falls_below_what_audio_needs() -> None:
     assert estimate.update(second(0, 20_000, loss=0.9)) == MIN_ESTIMATE_BPS
 
 
-def test_loss_that_sending_less_does_not_cure_is_the_links_own() -> None:
-    """10 % random loss (a radio link): one decrease is tried, the loss stays, the
-    decrease is undone and that loss no longer counts as congestion."""
+def test_loss_under_a_remb_above_what_is_sent_is_the_links_own() -> None:
+    """10 % random loss (a radio link): the receiver sees no queue, sending less would
+    not cure it, so video is not taken away for it."""
     estimate = LinkEstimate()
-    assert estimate.update(second(0, 500_000, loss=0.14)) == int(500_000 * 0.86)
-    assert estimate.update(second(1, 430_000, loss=0.13)) is None  # as before: undone
-    for t in range(2, 30):
-        assert estimate.update(second(t, 500_000, loss=0.12 + (t % 3) * 0.02)) is None
+    for t in range(30):
+        assert estimate.update(second(t, 500_000, loss=0.15, remb=900_000)) is None
 
 
-def test_loss_that_sending_less_cures_was_congestion() -> None:
+def test_loss_under_a_remb_below_what_is_sent_is_congestion() -> None:
     estimate = LinkEstimate()
-    assert estimate.update(second(0, 500_000, loss=0.4)) == 300_000
-    assert estimate.update(second(2, 290_000, loss=0.01)) == 300_000
-    assert estimate.update(second(4, 400_000, loss=0.4)) == 240_000  # congestion again
+    assert estimate.update(second(0, 500_000, loss=0.3, remb=400_000)) == 400_000
 
 
 def test_one_decrease_at_a_time() -> None:
     estimate = LinkEstimate()
-    assert estimate.update(second(0, 500_000, loss=0.4)) == 300_000
-    assert estimate.update(second(1, 300_000, remb=100_000)) == 300_000
-    assert estimate.update(second(1.2, 300_000, remb=50_000)) == 300_000  # too soon
+    assert estimate.update(second(0, 500_000, loss=0.4)) == 400_000
+    for t, remb in ((1, 300_000), (1.5, 200_000), (2, 100_000)):
+        assert estimate.update(second(t, 300_000, remb=remb)) == 400_000  # too soon
