@@ -90,6 +90,21 @@ def host_consumer(app: web.Application, listener: str = "citizen-3") -> dict[str
     return {}
 
 
+def listener_state(app: web.Application, listener: str) -> dict[str, Any]:
+    """What the SFU makes of a listener's link: its downlink estimate, what it enforces,
+    and the governor's video consumer's last REMB and reported loss."""
+    for router in app[SIGNALING].registry.routers():
+        subscriber = router.stats()["participants"][listener]["subscriber"]
+        consumer = host_consumer(app, listener)
+        return {
+            "downlink_kbps": subscriber.get("downlink_kbps"),
+            "enforced": subscriber["enforced"].get("video"),
+            "remb_kbps": consumer.get("remb_kbps"),
+            "fraction_lost": consumer.get("fraction_lost"),
+        }
+    return {}
+
+
 def host_video(app: web.Application) -> str | None:
     return host_consumer(app).get("enforced")
 
@@ -98,3 +113,19 @@ def thinned(app: web.Application) -> bool:
     """The SFU forwards the governor's lower layers only, and already at the layer it chose."""
     consumer = host_consumer(app)
     return consumer.get("enforced") == f"layers<={consumer.get('temporal_layer')}"
+
+
+async def seconds_to_recover(
+    listener: Person, fps: float, timeout: float = 30.0, publisher: str = "host"
+) -> float:
+    """Seconds until one second of `publisher`'s video decodes at `fps` or better."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    frames = (await listener.page.evaluate(INBOUND))[f"{publisher}:video"]["frames"]
+    while loop.time() - started < timeout:
+        await asyncio.sleep(1.0)
+        now = (await listener.page.evaluate(INBOUND))[f"{publisher}:video"]["frames"]
+        if now - frames >= fps:
+            return loop.time() - started
+        frames = now
+    raise AssertionError(f"{publisher}'s video did not come back to {fps:.1f} fps in {timeout}s")

@@ -10,12 +10,13 @@ one, as HTTPS would in production.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bench.netlab import Host, Interface, Lab, unavailable_reason
+from bench.netlab import DelayBridge, Host, Interface, Lab, unavailable_reason
 from config import Settings
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import unavailable
@@ -31,10 +32,35 @@ def lab() -> Iterator[Lab]:
         yield made
 
 
+@dataclass(frozen=True)
+class Delay:
+    """Put the citizen's link through a delay bridge (`pytest.mark.parametrize(...,
+    indirect=["citizen_link"])` with this as the parameter)."""
+
+    delay_ms: float
+    jitter_ms: float
+
+
 @pytest.fixture
-def citizen_link(lab: Lab) -> tuple[Interface, Interface]:
+def citizen_link(
+    lab: Lab, request: pytest.FixtureRequest, delay_bridges: list[DelayBridge]
+) -> tuple[Interface, Interface]:
     """(the node's end, the citizen's end) of the link to the citizen's host."""
-    return lab.link(lab.root, lab.host("citizen"))
+    delay = getattr(request, "param", None)
+    citizen = lab.host("citizen")
+    if not isinstance(delay, Delay):
+        return lab.link(lab.root, citizen)
+    node_end, citizen_end, bridge = lab.delayed_link(
+        lab.root, citizen, lab.host("path"), delay.delay_ms, delay.jitter_ms
+    )
+    delay_bridges.append(bridge)
+    return node_end, citizen_end
+
+
+@pytest.fixture
+def delay_bridges() -> list[DelayBridge]:
+    """The delay bridge of the citizen's link, when it has one."""
+    return []
 
 
 @pytest.fixture

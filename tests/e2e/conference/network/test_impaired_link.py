@@ -1,0 +1,166 @@
+"""Loss, jitter and a thin uplink between a citizen's Chromium and the node, measured in the
+browsers: frames decoded, freezes (Chromium's freeze count), NACKs and PLIs, audio
+concealment, and the time to recover once the impairment is lifted.
+
+The governor publishes and the moderator is a light socket.io client. In the listener
+tests the impaired citizen listens; in the publisher test the governor himself sits behind
+the impaired link and a citizen beside the node watches him. Every figure is written to
+the test's artifacts (measured.json); the assertions are the targets: at 5 % loss video
+freezes less than 2 % of the time and the sound goes on, and a thin uplink costs picture,
+not sound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from bench.netlab import DelayBridge, Interface
+from signaling.protocol import Role
+from tests.e2e.conference.conftest import Person, reception_of
+from tests.e2e.conference.inbound import Window, listener_state, measure, seconds_to_recover
+from tests.e2e.conference.network.conftest import Delay
+
+pytestmark = [pytest.mark.browser, pytest.mark.timeout(180)]
+
+WINDOW_S = 15.0
+SETTLE_S = 2.0
+RECOVERED = 0.8
+"""Recovered: one second of video at this share of the unimpaired frame rate."""
+
+
+async def stage(
+    open_person: Callable[..., Any],
+    open_remote: Callable[..., Any],
+    light_people: Callable[..., Awaitable[None]],
+    demo_links: dict[str, str],
+    remote: str,
+) -> Person:
+    """The governor on air, a moderator, and the citizen who watches him; `remote` (the
+    governor or the citizen) is the one whose page runs behind the impaired link.
+    Returns the watching citizen."""
+    await light_people(
+        reception_of(demo_links["moderator"]), "moderator", "Модератор", Role.MODERATOR
+    )
+    people = {
+        name: await (open_remote if name == remote else open_person)(name)
+        for name in ("host", "citizen-3")
+    }
+    for person in people.values():
+        await person.wait_body("ready", "true")
+    await people["citizen-3"].wait_frames("host")
+    return people["citizen-3"]
+
+
+def record(artifacts: Path, measured: dict[str, Any]) -> str:
+    text = json.dumps(measured, indent=1, default=dataclasses.asdict)
+    (artifacts / "measured.json").write_text(text)
+    return text
+
+
+async def test_a_listener_through_5_and_10_percent_loss(
+    open_person: Callable[..., Any],
+    open_remote: Callable[..., Any],
+    light_people: Callable[..., Awaitable[None]],
+    demo_links: dict[str, str],
+    citizen_link: tuple[Interface, Interface],
+    artifacts: Path,
+    live_node: tuple[str, web.Application],
+) -> None:
+    listener = await stage(open_person, open_remote, light_people, demo_links, "citizen-3")
+    citizen_end = citizen_link[1]
+    free = await measure(listener, WINDOW_S / 2)
+    measured: dict[str, Any] = {"free": free}
+    try:
+        for percent in (5, 10):
+            citizen_end.host.drop(citizen_end, percent)
+            await asyncio.sleep(SETTLE_S)
+            lossy: Window = await measure(listener, WINDOW_S)
+            measured[f"{percent} % loss"] = lossy
+            measured[f"SFU at {percent} % loss"] = listener_state(live_node[1], "citizen-3")
+            citizen_end.host.clear_drop()
+            recovered = await seconds_to_recover(listener, RECOVERED * free.fps)
+            measured[f"seconds to recover after {percent} % loss"] = round(recovered, 1)
+    finally:
+        measured["SFU at the end"] = listener_state(live_node[1], "citizen-3")
+        text = record(artifacts, measured)
+    five = measured["5 % loss"]
+    assert free.fps > 10, text
+    assert five.freeze_ratio < 0.02, text
+    assert five.fps > 0.8 * free.fps, text
+    assert five.nacks > 0, text  # the picture was repaired, not spared
+    assert five.concealed < 0.1, text
+    assert five.audio_packets > 0.9 * 50 * WINDOW_S, text
+    ten = measured["10 % loss"]
+    assert ten.fps > 0.3 * free.fps, text
+    assert ten.concealed < 0.15, text
+
+
+@pytest.mark.parametrize("citizen_link", [Delay(100, 30)], indirect=True)
+async def test_a_listener_through_100_ms_of_delay_with_30_ms_of_jitter(
+    open_person: Callable[..., Any],
+    open_remote: Callable[..., Any],
+    light_people: Callable[..., Awaitable[None]],
+    demo_links: dict[str, str],
+    citizen_link: tuple[Interface, Interface],
+    delay_bridges: list[DelayBridge],
+    artifacts: Path,
+    live_node: tuple[str, web.Application],
+) -> None:
+    listener = await stage(open_person, open_remote, light_people, demo_links, "citizen-3")
+    jittered = await measure(listener, WINDOW_S)
+    sfu = listener_state(live_node[1], "citizen-3")
+    applied = delay_bridges[0].stop()
+    text = record(artifacts, {"100 ± 30 ms": jittered, "SFU": sfu, "delay applied": applied})
+
+    assert jittered.fps > 10, text
+    assert jittered.freeze_ratio < 0.05, text
+    assert jittered.concealed < 0.05, text
+    for direction in (v for v in applied.values() if isinstance(v, dict)):
+        assert 90 <= direction["mean_ms"] <= 140, text  # the impairment is what was asked
+
+
+async def test_the_governor_publishing_through_loss_and_a_300_kbps_uplink(
+    open_person: Callable[..., Any],
+    open_remote: Callable[..., Any],
+    light_people: Callable[..., Awaitable[None]],
+    demo_links: dict[str, str],
+    citizen_link: tuple[Interface, Interface],
+    artifacts: Path,
+    live_node: tuple[str, web.Application],
+) -> None:
+    listener = await stage(open_person, open_remote, light_people, demo_links, "host")
+    governor_end = citizen_link[1]
+    free = await measure(listener, WINDOW_S / 2)
+    governor_end.host.drop(governor_end, 5)
+    await asyncio.sleep(SETTLE_S)
+    lossy = await measure(listener, WINDOW_S)
+    governor_end.host.clear_drop()
+    governor_end.host.limit_rate(governor_end, 300)
+    await asyncio.sleep(SETTLE_S * 3)
+    thin = await measure(listener, WINDOW_S)
+    governor_end.host.clear_rate(governor_end)
+    recovered = await seconds_to_recover(listener, RECOVERED * free.fps, timeout=45)
+    text = record(
+        artifacts,
+        {
+            "free": free,
+            "5 % loss": lossy,
+            "300 kbit/s uplink": thin,
+            "seconds to recover after the uplink widens": round(recovered, 1),
+        },
+    )
+
+    assert free.fps > 10, text
+    assert lossy.freeze_ratio < 0.02, text
+    assert lossy.concealed < 0.1, text
+    assert thin.fps > 0.5, text  # the picture degrades, it does not stop
+    assert thin.kbps < 300, text
+    assert thin.concealed < 0.05, text  # and the sound goes on
