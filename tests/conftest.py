@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+import inspect
 import os
 import socket
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,34 @@ def pytest_asyncio_loop_factories(
 ) -> dict[str, Callable[[], asyncio.AbstractEventLoop]]:
     """Every async test runs on the event loop the server runs on."""
     return {"uvloop": uvloop.new_event_loop}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Bound every coroutine test on its own event loop.
+
+    pytest-timeout's alarm signal does not stop a test that awaits on uvloop (the test
+    simply runs on), so each coroutine test is wrapped in `asyncio.wait_for` with its
+    `timeout` mark, or the configured default, and fails with a TimeoutError when it
+    overruns."""
+    default = float(config.getini("timeout") or 0)
+    for item in items:
+        function = getattr(item, "obj", None)
+        if not inspect.iscoroutinefunction(function):
+            continue
+        marker = item.get_closest_marker("timeout")
+        seconds = float(marker.args[0]) if marker and marker.args else default
+        if seconds > 0:
+            item.obj = _bounded(function, seconds)  # type: ignore[attr-defined]
+
+
+def _bounded(
+    function: Callable[..., Coroutine[Any, Any, Any]], seconds: float
+) -> Callable[..., Coroutine[Any, Any, Any]]:
+    @functools.wraps(function)
+    async def bounded(*args: Any, **kwargs: Any) -> Any:
+        return await asyncio.wait_for(function(*args, **kwargs), seconds)
+
+    return bounded
 
 
 @pytest.fixture(autouse=True, scope="session")
