@@ -119,9 +119,11 @@ def soak(options: Options, report: Progress = lambda _: None) -> dict[str, Any]:
             expect(process.stdout, "READY")
         say(chair, "GO")
         _joined([chair])
-        for process in [*citizens, *audience]:  # the moderator is there: all may join
+        for process in citizens:
             say(process, "GO")
         stage = 2 + _joined(citizens)
+        for process in audience:  # after the stage: a hundred joins at once slow its own
+            say(process, "GO")
         listening = _joined(audience)
         progress(f"{stage} on stage and {listening} listeners receive the host")
         time.sleep(WARMUP_S)

@@ -35,6 +35,5 @@ def test_two_minutes_of_a_live_reception_drop_nobody_and_grow_nothing() -> None:
     assert result["presence_changes"] == {}  # nobody was ever seen reconnecting or leaving
     assert result["command_errors"] == []
     assert result["not_receiving_at_end"] == []
-    assert last["receiving"] == LISTENERS
     assert result["rss_last_minute_growth_mb"] < RSS_GROWTH_BOUND_MB
     assert last["server_cpu_pct"] <= first["server_cpu_pct"] * CPU_RISE_FACTOR + CPU_RISE_POINTS
