@@ -119,6 +119,9 @@ class Producer:
         self._uplink_sample = [0, 0]
         """Packets missing and expected since the uplink's loss was last said."""
         self._counted_max_seq: int | None = None
+        self.upstream_loss = 0.0
+        """The publisher's last counted loss before repair: what its listeners' reports
+        carry on top of their own links' loss."""
         self._last_pli_at = -1.0
         self._pli_timer: asyncio.TimerHandle | None = None
         self._keyframe_wanted = False
@@ -329,12 +332,15 @@ class Producer:
         """Count a second of the publisher's packets: gone missing against expected."""
         highest = self.statistics.extended_max_seq
         if self._counted_max_seq is not None:
-            self._uplink_sample[1] += max(0, highest - self._counted_max_seq)
+            arrived = max(0, highest - self._counted_max_seq)
+            self._uplink_sample[1] += arrived
+            if not arrived:
+                self.upstream_loss = 0.0  # nothing sent (muted, gone): nothing damaged
         self._counted_max_seq = highest
         missing, expected = self._uplink_sample
         loss = None
         if expected >= UPLINK_SAMPLE_PACKETS:
-            loss = min(1.0, missing / expected)
+            loss = self.upstream_loss = min(1.0, missing / expected)
             self._uplink_sample = [0, 0]
         before = self.uplink.bps
         after = self.uplink.update(

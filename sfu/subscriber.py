@@ -32,6 +32,8 @@ host), 2 the others; the first video, when it ranks below 2, is the main tile.""
 OTHERS = 2
 REMB_FRESH_S = 2.5
 LOSS_SAMPLE_PACKETS = 30
+UPSTREAM_DAMAGE = 0.02
+"""A publisher losing more than this before the SFU: its listeners' reports are its echo."""
 """A REMB older than this is not the listener's word on the last second."""
 ReceivedVideoListener = Callable[[str, ReceivedVideo], None]
 """Told (subscriber id, what its cap does to its videos) each time that changes."""
@@ -369,11 +371,16 @@ class SubscriberTransport(WebRtcTransport):
         if expected >= LOSS_SAMPLE_PACKETS:
             loss = min(1.0, lost / expected)
             self._loss_sample = [0, 0]
+        sent = sum(c.sent.bitrate_bps for c in self.consumers.values())
+        if any(
+            c.forwarding and c.producer.upstream_loss > UPSTREAM_DAMAGE
+            for c in self.consumers.values()
+        ):
+            # What arrives was damaged before the SFU: the listener's loss and its REMB
+            # say nothing of its own link this second.
+            return Feedback(now=now, sent_bps=sent, loss=None, remb_bps=None)
         return Feedback(
-            now=now,
-            sent_bps=sum(c.sent.bitrate_bps for c in self.consumers.values()),
-            loss=loss,
-            remb_bps=max(rembs)[1] if rembs else None,
+            now=now, sent_bps=sent, loss=loss, remb_bps=max(rembs)[1] if rembs else None
         )
 
     def _close_media(self) -> None:
