@@ -88,6 +88,10 @@ class Consumer:
         self.remb_at = 0.0
         self.reports = 0
         """Receiver reports about this consumer so far: its transport reads the fresh ones."""
+        self.retransmission_budget: list[int] | None = None
+        """Bytes this consumer may still resend this second, shared by its transport's
+        consumers while the listener's link is bounded (None: no bound)."""
+        self.retransmissions_refused = 0
         self.reported: tuple[int, int] = (0, 0)
         """The last report's cumulative packets lost and extended highest sequence number."""
         self._sr_sent: dict[int, float] = {}
@@ -250,6 +254,11 @@ class Consumer:
         if entry is None or entry[0] != seq or self.codec is None or self._output is None:
             return
         _, ts, marker, padding, payload = entry
+        if self.retransmission_budget is not None:
+            if self.retransmission_budget[0] < len(payload):
+                self.retransmissions_refused += 1
+                return
+            self.retransmission_budget[0] -= len(payload)
         rtx_pt = self.codec.rtx_payload_type
         if rtx_pt is None:
             data = (
@@ -324,6 +333,7 @@ class Consumer:
             "rtt_ms": None if self.rtt_ms is None else round(self.rtt_ms, 1),
             "nacks_received": self.nacks_received,
             "retransmitted": self.retransmitted,
+            "retransmissions_refused": self.retransmissions_refused,
             "keyframe_requests": self.keyframe_requests_received,
             "temporal_layer": None if self.kind is MediaKind.AUDIO else self._layer,
             "dropped_by_cap": self.dropped_by_cap,

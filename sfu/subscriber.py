@@ -32,6 +32,7 @@ host), 2 the others; the first video, when it ranks below 2, is the main tile.""
 OTHERS = 2
 REMB_FRESH_S = 2.5
 LOSS_SAMPLE_PACKETS = 30
+RETRANSMISSION_SHARE = 0.15
 UPSTREAM_DAMAGE = 0.02
 """A publisher losing more than this before the SFU: its listeners' reports are its echo."""
 """A REMB older than this is not the listener's word on the last second."""
@@ -102,6 +103,7 @@ class SubscriberTransport(WebRtcTransport):
         """Per producer id: reports read so far, and the last one's lost and highest."""
         self._loss_sample = [0, 0]
         """Packets lost and expected in the reports read since loss was last said."""
+        self._retransmission_budget = [0]
         self.enforced: dict[str, object] = {"video": "full"}
         self._negotiation_listener: Callable[[], None] | None = None
         self.negotiation = Negotiation.STABLE
@@ -346,7 +348,20 @@ class SubscriberTransport(WebRtcTransport):
                 None if feedback.loss is None else round(feedback.loss, 3),
                 None if feedback.remb_bps is None else feedback.remb_bps // 1000,
             )
+        self._budget_retransmissions()
         self._apply_cap()
+
+    def _budget_retransmissions(self) -> None:
+        """On a bounded link, resend at most `RETRANSMISSION_SHARE` of the bound a second:
+        a link that lost packets to congestion must not be filled again with their copies,
+        or the sound it carries is lost with them."""
+        bound = self.downlink.bps
+        self._retransmission_budget[0] = (
+            int(bound * RETRANSMISSION_SHARE / 8) if bound is not None else 0
+        )
+        budget = self._retransmission_budget if bound is not None else None
+        for consumer in self.consumers.values():
+            consumer.retransmission_budget = budget
 
     def _feedback(self) -> Feedback:
         """The last second of this listener's connection: what was sent, the loss in the

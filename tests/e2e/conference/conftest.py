@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import math
 import struct
@@ -110,10 +111,10 @@ async def demo_links(live_server: str) -> dict[str, str]:
     return {link["user_id"]: f"{live_server}{link['url']}" for link in data["links"]}
 
 
-@pytest.fixture
-async def open_person(
-    browser: Any, demo_links: dict[str, str]
-) -> AsyncIterator[Callable[..., Any]]:
+@contextlib.asynccontextmanager
+async def opener(browser: Any, demo_links: dict[str, str]) -> AsyncIterator[Callable[..., Any]]:
+    """Open demo people's pages in `browser`, each in a context of its own (a tablet's
+    size and touch), all closed on leaving."""
     contexts: list[Any] = []
 
     async def open_as(user_id: str, *, init_script: str | None = None) -> Person:
@@ -126,9 +127,19 @@ async def open_person(
         await page.goto(demo_links[user_id])
         return Person(user_id, page)
 
-    yield open_as
-    for context in contexts:
-        await context.close()
+    try:
+        yield open_as
+    finally:
+        for context in contexts:
+            await context.close()
+
+
+@pytest.fixture
+async def open_person(
+    browser: Any, demo_links: dict[str, str]
+) -> AsyncIterator[Callable[..., Any]]:
+    async with opener(browser, demo_links) as open_as:
+        yield open_as
 
 
 @pytest.fixture

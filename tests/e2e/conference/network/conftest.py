@@ -9,7 +9,9 @@ one, as HTTPS would in production.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+import dataclasses
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,9 +20,10 @@ import pytest
 
 from bench.netlab import DelayBridge, Host, Interface, Lab, unavailable_reason
 from config import Settings
+from signaling.protocol import Role
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import unavailable
-from tests.e2e.conference.conftest import Person
+from tests.e2e.conference.conftest import Person, opener, reception_of
 
 
 @pytest.fixture
@@ -123,16 +126,35 @@ async def open_remote(
     citizen_browser: Any, demo_links: dict[str, str]
 ) -> AsyncIterator[Callable[..., Any]]:
     """Open a demo person's page in the citizen's Chromium."""
-    contexts: list[Any] = []
+    async with opener(citizen_browser, demo_links) as open_as:
+        yield open_as
 
-    async def open_as(user_id: str) -> Person:
-        context = await citizen_browser.new_context(viewport={"width": 1024, "height": 768})
-        contexts.append(context)
-        page = await context.new_page()
-        page.on("dialog", lambda dialog: dialog.accept())
-        await page.goto(demo_links[user_id])
-        return Person(user_id, page)
 
-    yield open_as
-    for context in contexts:
-        await context.close()
+async def stage(
+    open_person: Callable[..., Any],
+    open_remote: Callable[..., Any],
+    light_people: Callable[..., Awaitable[None]],
+    demo_links: dict[str, str],
+    remote: str,
+) -> Person:
+    """The governor on air, a moderator (a light socket.io client), and citizen-3 who
+    watches him; `remote` (the governor or the citizen) is the one whose page runs behind
+    the impaired link. Returns the watching citizen."""
+    await light_people(
+        reception_of(demo_links["moderator"]), "moderator", "Модератор", Role.MODERATOR
+    )
+    people = {
+        name: await (open_remote if name == remote else open_person)(name)
+        for name in ("host", "citizen-3")
+    }
+    for person in people.values():
+        await person.wait_body("ready", "true")
+    await people["citizen-3"].wait_frames("host")
+    return people["citizen-3"]
+
+
+def record(artifacts: Path, measured: dict[str, Any]) -> str:
+    """Keep what a test measured with its artifacts; the text, for assertion messages."""
+    text = json.dumps(measured, indent=1, default=dataclasses.asdict)
+    (artifacts / "measured.json").write_text(text)
+    return text

@@ -13,8 +13,6 @@ not sound.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
-import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -23,10 +21,8 @@ import pytest
 from aiohttp import web
 
 from bench.netlab import DelayBridge, Interface
-from signaling.protocol import Role
-from tests.e2e.conference.conftest import Person, reception_of
 from tests.e2e.conference.inbound import Window, listener_state, measure, seconds_to_recover
-from tests.e2e.conference.network.conftest import Delay
+from tests.e2e.conference.network.conftest import Delay, record, stage
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -39,35 +35,6 @@ RECOVERY_S = 60.0
 FREEZE_MARGIN = 0.02
 """The target (freezes under 2 % of the time at 5 % loss) is counted on top of what the
 same browser shows unimpaired on this machine: on a busy CI core that is not always 0."""
-
-
-async def stage(
-    open_person: Callable[..., Any],
-    open_remote: Callable[..., Any],
-    light_people: Callable[..., Awaitable[None]],
-    demo_links: dict[str, str],
-    remote: str,
-) -> Person:
-    """The governor on air, a moderator, and the citizen who watches him; `remote` (the
-    governor or the citizen) is the one whose page runs behind the impaired link.
-    Returns the watching citizen."""
-    await light_people(
-        reception_of(demo_links["moderator"]), "moderator", "Модератор", Role.MODERATOR
-    )
-    people = {
-        name: await (open_remote if name == remote else open_person)(name)
-        for name in ("host", "citizen-3")
-    }
-    for person in people.values():
-        await person.wait_body("ready", "true")
-    await people["citizen-3"].wait_frames("host")
-    return people["citizen-3"]
-
-
-def record(artifacts: Path, measured: dict[str, Any]) -> str:
-    text = json.dumps(measured, indent=1, default=dataclasses.asdict)
-    (artifacts / "measured.json").write_text(text)
-    return text
 
 
 async def test_a_listener_through_5_and_10_percent_loss(
