@@ -8,7 +8,9 @@ import socketio
 
 from signaling.server import NAMESPACE
 
-pytestmark = pytest.mark.timeout(30)
+pytestmark = pytest.mark.timeout(90)
+"""The client's disconnect waits for its pending long poll, which the server holds up to its
+ping interval (25 s): the whole test takes about 50 s."""
 
 
 async def test_a_client_on_long_polling_alone_is_answered(live_server: str) -> None:
