@@ -31,11 +31,13 @@ Preference = Callable[[Producer], int]
 host), 2 the others; the first video, when it ranks below 2, is the main tile."""
 OTHERS = 2
 REMB_FRESH_S = 2.5
+"""A REMB older than this is not the listener's word on the last second."""
 LOSS_SAMPLE_PACKETS = 30
+"""Loss is said once this many packets were expected in the reports read since."""
 RETRANSMISSION_SHARE = 0.15
+"""Of a bounded link's bound, what may go to resending lost packets each second."""
 UPSTREAM_DAMAGE = 0.02
 """A publisher losing more than this before the SFU: its listeners' reports are its echo."""
-"""A REMB older than this is not the listener's word on the last second."""
 ReceivedVideoListener = Callable[[str, ReceivedVideo], None]
 """Told (subscriber id, what its cap does to its videos) each time that changes."""
 
