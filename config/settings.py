@@ -138,8 +138,8 @@ class TurnSettings(Section):
     with `secrets.turn_secret`, the secret coturn shares with the node."""
 
     urls: list[str] = []
-    """The relay's turn:/turns: URLs, e.g. turn:turn.example.ru:3478?transport=udp,
-    turn:turn.example.ru:3478?transport=tcp, turns:turn.example.ru:443?transport=tcp;
+    """The relay's turn:/turns: URLs, e.g. turn:turn.reception.example:3478?transport=udp,
+    turn:turn.reception.example:3478?transport=tcp, turns:turn.reception.example:443?transport=tcp;
     empty: no relay."""
     credential_lifetime_s: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
     """How long after joining a participant may open relayed connections; coturn refuses

@@ -27,7 +27,7 @@ def _substitute(value: str) -> str:
         "RECEPTION_SESSION_KEY": "s" * 40,
         "RECEPTION_TOKEN_KEY": "t" * 40,
         "TURN_SECRET": "c" * 40,
-        "TURN_HOST": "turn.example.ru",
+        "TURN_HOST": "turn.reception.example",
         "TURN_IP": "203.0.113.7",
     }
 
@@ -79,9 +79,9 @@ def test_node_environments_validate_as_settings() -> None:
     )
     assert reception.rtc.ice_servers == [], "the node's own peers need no relay"
     assert reception.turn.urls == [
-        "turn:turn.example.ru:3478?transport=udp",
-        "turn:turn.example.ru:3478?transport=tcp",
-        "turns:turn.example.ru:443?transport=tcp",
+        "turn:turn.reception.example:3478?transport=udp",
+        "turn:turn.reception.example:3478?transport=tcp",
+        "turns:turn.reception.example:443?transport=tcp",
     ]
     assert reception.secrets.turn_secret is not None
     assert (reception.rtc.udp_port_min, reception.rtc.udp_port_max) == (40000, 40199)
@@ -180,7 +180,7 @@ def test_coturn_listens_where_the_nodes_send_browsers() -> None:
     ports = {"turn": options["listening-port"], "turns": options["tls-listening-port"]}
     for url in node.turn.urls:
         scheme, host, rest = url.split(":")
-        assert host == _substitute(options["realm"][0]) == "turn.example.ru"
+        assert host == _substitute(options["realm"][0]) == "turn.reception.example"
         assert [rest.split("?")[0]] == ports[scheme], url
     assert options["tls-listening-port"] == ["443"]
     command = compose()["services"]["coturn"]["command"]

@@ -12,9 +12,9 @@ from config.secrets import SECRETS_FILE, with_secrets
 
 SECRET = "s3cr3t-shared-with-coturn-0123456789abcdef"
 URLS = [
-    "turn:turn.example.ru:3478?transport=udp",
-    "turn:turn.example.ru:3478?transport=tcp",
-    "turns:turn.example.ru:443?transport=tcp",
+    "turn:turn.reception.example:3478?transport=udp",
+    "turn:turn.reception.example:3478?transport=tcp",
+    "turns:turn.reception.example:443?transport=tcp",
     "turn:198.18.0.1",
     "turn:[2001:db8::1]:3478",
 ]
@@ -49,14 +49,14 @@ def test_no_relay_by_default() -> None:
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        ("stun:turn.example.ru:3478", "is not turn:host[:port][?transport=udp|tcp]"),
-        ("https://turn.example.ru", "is not turn:host[:port][?transport=udp|tcp]"),
-        ("turn:turn.example.ru:3478?transport=sctp", "is not turn:host"),
+        ("stun:turn.reception.example:3478", "is not turn:host[:port][?transport=udp|tcp]"),
+        ("https://turn.reception.example", "is not turn:host[:port][?transport=udp|tcp]"),
+        ("turn:turn.reception.example:3478?transport=sctp", "is not turn:host"),
         (
-            "turns:turn.example.ru:443?transport=udp",
+            "turns:turn.reception.example:443?transport=udp",
             "turns: runs over TLS, so its transport is tcp",
         ),
-        ("turn:turn.example.ru:70000", "the port must be 1-65535"),
+        ("turn:turn.reception.example:70000", "the port must be 1-65535"),
     ],
 )
 def test_a_wrong_url_is_named_with_its_key(url: str, says: str) -> None:

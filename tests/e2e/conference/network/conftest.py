@@ -153,6 +153,17 @@ async def stage(
     return people["citizen-3"]
 
 
+@pytest.fixture
+def staging(
+    open_person: Callable[..., Any],
+    open_remote: Callable[..., Any],
+    light_people: Callable[..., Awaitable[None]],
+    demo_links: dict[str, str],
+) -> Callable[[str], Awaitable[Person]]:
+    """`stage` with this test's people: call it with whose page is behind the link."""
+    return lambda remote: stage(open_person, open_remote, light_people, demo_links, remote)
+
+
 def record(artifacts: Path, measured: dict[str, Any]) -> str:
     """Keep what a test measured with its artifacts; the text, for assertion messages."""
     text = json.dumps(measured, indent=1, default=dataclasses.asdict)

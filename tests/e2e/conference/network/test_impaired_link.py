@@ -21,8 +21,9 @@ import pytest
 from aiohttp import web
 
 from bench.netlab import DelayBridge, Interface
+from tests.e2e.conference.conftest import Person
 from tests.e2e.conference.inbound import Window, listener_state, measure, seconds_to_recover
-from tests.e2e.conference.network.conftest import Delay, record, stage
+from tests.e2e.conference.network.conftest import Delay, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
@@ -38,15 +39,12 @@ same browser shows unimpaired on this machine: on a busy CI core that is not alw
 
 
 async def test_a_listener_through_5_and_10_percent_loss(
-    open_person: Callable[..., Any],
-    open_remote: Callable[..., Any],
-    light_people: Callable[..., Awaitable[None]],
-    demo_links: dict[str, str],
+    staging: Callable[[str], Awaitable[Person]],
     citizen_link: tuple[Interface, Interface],
     artifacts: Path,
     live_node: tuple[str, web.Application],
 ) -> None:
-    listener = await stage(open_person, open_remote, light_people, demo_links, "citizen-3")
+    listener = await staging("citizen-3")
     citizen_end = citizen_link[1]
     free = await measure(listener, WINDOW_S / 2)
     measured: dict[str, Any] = {"free": free}
@@ -77,16 +75,13 @@ async def test_a_listener_through_5_and_10_percent_loss(
 
 @pytest.mark.parametrize("citizen_link", [Delay(100, 30)], indirect=True)
 async def test_a_listener_through_100_ms_of_delay_with_30_ms_of_jitter(
-    open_person: Callable[..., Any],
-    open_remote: Callable[..., Any],
-    light_people: Callable[..., Awaitable[None]],
-    demo_links: dict[str, str],
+    staging: Callable[[str], Awaitable[Person]],
     citizen_link: tuple[Interface, Interface],
     delay_bridges: list[DelayBridge],
     artifacts: Path,
     live_node: tuple[str, web.Application],
 ) -> None:
-    listener = await stage(open_person, open_remote, light_people, demo_links, "citizen-3")
+    listener = await staging("citizen-3")
     jittered = await measure(listener, WINDOW_S)
     sfu = listener_state(live_node[1], "citizen-3")
     applied = delay_bridges[0].stop()
@@ -100,15 +95,12 @@ async def test_a_listener_through_100_ms_of_delay_with_30_ms_of_jitter(
 
 
 async def test_the_governor_publishing_through_loss_and_a_300_kbps_uplink(
-    open_person: Callable[..., Any],
-    open_remote: Callable[..., Any],
-    light_people: Callable[..., Awaitable[None]],
-    demo_links: dict[str, str],
+    staging: Callable[[str], Awaitable[Person]],
     citizen_link: tuple[Interface, Interface],
     artifacts: Path,
     live_node: tuple[str, web.Application],
 ) -> None:
-    listener = await stage(open_person, open_remote, light_people, demo_links, "host")
+    listener = await staging("host")
     governor_end = citizen_link[1]
     free = await measure(listener, WINDOW_S / 2)
     governor_end.host.drop(governor_end, 5)

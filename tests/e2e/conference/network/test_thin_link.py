@@ -15,15 +15,15 @@ import dataclasses
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp import web
 
 from bench.netlab import Interface
 from signaling.setup import SIGNALING
+from tests.e2e.conference.conftest import Person
 from tests.e2e.conference.inbound import host_consumer, host_video, measure
-from tests.e2e.conference.network.conftest import record, stage
+from tests.e2e.conference.network.conftest import record
 from tests.helpers import wait_until
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
@@ -41,17 +41,14 @@ def downlink_kbps(app: web.Application) -> int | None:
 
 
 async def test_a_listener_behind_a_300_kbps_link_keeps_sound_and_a_moving_picture(
-    open_person: Callable[..., Any],
-    open_remote: Callable[..., Any],
-    light_people: Callable[..., Awaitable[None]],
-    demo_links: dict[str, str],
+    staging: Callable[[str], Awaitable[Person]],
     citizen_link: tuple[Interface, Interface],
     artifacts: Path,
     live_node: tuple[str, web.Application],
 ) -> None:
     app = live_node[1]
     node_end = citizen_link[0]
-    listener = await stage(open_person, open_remote, light_people, demo_links, "citizen-3")
+    listener = await staging("citizen-3")
     free = await measure(listener)
     assert free.fps > 5, free
     assert downlink_kbps(app) is None, "a wide link is never bounded"
