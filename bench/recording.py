@@ -19,7 +19,6 @@ import json
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,8 +27,9 @@ from typing import IO, Any
 
 from bench import recording_paths
 from bench.recording_paths import process_cpu_seconds
-from bench.sfu.__main__ import CLIENT_CORE, MEDIA_DIR, expect, spawn
+from bench.sfu.__main__ import CLIENT_CORE, MEDIA_DIR
 from bench.sfu.media import generate
+from bench.sfu.processes import expect, spawn, stop
 
 WARMUP_S = 3.0
 """After every publisher is up: connection set-up and the first key frames are over."""
@@ -78,14 +78,7 @@ def run_round(record_to: Path | None, publishers: int, seconds: float) -> dict[s
         for sender in senders:
             sender.communicate(timeout=30)
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        stop(processes)
     logged = sorted(record_to.glob("*.track")) if record_to else []
     return {
         "recording": record_to is not None,
