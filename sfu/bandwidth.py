@@ -48,6 +48,9 @@ class Allocation:
     """Per video track key: the highest temporal layer to forward, ALL_LAYERS or CUT."""
     enforced: dict[str, object] = field(default_factory=lambda: {"video": "full"})
     """What is enforced, for stats."""
+    next_step_bps: int | None = None
+    """The budget that would add the first layer left out, None when nothing was: a
+    link estimate grows at least this far, so the next layer gets its try."""
 
     def reduced(self) -> list[str]:
         """Keys of the tracks forwarded with fewer layers than they have."""
@@ -67,6 +70,7 @@ def allocate_receive_budget(
     if limit_bps is None:
         return Allocation({track.key: ALL_LAYERS for track in video})
     budget = limit_bps - audio_bps
+    first_left_out: int | None = None
     level = {track.key: CUT for track in video}
     steps = sorted(
         (layer - track.main, index, layer)
@@ -82,7 +86,11 @@ def allocate_receive_budget(
         if cost <= budget:
             budget -= rate
             level[track.key] = layer
+        elif first_left_out is None:
+            first_left_out = cost
     allocation = Allocation()
+    if first_left_out is not None:
+        allocation.next_step_bps = limit_bps - budget + first_left_out
     per_track: dict[str, object] = {}
     for track in video:
         top = len(track.layer_bitrates) - 1

@@ -15,12 +15,13 @@ audio for good.
 The rules follow the loss-based half of Google Congestion Control, once a second: above
 10 % loss (in the last count and followed over the last few), or on a falling REMB, the
 estimate drops by half the loss, and to the REMB when that is lower; below 2 % it grows by
-8 %, up to half as much again as is being sent (at least `PROBE_HEADROOM_BPS` more), so a
-layer that was taken away is tried again by sending it, and a publisher is let to raise
-its rate; in between it holds, so random loss that retransmissions repair does not take
-video away. Loss counts as congestion only while the receiver's REMB (when it sends one)
-is below what is sent: a queue growing on the path lowers it, while loss of the link's
-own (a radio, a bad line) leaves it high, and sending less would not cure that loss.
+8 %, up to half as much again as is being sent (at least `PROBE_HEADROOM_BPS` more) or
+up to what the next layer left out needs, whichever is more, so a layer that was taken
+away is tried again by sending it, and a publisher is let to raise its rate; in between
+it holds, so random loss that retransmissions repair does not take video away. Loss
+counts as congestion only while the receiver's REMB (when it sends one) is below what is
+sent: a queue growing on the path lowers it, while loss of the link's own (a radio, a bad
+line) leaves it high, and sending less would not cure that loss.
 When a subscriber transport adds a layer on the strength of the estimate (`stepped_up`)
 and congestion follows within `PROBE_WINDOW_S`, the step is undone exactly, and the next
 try waits twice as long as the last, up to `MAX_BACKOFF_S`: a link that cannot carry a
@@ -96,8 +97,13 @@ class LinkEstimate:
         """When the last layer was added on the estimate's word, and the bound before it."""
         self._last_congestion = -DECREASE_INTERVAL_S
 
-    def update(self, feedback: Feedback) -> int | None:
-        """Take one second of feedback; return the new bound."""
+    def update(self, feedback: Feedback, next_step_bps: int | None = None) -> int | None:
+        """Take one second of feedback; return the new bound.
+
+        `next_step_bps` is what the next layer left out would need: growth may reach it
+        however little is sent now. Without it, the bound stopped short of a layer whose
+        rate is more than half of what is sent, and video came back whole only when the
+        publisher's rate happened to dip."""
         now, sent = feedback.now, feedback.sent_bps
         self._previous = self.bps
         remb, last_remb = feedback.remb_bps, self._remb
@@ -124,7 +130,7 @@ class LinkEstimate:
             and now - self._loss_at < REPORT_STALE_S
             and self._loss < LOSS_LOW
         ):
-            self._grow(now, sent)
+            self._grow(now, sent, next_step_bps)
         if self._step is not None and now - self._step[0] > PROBE_WINDOW_S:
             self._step = None  # the added layer held
         if self.bps is not None and now - self._last_congestion > CALM_RESET_S:
@@ -152,8 +158,8 @@ class LinkEstimate:
         self._remb_falls = 0
         self._hold_until = now + self._backoff
 
-    def _grow(self, now: float, sent: int) -> None:
+    def _grow(self, now: float, sent: int, next_step_bps: int | None) -> None:
         if self.bps is None or now < self._hold_until:
             return
-        ceiling = sent + max(sent // 2, PROBE_HEADROOM_BPS)
+        ceiling = max(sent + max(sent // 2, PROBE_HEADROOM_BPS), next_step_bps or 0)
         self.bps = max(self.bps, min(int(self.bps * INCREASE), ceiling))

@@ -106,6 +106,8 @@ class SubscriberTransport(WebRtcTransport):
         self._loss_sample = [0, 0]
         """Packets lost and expected in the reports read since loss was last said."""
         self._retransmission_budget = [0]
+        self._next_step_bps: int | None = None
+        """What the first layer the link's estimate held back would need."""
         self.enforced: dict[str, object] = {"video": "full"}
         self._negotiation_listener: Callable[[], None] | None = None
         self.negotiation = Negotiation.STABLE
@@ -308,6 +310,8 @@ class SubscriberTransport(WebRtcTransport):
         network_bound = self.downlink.bps is not None and (
             self.receive_limit_bps is None or self.downlink.bps < self.receive_limit_bps
         )
+        # Only a layer the link holds back is worth growing the link's estimate for.
+        self._next_step_bps = allocation.next_step_bps if network_bound else None
         if network_bound and any(
             layer > video[mid].target_layer for mid, layer in allocation.layers.items()
         ):
@@ -340,7 +344,7 @@ class SubscriberTransport(WebRtcTransport):
             consumer.tick()
         feedback = self._feedback()
         before = self.downlink.bps
-        after = self.downlink.update(feedback)
+        after = self.downlink.update(feedback, self._next_step_bps)
         if after is not None and (before is None or after < before):
             self._loss_sample = [0, 0]  # counted before the decrease: says nothing after it
             self._log.info(

@@ -90,3 +90,17 @@ def test_a_layer_is_added_only_with_headroom_but_kept_at_an_exact_fit() -> None:
     middle = AUDIO + L1T3[0] + L1T3[1]
     assert allocate_receive_budget(middle, AUDIO, [speaker(current=0)]).layers == {"speaker": 0}
     assert allocate_receive_budget(middle, AUDIO, [speaker(current=1)]).layers == {"speaker": 1}
+
+
+def test_the_budget_for_the_first_layer_left_out_is_told() -> None:
+    # 350 kbit/s holds the speaker's two lower layers; its top layer needs its own rate with
+    # headroom on top of what is spent.
+    allocation = allocate_receive_budget(350_000, AUDIO, [speaker(current=1)])
+    spent = AUDIO + L1T3[0] + L1T3[1]
+    assert allocation.next_step_bps == spent + int(L1T3[2] * ENABLE_MARGIN)
+    assert allocate_receive_budget(350_000, AUDIO, [speaker(current=1)]).layers == {"speaker": 1}
+    assert allocate_receive_budget(
+        allocation.next_step_bps, AUDIO, [speaker(current=1)]
+    ).layers == {"speaker": ALL_LAYERS}
+    assert allocate_receive_budget(1_000_000, AUDIO, [speaker()]).next_step_bps is None
+    assert allocate_receive_budget(None, AUDIO, [speaker()]).next_step_bps is None

@@ -65,6 +65,20 @@ def test_after_the_hold_the_estimate_grows_to_probe_for_room() -> None:
     assert grown[-1] == 250_000 + PROBE_HEADROOM_BPS  # at most so far above what is sent
 
 
+def test_growth_reaches_what_the_next_layer_needs_however_little_is_sent() -> None:
+    """A top layer worth more than half of what is sent was out of reach: the bound stopped
+    at 1.5 times the rate, and video came back whole only when the publisher dipped."""
+    estimate = LinkEstimate()
+    estimate.update(second(0, 400_000, loss=0.5))
+    next_step = 250_000 + PROBE_HEADROOM_BPS + 60_000
+    for t in range(1, 40):
+        bound = estimate.update(second(t, 250_000), next_step)
+    assert bound == next_step
+    for t in range(40, 60):
+        bound = estimate.update(second(t, 250_000))
+    assert bound == next_step  # once reached, the bound is not taken back without loss
+
+
 def test_growth_goes_on_between_sparse_clean_reports() -> None:
     estimate = LinkEstimate()
     estimate.update(second(0, 400_000, loss=0.5))
