@@ -20,8 +20,8 @@ from portal import migrate
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import unavailable
 from tests.e2e.production.balancer import NGINX, Balancer
-from tests.e2e.production.nodes import Node, free_port, write_config
 from tests.e2e.production.tls import Certificates, make_certificates
+from tests.node_process import NodeProcess, free_port, write_config
 
 HOSTNAME = "reception.test"
 """Resolved to 127.0.0.1 by Chromium's --host-resolver-rules, never by DNS."""
@@ -33,7 +33,7 @@ MEDIA_PORTS_PER_NODE = 40
 class Deployment:
     public_url: str
     balancer: Balancer
-    nodes: dict[str, Node]
+    nodes: dict[str, NodeProcess]
     """By signaling.node_id, the name a node claims receptions with."""
     token_key: str
     redis_url: str
@@ -100,13 +100,13 @@ async def deployment(tmp_path: Path, database: str, redis_url: str) -> AsyncIter
     # As compose does: the schema first (`reception migrate` is this call), then the nodes.
     await asyncio.to_thread(migrate.upgrade, database)
     nodes = {
-        name: Node(name, port, config, tmp_path / f"{name}.log")
+        name: NodeProcess(config, tmp_path / f"{name}.log", f"http://127.0.0.1:{port}", name)
         for name, (port, config) in configs.items()
     }
     balancer: Balancer | None = None
     try:
         certificates = await asyncio.to_thread(make_certificates, tmp_path / "tls", HOSTNAME)
-        await asyncio.gather(*(node.ready() for node in nodes.values()))
+        await asyncio.gather(*(node.ready(probe="/readyz") for node in nodes.values()))
         balancer = Balancer(
             tmp_path / "nginx",
             https_port=https_port,

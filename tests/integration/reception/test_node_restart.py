@@ -37,9 +37,9 @@ from signaling.tokens import mint_join_token
 from tests.conftest import POSTGRES_URL, unavailable
 from tests.helpers import wait_until
 from tests.integration.portal.appeals.conftest import add_user
-from tests.integration.reception.node_process import NodeProcess, free_port, node_config
 from tests.integration.reception.pages import Balancer, Page
 from tests.integration.signaling.conftest import Client
+from tests.node_process import LocalNode, free_port, node_config
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.timeout(90)]
 
@@ -90,9 +90,9 @@ class Cluster:
             )
         return self.nodes[name], path
 
-    def start(self, name: str) -> NodeProcess:
+    def start(self, name: str) -> LocalNode:
         settings, path = self.config(name)
-        return NodeProcess(settings, path, self.tmp / f"{name}.log")
+        return LocalNode(settings, path, self.tmp / f"{name}.log")
 
 
 @dataclass
@@ -351,7 +351,7 @@ async def test_a_second_node_takes_over_a_reception_whose_node_does_not_come_bac
 ) -> None:
     cluster = Cluster(tmp_path, redis_url, database_url)
     first = cluster.start("a")
-    second: NodeProcess | None = None
+    second: LocalNode | None = None
     balancer: Balancer | None = None
     pages: list[Page] = []
     try:

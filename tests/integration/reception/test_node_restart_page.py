@@ -16,8 +16,8 @@ from signaling.protocol import Role
 from signaling.protocol.receptions import Reception, ReceptionState
 from signaling.tokens import mint_join_token
 from tests.helpers import wait_until
-from tests.integration.reception.node_process import NodeProcess, free_port, node_config
 from tests.integration.reception.pages import Page
+from tests.node_process import LocalNode, free_port, node_config
 
 pytestmark = [pytest.mark.redis, pytest.mark.browser, pytest.mark.timeout(90)]
 
@@ -55,7 +55,7 @@ async def test_the_page_rejoins_by_itself_after_its_node_restarts(
 
     directory = RedisDirectory(redis_url)
     await directory.put(Reception(rid, "Прием", ReceptionState.STARTED, "gov", "mod"))
-    node = NodeProcess(settings, config, tmp_path / "node.log")
+    node = LocalNode(settings, config, tmp_path / "node.log")
     moderator = Page(node.url, token("mod", Role.MODERATOR), settings.rtc, luma=None)
     context = await browser.new_context()
     try:
@@ -72,7 +72,7 @@ async def test_the_page_rejoins_by_itself_after_its_node_restarts(
         node.kill()
         await page.wait_for_function("() => !window.conference.joined", timeout=5000)
         node.stop()
-        node = NodeProcess(settings, config, tmp_path / "node.log")
+        node = LocalNode(settings, config, tmp_path / "node.log")
         answered = await node.ready()
 
         await wait_until(lambda: _rejoined(page), timeout=BACK_WITHIN_S, interval=0.05)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -15,10 +14,7 @@ from pathlib import Path
 import av
 import pytest
 import socketio
-import yaml
 
-from config import load_settings
-from config.secrets import with_secrets
 from config.settings import Settings
 from recorder.folders import TIMELINE, TRACKS, reception_folder
 from recorder.remux import remux_track
@@ -30,9 +26,9 @@ from signaling.protocol.receptions import Reception, ReceptionState
 from signaling.server import NAMESPACE
 from signaling.tokens import mint_join_token
 from tests.helpers import wait_until
-from tests.integration.reception.node_process import NodeProcess
 from tests.integration.signaling.conftest import Client
 from tests.integration.signaling.peers import MediaPeer
+from tests.node_process import LocalNode, free_port, node_config
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(90)]
 
@@ -40,22 +36,12 @@ ON_AIR_S = 4.0
 
 
 @pytest.fixture
-async def node(tmp_path: Path, redis_url: str) -> AsyncIterator[NodeProcess]:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    values = {
-        "data_dir": str(tmp_path / "data"),
-        "server": {"host": "127.0.0.1", "port": port, "public_url": f"http://127.0.0.1:{port}"},
-        "rtc": {"host_addresses": ["127.0.0.1"]},
-        "redis": {"url": redis_url},
-        "logging": {"format": "text"},
-    }
+async def node(tmp_path: Path, redis_url: str) -> AsyncIterator[LocalNode]:
     config = tmp_path / "reception.yaml"
-    config.write_text(yaml.safe_dump(values))
-    # The secrets the node will read, made here first so this test can mint join tokens.
-    settings = with_secrets(load_settings(environ={}, config_file=config))
-    started = NodeProcess(settings, config, tmp_path / "node.log")
+    settings = node_config(
+        config, free_port(), data_dir=str(tmp_path / "data"), redis={"url": redis_url}
+    )
+    started = LocalNode(settings, config, tmp_path / "node.log")
     try:
         await started.ready()
         yield started
@@ -83,7 +69,7 @@ def _token(settings: Settings, reception_id: str, user_id: str, role: Role) -> s
     )
 
 
-async def test_what_was_recorded_before_a_sigkill_plays(node: NodeProcess, redis_url: str) -> None:
+async def test_what_was_recorded_before_a_sigkill_plays(node: LocalNode, redis_url: str) -> None:
     rid = f"kill{os.getpid()}"
     directory = RedisDirectory(redis_url, claim_ttl_s=30)
     await directory.put(Reception(rid, "Прием", ReceptionState.STARTED, "gov", "mod"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -15,18 +14,13 @@ from prometheus_client import CollectorRegistry
 
 from config import Settings
 from tests.conftest import unavailable
+from tests.node_process import free_port
 from tests.unit.transcoder.helpers import wait_for
 from transcoder import queue as queue_module
 from transcoder.jobs import JobContext, JobState
 from transcoder.queue import job_queue_for
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(30)]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def _answer(params: dict[str, Any], context: JobContext) -> dict[str, Any]:
@@ -40,7 +34,7 @@ async def test_the_queue_connects_when_redis_comes_up(
     if server_binary is None:
         unavailable("the redis-server program")
     monkeypatch.setattr(queue_module, "RECONNECT_S", 0.2)
-    port = _free_port()
+    port = free_port()
     settings = make_settings(**{"redis.url": f"redis://127.0.0.1:{port}/0"})
     jobs = job_queue_for(settings, registry=CollectorRegistry(), read_block_s=0.2)
     jobs.register("answer", _answer)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from config import Settings
+from tests.node_process import free_port
 from tests.unit.transcoder.helpers import make_clip, wait_for
 from transcoder.jobs import JobState
 from transcoder.queue import job_queue_for
@@ -24,13 +24,6 @@ from transcoder.queue import job_queue_for
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(90)]
 
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 async def test_the_worker_command_runs_a_conversion(

@@ -3,7 +3,6 @@ production unless configured, behind a bearer token, or on its own address."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +15,7 @@ from pydantic import ValidationError
 from config import Settings
 from config.settings import MetricsSettings
 from reception.app import create_app
+from tests.node_process import free_port
 
 KEYS = {
     "secrets.session_key": "k" * 40,
@@ -52,15 +52,8 @@ async def test_a_token_protects_metrics(make_settings: Callable[..., Settings], 
     assert await _status(settings, {"Authorization": f"Bearer {TOKEN}"}) == 200
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 async def test_metrics_on_their_own_address(make_settings: Callable[..., Settings]) -> None:
-    port = _free_port()
+    port = free_port()
     settings = make_settings(**{"metrics.listen": f"127.0.0.1:{port}"})
     app = create_app(settings)
     runner = web.AppRunner(app, handle_signals=False)
