@@ -53,7 +53,8 @@ from signaling.refusals import Refusals
 from signaling.registry import ConferenceRegistry
 from signaling.room import Participant
 from signaling.server import NAMESPACE
-from signaling.spent_tokens import SpentTokens, digest
+from signaling.spent_tokens import InMemorySpentTokens, SpentTokens, Undo, digest
+from signaling.state_store import RoomStore
 from signaling.tasks import TaskSet
 
 log = logging.getLogger(__name__)
@@ -104,6 +105,8 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         limits: SignalingLimits | None = None,
         trusted_proxies: Sequence[Network] = (),
         metrics: CollectorRegistry | None = None,
+        spent_tokens: SpentTokens | None = None,
+        kept_rooms: RoomStore | None = None,
     ) -> None:
         super().__init__(NAMESPACE)
         self._token_key = token_key
@@ -122,7 +125,11 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         """Connections being closed for going on sending while refused."""
         per_minute = self._limits.transports_per_minute
         self._transports: Buckets[tuple[str, str]] = Buckets(per_minute / 60, per_minute)
-        self._spent = SpentTokens()
+        self._spent: SpentTokens = spent_tokens or InMemorySpentTokens()
+        """One join per token (`signaling.spent_tokens`): in Redis with `redis.url`."""
+        self._kept_rooms = kept_rooms
+        """Who holds a place in a reception this node does not host (yet): the room its last
+        node kept (`signaling.state_store`), for the last-token exception after a restart."""
         self.refusals = Refusals(metrics)
 
     async def close(self) -> None:
@@ -132,6 +139,7 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self.closed = True
         await self._tasks.cancel_all()
         await self.registry.close()
+        await self._spent.close()
 
     # -- dispatch -------------------------------------------------------------------------
 
@@ -220,10 +228,9 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             claims = verify_join_token(self._token_key, request.token)
         except SignalingError as error:
             raise self._refused(error, sid, token=token) from None
-        hosted = self.registry.get(claims.reception_id)
-        in_reception = hosted is not None and hosted.room.get(claims.user_id) is not None
+        in_reception = await self._holds_place(claims)
         try:
-            undo = self._spent.spend(request.token, claims, in_reception=in_reception)
+            undo = await self._spent.spend(request.token, claims, in_reception=in_reception)
         except SignalingError as used:
             await self._refuse_plainer_first(claims)
             raise self._refused(used, sid, token=token) from None
@@ -232,7 +239,7 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
                 claims, request.browser, request.device
             )
         except BaseException as error:
-            undo()  # the token admitted nobody
+            await self._give_back(undo, token)  # the token admitted nobody
             if isinstance(error, SignalingError) and error.code is ErrorCode.MODERATOR_ABSENT:
                 await self.enter_room(sid, _lobby_of(claims.reception_id))
             raise
@@ -382,6 +389,25 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         reception = await directory.get(claims.reception_id)
         if reception is None or reception.state not in OPEN:
             raise SignalingError(ErrorCode.RECEPTION_NOT_LIVE, "the reception is not live")
+
+    async def _holds_place(self, claims: JoinClaims) -> bool:
+        """Whether the token's participant is in its reception (connected or reconnecting),
+        here or in the room kept for the node that takes the reception next (a restart)."""
+        hosted = self.registry.get(claims.reception_id)
+        if hosted is not None:
+            return hosted.room.get(claims.user_id) is not None
+        if self._kept_rooms is None:
+            return False
+        kept = await self._kept_rooms.load(claims.reception_id)
+        return kept is not None and any(p.id == claims.user_id for p in kept.participants)
+
+    async def _give_back(self, undo: Undo, token: str) -> None:
+        """Unspend a token whose join was refused; a failure to (Redis gone) leaves it spent
+        and must not hide why the join was refused."""
+        try:
+            await undo()
+        except Exception:
+            log.exception("could not give back the token of a refused join", extra={"token": token})
 
     def _check_sdp(self, sid: str, sdp: str, max_media_sections: int) -> None:
         try:

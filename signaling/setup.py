@@ -21,6 +21,7 @@ from signaling.protocol.events import ConferenceEvents
 from signaling.registry import ConferenceRegistry, ReceptionLoader
 from signaling.reporting import EventReporter
 from signaling.server import attach, create_server
+from signaling.spent_tokens import spent_tokens_for
 from signaling.state_store import room_store_for
 from signaling.turn import IceServers
 
@@ -84,6 +85,8 @@ def setup_signaling(
         limits=settings.signaling.limits,
         trusted_proxies=settings.server.trusted_proxies,
         metrics=metrics,
+        spent_tokens=spent_tokens_for(settings.redis.url),
+        kept_rooms=store,
     )
     attach(app, sio, namespace)
     app[SIGNALING] = namespace
