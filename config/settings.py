@@ -303,6 +303,10 @@ class SignalingSettings(Section):
     """Lifetime of the rejoin token handed out on join (used after a page reload)."""
     claim_ttl_s: float = Field(default=30.0, ge=3, le=600)
     """How long a node's claim on a reception outlives the node (renewed every third of it)."""
+    handover_after_s: float = Field(default=30.0, ge=0, le=3600)
+    """A node hosting a reception hands it over to the node the balancer sends its
+    participants to (which asks, refusing them with `wrong_node`) once it has hosted it
+    this long: balancers that disagree about a reception cannot bounce it faster."""
     node_id: str | None = None
     """This node's name in the reception -> node map; default host name and port, the same
     after a restart, so a restarted node takes its receptions straight back."""

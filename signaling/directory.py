@@ -10,6 +10,7 @@ at most one node hosts each of them.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -23,6 +24,11 @@ log = logging.getLogger(__name__)
 
 Watcher = Callable[[str], Awaitable[None]]
 """Told the id of a reception the portal has just changed."""
+HandoverHandler = Callable[[str, str, str], Awaitable[None]]
+"""Told (reception id, holder, asker) when a node asks the holder of a reception's claim to
+hand it over; every node hears, the holder named acts."""
+HANDOVER_WANTED_S = 10.0
+"""How long a node's request for a reception stands (the holder acts on it at once)."""
 
 _PROGRESS = {
     ReceptionState.PLANNED: 0,
@@ -70,6 +76,15 @@ class ReceptionDirectory(Protocol):
         ...
 
     async def release(self, reception_id: str, node_id: str) -> None: ...
+    async def ask_handover(self, reception_id: str, holder: str, asker: str) -> None:
+        """Ask the node holding the reception's claim to let it go, because the balancer
+        sends the reception's participants to `asker` (docs/protocol.md, "Several nodes")."""
+        ...
+
+    def on_handover(self, handler: HandoverHandler) -> None:
+        """Hear the requests of `ask_handover` (from `start` on, as `watch`)."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -120,6 +135,12 @@ class InMemoryDirectory:
         if self._nodes.get(reception_id) == node_id:
             del self._nodes[reception_id]
 
+    async def ask_handover(self, reception_id: str, holder: str, asker: str) -> None:
+        return None  # one node: nobody else ever holds a claim
+
+    def on_handover(self, handler: HandoverHandler) -> None:
+        return None
+
     async def close(self) -> None:
         return None
 
@@ -143,7 +164,9 @@ class RedisDirectory:
         self._claim_ttl_ms = int(claim_ttl_s * 1000)
         """A crashed node's claims expire; a live node renews them (ConferenceRegistry)."""
         self._changes = f"{prefix}:changed"
+        self._handovers = f"{prefix}:handover"
         self._watchers: list[Watcher] = []
+        self._handover_handlers: list[HandoverHandler] = []
         self._listening: asyncio.Task[None] | None = None
 
     def _key(self, reception_id: str, what: str) -> str:
@@ -167,6 +190,13 @@ class RedisDirectory:
 
     def watch(self, watcher: Watcher) -> None:
         self._watchers.append(watcher)
+        self._listen_when_running()
+
+    def on_handover(self, handler: HandoverHandler) -> None:
+        self._handover_handlers.append(handler)
+        self._listen_when_running()
+
+    def _listen_when_running(self) -> None:
         try:
             asyncio.get_running_loop()
         except RuntimeError:
@@ -174,7 +204,7 @@ class RedisDirectory:
         self._start_listening()
 
     async def start(self) -> None:
-        if self._watchers:
+        if self._watchers or self._handover_handlers:
             self._start_listening()
 
     def _start_listening(self) -> None:
@@ -182,13 +212,18 @@ class RedisDirectory:
             self._listening = asyncio.get_running_loop().create_task(self._listen())
 
     async def _listen(self) -> None:
-        """Every node hears every change; a lost connection is re-established."""
+        """Every node hears every change and every handover request; a lost connection is
+        re-established."""
         while True:
             try:
                 async with self._redis.pubsub() as pubsub:
-                    await pubsub.subscribe(self._changes)
+                    await pubsub.subscribe(self._changes, self._handovers)
                     async for message in pubsub.listen():
-                        if message.get("type") == "message":
+                        if message.get("type") != "message":
+                            continue
+                        if message.get("channel") == self._handovers:
+                            await self._handover_asked(str(message["data"]))
+                        else:
                             await _tell(self._watchers, str(message["data"]))
             except asyncio.CancelledError:
                 raise
@@ -236,6 +271,33 @@ class RedisDirectory:
 
     async def release(self, reception_id: str, node_id: str) -> None:
         await self._redis.eval(_RELEASE, 1, self._key(reception_id, "node"), node_id)
+
+    async def ask_handover(self, reception_id: str, holder: str, asker: str) -> None:
+        """The request is a key in this deployment's database (`<id>:handover`, naming the
+        asker) and a message saying where to look: Redis pub/sub crosses databases, so a
+        message alone from another deployment on the same server could move a reception."""
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.set(self._key(reception_id, "handover"), asker, px=int(HANDOVER_WANTED_S * 1000))
+            pipe.publish(self._handovers, json.dumps({"reception": reception_id, "holder": holder}))
+            await pipe.execute()
+
+    async def _handover_asked(self, raw: str) -> None:
+        if not self._handover_handlers:
+            return
+        try:
+            message = json.loads(raw)
+            reception_id, holder = str(message["reception"]), str(message["holder"])
+        except (ValueError, KeyError, TypeError):
+            log.warning("an unreadable handover request", extra={"message": raw[:200]})
+            return
+        asker = await self._redis.get(self._key(reception_id, "handover"))
+        if asker is None:
+            return  # not asked in this database
+        for handler in self._handover_handlers:
+            try:
+                await handler(reception_id, holder, str(asker))
+            except Exception:
+                log.exception("a handover failed", extra={"reception": reception_id})
 
     async def close(self) -> None:
         if self._listening is not None:

@@ -30,6 +30,9 @@ class SignalingOptions:
     """This node's name in the reception -> node map."""
     claim_ttl_s: float = 30.0
     """How long a node's claim on a reception outlives the node (renewed every third of it)."""
+    handover_after_s: float = 30.0
+    """A node hands a reception over to the node the balancer sends its participants to
+    only once it has hosted it this long, so balancers that disagree cannot bounce it."""
 
 
 def options_from(settings: SignalingSettings, port: int) -> SignalingOptions:
@@ -39,4 +42,5 @@ def options_from(settings: SignalingSettings, port: int) -> SignalingOptions:
         session_ttl_s=settings.session_ttl_s,
         node_id=settings.node_id or stable_node_id(port),
         claim_ttl_s=settings.claim_ttl_s,
+        handover_after_s=settings.handover_after_s,
     )

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
+
+from prometheus_client import CollectorRegistry, Counter
 
 from signaling.channel import Channel
 from signaling.conference import Conference
 from signaling.directory import ReceptionDirectory
 from signaling.media import MediaRouter, RouterFactory
 from signaling.options import SignalingOptions
-from signaling.protocol.errors import ErrorCode, SignalingError
+from signaling.protocol.errors import CloseReason, ErrorCode, SignalingError
 from signaling.protocol.events import EventKind
 from signaling.protocol.receptions import OPEN, Reception, ReceptionState
 from signaling.protocol.roles import Permission, Role, can
@@ -23,12 +26,16 @@ from signaling.protocol.tokens import JoinClaims
 from signaling.reporting import EventReporter
 from signaling.room import Participant
 from signaling.state_store import InMemoryRoomStore, RoomStore
+from signaling.tasks import TaskSet
 
 log = logging.getLogger(__name__)
 
 ReceptionLoader = Callable[[str], Awaitable[Reception | None]]
 """The portal's record of a reception this side has not been fed (after a restart, or a
 Redis that lost it)."""
+KEPT_WARNING_EVERY_S = 10.0
+"""A node refusing a handover (hosted too briefly) says so at most this often per reception:
+the asking node asks again at every refused join."""
 
 
 class ConferenceRegistry:
@@ -42,7 +49,9 @@ class ConferenceRegistry:
         reporter: EventReporter | None = None,
         loader: ReceptionLoader | None = None,
         store: RoomStore | None = None,
+        metrics: CollectorRegistry | None = None,
     ) -> None:
+        """`metrics`: the node's /metrics registry (a private one when there is none)."""
         self.directory = directory
         self._channel = channel
         self._router_factory = router_factory
@@ -53,7 +62,21 @@ class ConferenceRegistry:
         self._conferences: dict[str, Conference] = {}
         self._opening = asyncio.Lock()
         self._renewing: asyncio.Task[None] | None = None
+        self._opened_at: dict[str, float] = {}
+        """When this node opened each conference it hosts (`time.monotonic`)."""
+        self._kept_warned: dict[str, float] = {}
+        self._tasks = TaskSet()
+        self._handovers = Counter(
+            "signaling_handovers",
+            "Receptions asked of another node (asked), let go to the node that asked "
+            "(handed_over), or kept because hosted for less than handover_after_s (kept).",
+            ["outcome"],
+            registry=metrics or CollectorRegistry(),
+        )
+        for outcome in ("asked", "handed_over", "kept"):
+            self._handovers.labels(outcome)
         directory.watch(self._reception_changed)
+        directory.on_handover(self._handover_asked)
 
     def get(self, reception_id: str) -> Conference | None:
         return self._conferences.get(reception_id)
@@ -131,6 +154,7 @@ class ConferenceRegistry:
                 return conference
             owner = await self.directory.claim(rid, self.options.node_id)
             if owner != self.options.node_id:
+                await self._ask_handover(rid, owner)
                 raise SignalingError(
                     ErrorCode.WRONG_NODE, "the reception is hosted by another node", node=owner
                 )
@@ -148,6 +172,7 @@ class ConferenceRegistry:
             # restart, or another that died) may have left a room to take back.
             await conference.restore()
             self._conferences[rid] = conference
+            self._opened_at[rid] = time.monotonic()
             if self._renewing is None:
                 self._renewing = asyncio.get_running_loop().create_task(self._renew_claims())
             log.info("conference opened", extra={"reception": rid})
@@ -161,6 +186,92 @@ class ConferenceRegistry:
                 if not await self.directory.renew(rid, self.options.node_id):
                     log.error("lost the claim on a hosted reception", extra={"reception": rid})
 
+    # -- handing a reception over to the node the balancer picks --------------------------
+
+    async def _ask_handover(self, reception_id: str, holder: str) -> None:
+        """The balancer sent someone of the reception here while `holder` hosts it: ask
+        the holder to let it go (a dead holder hears nothing; its claim expires)."""
+        try:
+            await self.directory.ask_handover(reception_id, holder, self.options.node_id)
+        except Exception as exc:
+            log.warning("could not ask for a handover: %r", exc, extra={"reception": reception_id})
+            return
+        self._handovers.labels("asked").inc()
+        log.info(
+            "asked the node hosting the reception to hand it over",
+            extra={"reception": reception_id, "holder": holder},
+        )
+
+    async def _handover_asked(self, reception_id: str, holder: str, asker: str) -> None:
+        if holder != self.options.node_id or asker == holder:
+            return
+        # Off the directory's listener, which would hear nothing else meanwhile.
+        self._tasks.spawn(self._hand_over(reception_id, asker))
+
+    async def _hand_over(self, reception_id: str, asker: str) -> None:
+        try:
+            await self._let_go(reception_id, asker)
+        except Exception:
+            log.exception("the handover failed", extra={"reception": reception_id})
+
+    async def _let_go(self, reception_id: str, asker: str) -> None:
+        """Let the reception go to `asker`: its room is kept in the store, the conference
+        closes without ending the reception, the claim is released, and every connection
+        of the reception here is told to connect again (`closed {reason: "moved"}`); the
+        balancer sends the pages to `asker`, which claims the reception and restores it."""
+        rid = reception_id
+        async with self._opening:
+            conference = self._conferences.get(rid)
+            if conference is None or conference.closed:
+                # A claim naming this node with no conference (left by the process before
+                # a restart): nobody is here to lose it.
+                await self.directory.release(rid, self.options.node_id)
+                return
+            hosted_s = time.monotonic() - self._opened_at.get(rid, 0.0)
+            if hosted_s < self.options.handover_after_s:
+                self._handovers.labels("kept").inc()
+                self._warn_kept(rid, asker, hosted_s)
+                return
+            del self._conferences[rid]
+            self._opened_at.pop(rid, None)
+            self._kept_warned.pop(rid, None)
+            await self._keep_room(conference)
+            await conference.close()
+            await self.directory.release(rid, self.options.node_id)
+        participants = list(conference.room.participants)
+        for participant_id in participants:
+            await self._channel.evict(rid, participant_id, CloseReason.MOVED)
+        self._handovers.labels("handed_over").inc()
+        log.info(
+            "reception handed over to the node its participants reach",
+            extra={"reception": rid, "to": asker, "participants": len(participants)},
+        )
+
+    async def _keep_room(self, conference: Conference) -> None:
+        """Write the whole room once more: a write still queued (a layout choice) would be
+        cancelled with the conference's tasks, and the next node reads only the store."""
+        rid = conference.reception_id
+        try:
+            for participant in list(conference.room.participants.values()):
+                await self._store.keep_participant(rid, participant)
+            await self._store.keep_room(rid, conference.room.default_layout)
+        except Exception as exc:
+            log.warning("room not kept for the handover: %r", exc, extra={"reception": rid})
+
+    def _warn_kept(self, reception_id: str, asker: str, hosted_s: float) -> None:
+        now = time.monotonic()
+        last = self._kept_warned.get(reception_id)
+        if last is not None and now - last < KEPT_WARNING_EVERY_S:
+            return
+        self._kept_warned[reception_id] = now
+        log.warning(
+            "not handing the reception over: hosted for %.1f s, less than handover_after_s "
+            "(%.1f s); do the balancers agree on where it goes?",
+            hosted_s,
+            self.options.handover_after_s,
+            extra={"reception": reception_id, "asker": asker},
+        )
+
     async def end(self, conference: Conference) -> None:
         await conference.end()
         await self.forget(conference)
@@ -169,12 +280,15 @@ class ConferenceRegistry:
         rid = conference.reception_id
         if self._conferences.get(rid) is conference:
             del self._conferences[rid]
+            self._opened_at.pop(rid, None)
+            self._kept_warned.pop(rid, None)
             await self.directory.release(rid, self.options.node_id)
 
     async def close(self) -> None:
         if self._renewing is not None:
             self._renewing.cancel()
             await asyncio.gather(self._renewing, return_exceptions=True)
+        await self._tasks.cancel_all()
         for conference in list(self._conferences.values()):
             await conference.close()
             await self.forget(conference)

@@ -60,6 +60,8 @@ class CloseReason(enum.StrEnum):
     RECEPTION_ENDED = "reception_ended"
     REPLACED = "replaced"
     TIMED_OUT = "timed_out"
+    MOVED = "moved"
+    """The reception moved to another node: connect again at once, the place is kept."""
 
 
 class SignalingError(Exception):

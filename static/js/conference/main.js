@@ -23,6 +23,9 @@ const DISCONNECTED_PATIENCE_MS = 4000;
  *  whose node died has not expired yet, `timeout` from a node that is only starting. */
 const PASSING_REFUSALS = new Set(["wrong_node", "timeout"]);
 const RETRY_MS = 1000;
+/** Close reasons that keep our place: the reception moved to the node the balancer now
+ *  picks, and the page connects again at once (no removal shown). */
+const RECONNECT_NOW = new Set(["moved"]);
 const $ = (id) => document.getElementById(id);
 
 /** The claims of a join token (not verified here: the server does that). */
@@ -97,7 +100,10 @@ class Conference {
       if (state === "live" && !this.joined && !this.ended) this.join();
       if (state === "ended" && !this.joined) this.end("reception_ended");
     });
-    s.on("closed", ({ reason }) => this.end(reason));
+    s.on("closed", ({ reason }) => {
+      if (RECONNECT_NOW.has(reason)) this.#reconnectNow();
+      else this.end(reason);
+    });
     // Refused at connect (too many connections from this address): the server said why,
     // and the socket does not try again by itself.
     s.on("connect_error", (error) => {
@@ -195,6 +201,16 @@ class Conference {
       this.signaling.socket.disconnect();
       this.signaling.socket.connect();
     }, RETRY_MS);
+  }
+
+  /** The reception moved to another node, which keeps our place: a new connection (the
+   *  balancer sends it there) joins with the session token, as after a node restart. */
+  #reconnectNow() {
+    if (this.ended) return;
+    this.#dropMedia();
+    this.notice("Восстановление соединения…");
+    this.signaling.socket.disconnect();
+    this.signaling.socket.connect();
   }
 
   /** Join again from scratch; the server keeps our place for the grace period. */

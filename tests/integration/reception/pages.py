@@ -2,7 +2,8 @@
 socket.io + aiortc client (static/js/conference/main.js is the model): the socket
 reconnects by itself, every connect joins with the session token, every join rebuilds the
 media connections, and a refusal that passes (`wrong_node`, `timeout`) is tried again on
-a new connection a second later."""
+a new connection a second later; `closed {reason: "moved"}` (the reception moved to
+another node) reconnects at once."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ from tests.integration.signaling.peers import MediaPeer
 log = logging.getLogger(__name__)
 
 PASSING_REFUSALS = {"wrong_node", "timeout"}
+RECONNECT_NOW = {"moved"}
+"""Close reasons after which the page connects again at once, keeping its place."""
 RETRY_S = 1.0
 
 
@@ -52,6 +55,8 @@ class Page:
 
         async def record(event: str, data: Any = None) -> None:
             self.client.events.append((event, data))
+            if event == "closed" and isinstance(data, dict) and data["reason"] in RECONNECT_NOW:
+                self._spawn(self._reconnect())
 
         sio.on("*", record, namespace=NAMESPACE)
         sio.on("connect", lambda: self._spawn(self._join()), namespace=NAMESPACE)
@@ -110,6 +115,10 @@ class Page:
         self._session_token = ack["session_token"]
         self.joins.append(time.monotonic())
         await self._start_media()
+
+    async def _reconnect(self) -> None:
+        await self.client.sio.disconnect()
+        await self._connect()
 
     async def _start_media(self) -> None:
         await self._drop_media()
