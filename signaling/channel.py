@@ -26,3 +26,9 @@ class Channel(Protocol):
     async def announce(self, reception_id: str, state: str) -> None:
         """To clients waiting for the reception to go live (on every node)."""
         ...
+
+    async def reconnect_waiting(self, reception_id: str) -> None:
+        """The reception moved to another node: tell the connections waiting on this node
+        for it to go live to connect again at once (`closed {reason: "moved"}`), then close
+        them, so that the balancer sends them where it is now."""
+        ...

@@ -368,6 +368,14 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             room=_lobby_of(reception_id),
         )
 
+    async def reconnect_waiting(self, reception_id: str) -> None:
+        lobby = _lobby_of(reception_id)
+        # This node's own connections: the manager keeps rooms per node, Redis or not.
+        waiting = [sid for sid, _ in self.server.manager.get_participants(self.namespace, lobby)]
+        for sid in waiting:
+            await self.leave_room(sid, lobby)
+            await self._close_connection(sid, CloseReason.MOVED)
+
     # -- helpers --------------------------------------------------------------------------
 
     def _joined(self, sid: str) -> tuple[Conference, Participant]:

@@ -34,8 +34,8 @@ ReceptionLoader = Callable[[str], Awaitable[Reception | None]]
 """The portal's record of a reception this side has not been fed (after a restart, or a
 Redis that lost it)."""
 KEPT_WARNING_EVERY_S = 10.0
-"""A node refusing a handover (hosted too briefly) says so at most this often per reception:
-the asking node asks again at every refused join."""
+"""A node asking for a reception, or refusing to hand one over (hosted too briefly), says so
+at most this often per reception: the asking node asks again at every refused join."""
 
 
 class ConferenceRegistry:
@@ -65,6 +65,7 @@ class ConferenceRegistry:
         self._opened_at: dict[str, float] = {}
         """When this node opened each conference it hosts (`time.monotonic`)."""
         self._kept_warned: dict[str, float] = {}
+        self._asked_logged: dict[str, float] = {}
         self._tasks = TaskSet()
         self._handovers = Counter(
             "signaling_handovers",
@@ -173,6 +174,7 @@ class ConferenceRegistry:
             await conference.restore()
             self._conferences[rid] = conference
             self._opened_at[rid] = time.monotonic()
+            self._asked_logged.pop(rid, None)
             if self._renewing is None:
                 self._renewing = asyncio.get_running_loop().create_task(self._renew_claims())
             log.info("conference opened", extra={"reception": rid})
@@ -197,10 +199,14 @@ class ConferenceRegistry:
             log.warning("could not ask for a handover: %r", exc, extra={"reception": reception_id})
             return
         self._handovers.labels("asked").inc()
-        log.info(
-            "asked the node hosting the reception to hand it over",
-            extra={"reception": reception_id, "holder": holder},
-        )
+        now = time.monotonic()
+        last = self._asked_logged.get(reception_id)
+        if last is None or now - last >= KEPT_WARNING_EVERY_S:  # every page asks every second
+            self._asked_logged[reception_id] = now
+            log.info(
+                "asked the node hosting the reception to hand it over",
+                extra={"reception": reception_id, "holder": holder},
+            )
 
     async def _handover_asked(self, reception_id: str, holder: str, asker: str) -> None:
         if holder != self.options.node_id or asker == holder:
@@ -241,6 +247,9 @@ class ConferenceRegistry:
         participants = list(conference.room.participants)
         for participant_id in participants:
             await self._channel.evict(rid, participant_id, CloseReason.MOVED)
+        # Left here, a page waiting for the moderator would join here when told the
+        # reception is live, and ask for it back.
+        await self._channel.reconnect_waiting(rid)
         self._handovers.labels("handed_over").inc()
         log.info(
             "reception handed over to the node its participants reach",

@@ -45,8 +45,8 @@ def setup_signaling(
     Each live reception gets its own `sfu.Router` (recording its on-air tracks when
     `recording.enabled`) unless `router_factory` says otherwise.
     The portal feeds `directory` and hears the conference's `events`; `loader` fetches a
-    reception the directory has not been fed. Refusals by the limits are counted in
-    `metrics`, the node's /metrics registry.
+    reception the directory has not been fed. Refusals by the limits and handovers of
+    receptions between nodes are counted in `metrics`, the node's /metrics registry.
     """
     token_key = settings.secrets.token_key
     if token_key is None:
@@ -78,6 +78,7 @@ def setup_signaling(
             reporter=EventReporter(*events),
             loader=loader,
             store=store,
+            metrics=metrics,
         ),
         ice_servers=IceServers(
             settings.rtc, settings.turn, turn_secret.get_secret_value() if turn_secret else None

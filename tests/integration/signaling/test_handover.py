@@ -12,20 +12,40 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+from aiohttp import web
+from prometheus_client import CollectorRegistry
 
 from config import Settings
 from signaling.directory import RedisDirectory
 from signaling.options import SignalingOptions
 from signaling.protocol import Role
+from signaling.setup import setup_signaling
 from tests.helpers import wait_until
 from tests.integration.reception.pages import Page
-from tests.integration.signaling.conftest import Client, ClientFactory, Node, start_node
+from tests.integration.signaling.conftest import STATIC, Client, ClientFactory, Node
 
 pytestmark = [pytest.mark.redis, pytest.mark.timeout(30)]
 
 GRACE_S = 10.0
 """Long enough that nobody of the moved room times out while the test rejoins."""
 NodePair = Callable[..., Awaitable[tuple[Node, Node]]]
+METRICS: dict[str, CollectorRegistry] = {}
+"""Each node's /metrics registry, by node name."""
+
+
+async def _start(settings: Settings, options: SignalingOptions) -> Node:
+    """As conftest.start_node, with the node's /metrics registry."""
+    app = web.Application()
+    metrics = METRICS[options.node_id] = CollectorRegistry()
+    namespace = setup_signaling(app, settings, STATIC, options=options, metrics=metrics)
+    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return Node(f"http://127.0.0.1:{runner.addresses[0][1]}", namespace, runner, settings)
+
+
+def handovers(node_id: str, outcome: str) -> float | None:
+    return METRICS[node_id].get_sample_value("signaling_handovers_total", {"outcome": outcome})
 
 
 @pytest.fixture
@@ -44,7 +64,7 @@ async def two_nodes(
                 claim_ttl_s=claim_ttl_s,
                 handover_after_s=handover_after_s,
             )
-            node = await start_node(settings, options)
+            node = await _start(settings, options)
             started.append(node)
             pair.append(node)
         return pair[0], pair[1]
@@ -89,6 +109,8 @@ async def test_the_host_hands_the_reception_to_the_node_that_asks(
     assert citizen.received("closed") == [{"reason": "moved"}]
     assert citizen.received("participant_left") == []
     assert node_b.namespace.registry.get("r1") is None
+    assert handovers("a", "asked") == 1
+    assert handovers("b", "handed_over") == 1
     directory = RedisDirectory(redis_url)
     try:
         assert await directory.claim("r1", "probe") == "probe"  # released
@@ -114,6 +136,29 @@ async def test_the_host_hands_the_reception_to_the_node_that_asks(
     assert (await again.join(node_a.token("c2")))["ok"]
     unmute = {"kind": "audio", "muted": False}
     assert (await back_citizen.call("self_mute", unmute))["error"]["code"] == "muted_by_moderator"
+
+
+async def test_pages_waiting_for_the_moderator_move_too(
+    two_nodes: NodePair, make_client: ClientFactory
+) -> None:
+    """Left on B, a page waiting for the moderator would join B when told the reception is
+    live again, and B would ask for the reception back."""
+    node_a, node_b = await two_nodes()
+    moderator, citizen = await _room_on_b(node_b, make_client)
+    assert (await moderator.call("leave"))["ok"]
+    waiting = await make_client(node_b)
+    assert (await waiting.join(node_b.token("c3")))["error"]["code"] == "moderator_absent"
+
+    newcomer = await make_client(node_a)
+    assert (await newcomer.join(node_a.token("c2")))["error"]["code"] == "wrong_node"
+    await wait_until(lambda: _moved(waiting) and _moved(citizen), message="moved out of B")
+    assert waiting.received("closed") == [{"reason": "moved"}]
+
+    again = await make_client(node_a)
+    assert (await again.join(node_a.token("c3")))["error"]["code"] == "moderator_absent"
+    back = await make_client(node_a)
+    assert (await back.join(node_a.token("mod", Role.MODERATOR)))["ok"]
+    assert await again.wait_for("reception_state") == {"reception_id": "r1", "state": "live"}
 
 
 async def test_a_reception_hosted_briefly_is_handed_over_only_after_the_guard(
@@ -155,6 +200,8 @@ async def test_a_reception_is_not_bounced_within_the_guard(
     assert (await moderator.call("set_floor", {"participant_id": "c1", "on_air": False}))["ok"]
     kept = [r for r in caplog.records if "not handing the reception over" in r.getMessage()]
     assert len(kept) == 1  # said once, not at every request
+    await wait_until(lambda: handovers("b", "kept") == 3, message="three requests kept")
+    assert handovers("b", "handed_over") == 0
     assert getattr(kept[0], "reception", None) == "r1"
 
 
