@@ -62,8 +62,9 @@ class TrackLogError(Exception):
 class TrackLogWriter:
     def __init__(self, path: Path, header: TrackHeader) -> None:
         self.path = path
-        # O_APPEND: every write lands at the end, even if another writer had the file.
-        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o640)
+        # A track log is always new (FileExistsError otherwise): a second header in the
+        # middle of a log would read as a packet and lose everything after it.
+        self._fd: int | None = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o640)
         self._pending: list[bytes] = [header.encode()]
         self._pending_bytes = 0
         self.packets = 0

@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import logging
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from recorder.depacketize import strip_padding
@@ -52,27 +53,40 @@ class Recording:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._numbers = itertools.count(1)
+        self._numbers: Iterator[int] | None = None
         self._writers: list[TrackLogWriter] = []
         self._flushing: asyncio.Task[None] | None = None
 
     def sink_for(self, producer: Producer) -> TrackRecorder:
+        """A new track log, numbered after every one in the folder: a reception that comes
+        back to a node (restarted, or handed back) finds the logs it wrote before."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        name = f"{next(self._numbers):03d}-{_safe(producer.participant_id)}-{producer.kind.value}"
-        writer = TrackLogWriter(
-            self.folder / f"{name}.track",
-            TrackHeader(
-                kind=producer.kind.value,
-                codec=producer.codec.mime_type,
-                clock_rate=producer.codec.clock_rate,
-                participant_id=producer.participant_id,
-                started_at=time.time(),
-            ),
+        header = TrackHeader(
+            kind=producer.kind.value,
+            codec=producer.codec.mime_type,
+            clock_rate=producer.codec.clock_rate,
+            participant_id=producer.participant_id,
+            started_at=time.time(),
         )
+        suffix = f"{_safe(producer.participant_id)}-{producer.kind.value}.track"
+        if self._numbers is None:
+            self._numbers = itertools.count(self._last_number() + 1)
+        while True:  # another writer may take a number between the look and the open
+            path = self.folder / f"{next(self._numbers):03d}-{suffix}"
+            try:
+                writer = TrackLogWriter(path, header)
+                break
+            except FileExistsError:
+                continue
         self._writers.append(writer)
         if self._flushing is None:
             self._flushing = asyncio.get_running_loop().create_task(self._flush_forever())
         return TrackRecorder(writer)
+
+    def _last_number(self) -> int:
+        prefixes = (path.name.split("-", 1)[0] for path in self.folder.glob("*.track"))
+        numbers = [int(prefix) for prefix in prefixes if prefix.isdigit()]
+        return max(numbers, default=0)
 
     async def _flush_forever(self) -> None:
         while self._writers:
