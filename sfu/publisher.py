@@ -12,7 +12,7 @@ from config.settings import RtcSettings
 from sfu import aiortc_bridge as bridge
 from sfu import rtcp
 from sfu.codec import AUDIO_LEVEL_URI, extension_id, is_forwardable, negotiated_codec
-from sfu.errors import InvalidDescription
+from sfu.description import SessionDescription, applying, check_offer
 from sfu.producer import Producer
 from sfu.rtp import parse_rtp
 from sfu.transport import ConnectionStateListener, WebRtcTransport
@@ -50,16 +50,16 @@ class PublisherTransport(WebRtcTransport):
         """By the m-line's mid, as producers."""
         self.malformed_packets = 0
         self.send_limit_bps: int | None = None
+        self._offer: SessionDescription | None = None
+        """The last offer applied: a renegotiation keeps its sections."""
 
     async def accept_offer(self, offer_sdp: str) -> str:
         """Apply the client's offer and return the SDP answer (receive-only m-lines)."""
         self._ensure_open()
-        if not any(line.startswith(("m=audio", "m=video")) for line in offer_sdp.splitlines()):
-            raise InvalidDescription("the offer has no audio or video to publish")
-        try:
+        offer = check_offer(offer_sdp, self._offer)
+        with applying("offer"):
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
-        except (ValueError, AssertionError, KeyError) as exc:
-            raise InvalidDescription(f"offer cannot be applied: {exc}") from exc
+        self._offer = offer
         for transceiver in self.pc.getTransceivers():
             if transceiver in self._prepared:
                 continue
@@ -71,7 +71,8 @@ class PublisherTransport(WebRtcTransport):
             if id(dtls) not in self._intercepted:
                 self._intercepted.add(id(dtls))
                 bridge.intercept_rtp(dtls, self._on_rtp)
-        await self.pc.setLocalDescription(await self.pc.createAnswer())
+        with applying("offer"):  # the answer is what the offer made of the transceivers
+            await self.pc.setLocalDescription(await self.pc.createAnswer())
         for transceiver in self.pc.getTransceivers():
             mid = str(transceiver.mid)
             if mid in self.producers and transceiver.currentDirection not in RECEIVING:

@@ -17,6 +17,7 @@ from sfu import rtcp
 from sfu.bandwidth import CUT, VideoTrack, allocate_receive_budget
 from sfu.codec import AUDIO_LEVEL_URI, extension_id, negotiated_codec, preferences_for
 from sfu.consumer import Consumer
+from sfu.description import SessionDescription, applying, check_answer
 from sfu.errors import InvalidDescription, InvalidState
 from sfu.link_estimate import Feedback, LinkEstimate
 from sfu.producer import Producer
@@ -185,11 +186,16 @@ class SubscriberTransport(WebRtcTransport):
         self._ensure_open()
         if self.negotiation not in (Negotiation.AWAITING_ANSWER, Negotiation.STALE):
             raise InvalidState("no offer is waiting for an answer")
+        offer = self.pc.localDescription
+        if offer is None:  # still being made
+            raise InvalidState("no offer is waiting for an answer yet")
         try:
-            await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
-        except (ValueError, AssertionError, KeyError) as exc:
+            check_answer(answer_sdp, SessionDescription.parse(offer.sdp))
+            with applying("answer"):
+                await self.pc.setRemoteDescription(RTCSessionDescription(answer_sdp, "answer"))
+        except InvalidDescription:
             self._set_negotiation(Negotiation.OFFER_DUE)
-            raise InvalidDescription(f"answer cannot be applied: {exc}") from exc
+            raise
         if self.negotiation is Negotiation.STALE:
             self._set_negotiation(Negotiation.OFFER_DUE)
         else:
