@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import socketio
+from aiohttp import web
 from prometheus_client import CollectorRegistry
 
 from config.addresses import Network
@@ -123,6 +124,9 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
         self._events: dict[str, TokenBucket] = {}
         self._flooding: set[str] = set()
         """Connections being closed for going on sending while refused."""
+        self._routed: dict[str, str] = {}
+        """The reception each connection named in its query (`?reception=`): the key the
+        balancer routes by, so a join for that reception came where the balancer sends it."""
         per_minute = self._limits.transports_per_minute
         self._transports: Buckets[tuple[str, str]] = Buckets(per_minute / 60, per_minute)
         self._spent: SpentTokens = spent_tokens or InMemorySpentTokens()
@@ -204,11 +208,16 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise socketio.exceptions.ConnectionRefusedError(error.message, error.to_wire())
         burst = self._limits.event_burst
         self._events[sid] = TokenBucket(self._limits.events_per_second, burst, floor=-burst)
+        request: web.Request | None = environ.get("aiohttp.request")
+        routed = request.query.get("reception") if request is not None else None
+        if routed:
+            self._routed[sid] = routed
 
     async def on_disconnect(self, sid: str, reason: Any = None) -> None:
         self._locks.pop(sid, None)
         self._addresses.close(sid)
         self._events.pop(sid, None)
+        self._routed.pop(sid, None)
         self._flooding.discard(sid)
         session = self._forget(sid)
         if session is None:
@@ -236,7 +245,10 @@ class ReceptionNamespace(socketio.AsyncNamespace):  # type: ignore[misc]
             raise self._refused(used, sid, token=token) from None
         try:
             conference, participant = await self.registry.admit(
-                claims, request.browser, request.device
+                claims,
+                request.browser,
+                request.device,
+                routed=self._routed.get(sid) == claims.reception_id,
             )
         except BaseException as error:
             await self._give_back(undo, token)  # the token admitted nobody

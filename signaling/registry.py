@@ -87,8 +87,11 @@ class ConferenceRegistry:
         return [c.router for c in self._conferences.values() if c.router is not None]
 
     async def admit(
-        self, claims: JoinClaims, browser: str, device: str
+        self, claims: JoinClaims, browser: str, device: str, *, routed: bool = False
     ) -> tuple[Conference, Participant]:
+        """`routed`: the connection named this reception in its query, so the balancer
+        sent it here by the reception: only such a join asks the host for a handover, or a
+        client connecting around the balancer could move a reception at will."""
         rid = claims.reception_id
         reception = await self._reception(rid)
         if await self.directory.is_banned(rid, claims.user_id) or (
@@ -103,7 +106,7 @@ class ConferenceRegistry:
         ):
             raise SignalingError(ErrorCode.MODERATOR_ABSENT, "the moderator has not joined yet")
         _check_identity(reception, claims)
-        conference = await self._conference(reception)
+        conference = await self._conference(reception, ask_handover=routed)
         moderated_before = bool(conference.room.moderators())
         participant = await conference.admit(claims, browser, device)
         self.reporter.report(
@@ -147,7 +150,7 @@ class ConferenceRegistry:
         else:
             conference.reception = reception
 
-    async def _conference(self, reception: Reception) -> Conference:
+    async def _conference(self, reception: Reception, *, ask_handover: bool) -> Conference:
         rid = reception.reception_id
         async with self._opening:
             conference = self._conferences.get(rid)
@@ -155,7 +158,8 @@ class ConferenceRegistry:
                 return conference
             owner = await self.directory.claim(rid, self.options.node_id)
             if owner != self.options.node_id:
-                await self._ask_handover(rid, owner)
+                if ask_handover:
+                    await self._ask_handover(rid, owner)
                 raise SignalingError(
                     ErrorCode.WRONG_NODE, "the reception is hosted by another node", node=owner
                 )

@@ -8,11 +8,14 @@ another node) reconnects at once."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Coroutine
 from typing import Any
+from urllib.parse import quote
 
 import socketio
 
@@ -27,6 +30,13 @@ PASSING_REFUSALS = {"wrong_node", "timeout"}
 RECONNECT_NOW = {"moved"}
 """Close reasons after which the page connects again at once, keeping its place."""
 RETRY_S = 1.0
+
+
+def reception_of(token: str) -> str:
+    """The reception a join token names, read without checking it, as the page does to
+    name it on every request for the balancer."""
+    body = token.split(".")[1]
+    return str(json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))["r"])
 
 
 class Page:
@@ -93,7 +103,10 @@ class Page:
         while not self._closing:
             try:
                 await self.client.sio.connect(
-                    self.url, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=5
+                    f"{self.url}?reception={quote(reception_of(self.token))}",
+                    namespaces=[NAMESPACE],
+                    transports=["websocket"],
+                    wait_timeout=5,
                 )
                 return
             except socketio.exceptions.ConnectionError:

@@ -136,7 +136,8 @@ ClientFactory = Callable[..., Awaitable[Client]]
 async def make_client() -> AsyncIterator[ClientFactory]:
     clients: list[Client] = []
 
-    async def connect(node: Node) -> Client:
+    async def connect(node: Node, reception: str | None = None) -> Client:
+        """`reception`: named in the connection's query, as the page does for the balancer."""
         sio = socketio.AsyncClient(reconnection=False)
         client = Client(sio)
 
@@ -144,9 +145,8 @@ async def make_client() -> AsyncIterator[ClientFactory]:
             client.events.append((event, data))
 
         sio.on("*", record, namespace=NAMESPACE)
-        await sio.connect(
-            node.url, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=5
-        )
+        url = node.url if reception is None else f"{node.url}?reception={reception}"
+        await sio.connect(url, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=5)
         clients.append(client)
         return client
 

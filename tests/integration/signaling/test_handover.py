@@ -97,7 +97,7 @@ async def test_the_host_hands_the_reception_to_the_node_that_asks(
     node_a, node_b = await two_nodes()
     moderator, citizen = await _room_on_b(node_b, make_client)
 
-    newcomer = await make_client(node_a)
+    newcomer = await make_client(node_a, "r1")
     refused = await newcomer.join(node_a.token("c2"))
     assert refused["error"]["code"] == "wrong_node"
     assert refused["error"]["node"] == "b"
@@ -119,7 +119,7 @@ async def test_the_host_hands_the_reception_to_the_node_that_asks(
         await directory.close()
 
     # The pages come back through the balancer, to A, with their session tokens.
-    back_moderator, back_citizen = await make_client(node_a), await make_client(node_a)
+    back_moderator, back_citizen = await make_client(node_a, "r1"), await make_client(node_a, "r1")
     assert (await back_moderator.join(moderator.joined["session_token"]))["ok"]
     ack = await back_citizen.join(citizen.joined["session_token"])
     assert ack["ok"], ack
@@ -132,10 +132,27 @@ async def test_the_host_hands_the_reception_to_the_node_that_asks(
     assert node_a.namespace.registry.get("r1") is not None
 
     # And the newcomer's page, trying again, is let in.
-    again = await make_client(node_a)
+    again = await make_client(node_a, "r1")
     assert (await again.join(node_a.token("c2")))["ok"]
     unmute = {"kind": "audio", "muted": False}
     assert (await back_citizen.call("self_mute", unmute))["error"]["code"] == "muted_by_moderator"
+
+
+async def test_a_join_around_the_balancer_asks_for_nothing(
+    two_nodes: NodePair, make_client: ClientFactory
+) -> None:
+    """A connection that does not name the reception was not routed by it: a citizen with
+    a valid link could otherwise move a reception at will by connecting to another node."""
+    node_a, node_b = await two_nodes()
+    moderator, citizen = await _room_on_b(node_b, make_client)
+
+    for elsewhere in ("r2", None):
+        around = await make_client(node_a, elsewhere)
+        assert (await around.join(node_a.token("c2")))["error"]["code"] == "wrong_node"
+    await asyncio.sleep(0.5)
+    assert handovers("a", "asked") == 0
+    assert moderator.received("closed") == citizen.received("closed") == []
+    assert node_b.namespace.registry.get("r1") is not None
 
 
 async def test_pages_waiting_for_the_moderator_move_too(
@@ -149,14 +166,14 @@ async def test_pages_waiting_for_the_moderator_move_too(
     waiting = await make_client(node_b)
     assert (await waiting.join(node_b.token("c3")))["error"]["code"] == "moderator_absent"
 
-    newcomer = await make_client(node_a)
+    newcomer = await make_client(node_a, "r1")
     assert (await newcomer.join(node_a.token("c2")))["error"]["code"] == "wrong_node"
     await wait_until(lambda: _moved(waiting) and _moved(citizen), message="moved out of B")
     assert waiting.received("closed") == [{"reason": "moved"}]
 
-    again = await make_client(node_a)
+    again = await make_client(node_a, "r1")
     assert (await again.join(node_a.token("c3")))["error"]["code"] == "moderator_absent"
-    back = await make_client(node_a)
+    back = await make_client(node_a, "r1")
     assert (await back.join(node_a.token("mod", Role.MODERATOR)))["ok"]
     assert await again.wait_for("reception_state") == {"reception_id": "r1", "state": "live"}
 
@@ -168,7 +185,7 @@ async def test_a_reception_hosted_briefly_is_handed_over_only_after_the_guard(
     node_a, node_b = await two_nodes(handover_after_s=guard_s)
     moderator, citizen = await _room_on_b(node_b, make_client)
 
-    newcomer = await make_client(node_a)
+    newcomer = await make_client(node_a, "r1")
     assert (await newcomer.join(node_a.token("c2")))["error"]["code"] == "wrong_node"
     await asyncio.sleep(0.5)
     assert moderator.received("closed") == []
@@ -188,7 +205,7 @@ async def test_a_reception_is_not_bounced_within_the_guard(
     moderator, citizen = await _room_on_b(node_b, make_client)
     caplog.set_level(logging.WARNING, logger="signaling.registry")
 
-    newcomer = await make_client(node_a)
+    newcomer = await make_client(node_a, "r1")
     for _ in range(3):
         assert (await newcomer.join(node_a.token("c2")))["error"]["code"] == "wrong_node"
         await asyncio.sleep(0.5)
@@ -214,7 +231,7 @@ async def test_a_dead_holder_still_means_waiting_for_its_claim_to_expire(
     dead = RedisDirectory(redis_url, claim_ttl_s=claim_ttl_s)
     try:
         assert await dead.claim("r1", "dead") == "dead"  # a node that died holding it
-        moderator = await make_client(node_a)
+        moderator = await make_client(node_a, "r1")
         refused = await moderator.join(node_a.token("mod", Role.MODERATOR))
         assert refused["error"] == {
             "code": "wrong_node",
@@ -253,7 +270,7 @@ async def test_a_stale_claim_of_a_live_node_is_released_when_asked(
     previous_life = RedisDirectory(redis_url, claim_ttl_s=30)
     try:
         assert await previous_life.claim("r1", "b") == "b"
-        moderator = await make_client(node_a)
+        moderator = await make_client(node_a, "r1")
         assert (await moderator.join(node_a.token("mod", Role.MODERATOR)))["error"]["node"] == "b"
         await wait_until(lambda: _expired(previous_life, "r1"), message="B let go")
         assert (await moderator.join(node_a.token("mod", Role.MODERATOR)))["ok"]
@@ -278,7 +295,7 @@ async def test_pages_follow_the_reception_by_themselves(
         assert (await moderator.client.call("mute", muted))["ok"]
         # The balancer now hashes the reception to A.
         moderator.url = citizen.url = node_a.url
-        newcomer = await make_client(node_a)
+        newcomer = await make_client(node_a, "r1")
         assert (await newcomer.join(node_a.token("c2")))["error"]["code"] == "wrong_node"
         moment = time.monotonic()
         await moderator.joined_after(moment, timeout=5.0)
