@@ -220,11 +220,11 @@ class ConferenceRegistry:
 
     async def _hand_over(self, reception_id: str, asker: str) -> None:
         try:
-            await self._let_go(reception_id, asker)
+            await self.let_go(reception_id, asker)
         except Exception:
             log.exception("the handover failed", extra={"reception": reception_id})
 
-    async def _let_go(self, reception_id: str, asker: str) -> None:
+    async def let_go(self, reception_id: str, asker: str) -> None:
         """Let the reception go to `asker`: its room is kept in the store, the conference
         closes without ending the reception, the claim is released, and every connection
         of the reception here is told to connect again (`closed {reason: "moved"}`); the

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from config import Settings
 from signaling.setup import SIGNALING
 from tests.e2e.conference.conftest import Person, press, reception_of
 from tests.helpers import wait_until
@@ -129,3 +130,46 @@ async def decoding(person: Person, participant_id: str) -> bool:
     before = await person.frames_from(participant_id)
     await asyncio.sleep(0.5)
     return await person.frames_from(participant_id) > before + 3
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    """A reception is let go at once when asked (no guard): the handover test needs it."""
+    return make_settings(**{"server.development": True, "signaling.handover_after_s": 0})
+
+
+async def test_pages_follow_a_reception_handed_to_another_node(
+    open_person: Callable[..., Any],
+    live_node: tuple[str, web.Application],
+    demo_links: dict[str, str],
+) -> None:
+    """`closed {reason: "moved"}`: the page connects again at once and gets its place back
+    (here from the same node, which claims the reception again, as the node the balancer
+    picks does), shows no removal, and comes back on air, still muted by the moderator."""
+    moderator = await open_person("moderator")
+    await moderator.wait_body("ready", "true")
+    citizen = await open_person("citizen-1")
+    await citizen.wait_body("ready", "true")
+    listener = await open_person("citizen-2")
+    await listener.wait_body("ready", "true")
+    await press(moderator, "citizen-1", "set_floor")
+    await citizen.wait_body("on-air", "true")
+    await press(moderator, "citizen-1", "mute", kind="audio")
+    await citizen.page.wait_for_selector("#toggle-mic.by-moderator:disabled")
+    await listener.wait_frames("citizen-1")
+
+    registry = live_node[1][SIGNALING].registry
+    rid = reception_of(demo_links["citizen-1"])
+    old = registry.get(rid)
+    moved = time.monotonic()
+    await registry.let_go(rid, "the-node-the-balancer-picks")
+    await wait_until(
+        lambda: (conference := registry.get(rid)) is not None and conference is not old,
+        timeout=10,
+        message="the reception opened again",
+    )
+    await back_on_air(moderator, citizen, listener)
+    print(f"handed over: everyone back on air {time.monotonic() - moved:.1f} s after")
+    for person in (moderator, citizen, listener):
+        assert await person.body("closed") is None, person.name
+        assert await person.body("refusal") is None, person.name
