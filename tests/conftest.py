@@ -140,7 +140,14 @@ async def live_node(
         settings = settings.model_copy(update={"server": server})
     await asyncio.to_thread(migrate.upgrade, settings.database_url)
     app = create_app(settings)
-    runner = web.AppRunner(app, handle_signals=False, access_log=None)
+    # As `reception run` stops: a page whose link died would otherwise hold the shutdown
+    # for aiohttp's default minute.
+    runner = web.AppRunner(
+        app,
+        handle_signals=False,
+        access_log=None,
+        shutdown_timeout=settings.server.shutdown_timeout_s,
+    )
     await runner.setup()
     await web.SockSite(runner, listener).start()
     yield base, app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import json
@@ -111,6 +112,22 @@ async def demo_links(live_server: str) -> dict[str, str]:
     return {link["user_id"]: f"{live_server}{link['url']}" for link in data["links"]}
 
 
+async def _goto(page: Any, url: str, tries: int = 3) -> None:
+    """Open `url`, again if Chromium saw its network change meanwhile: a browser started in
+    a lab host sees the host's links still settling (the delay bridge turning offloads
+    off), aborts the navigation with ERR_NETWORK_CHANGED, and a person would reload."""
+    from playwright.async_api import Error
+
+    for attempt in range(tries):
+        try:
+            await page.goto(url)
+            return
+        except Error as error:
+            if "ERR_NETWORK_CHANGED" not in str(error) or attempt == tries - 1:
+                raise
+            await asyncio.sleep(0.5)
+
+
 @contextlib.asynccontextmanager
 async def opener(browser: Any, demo_links: dict[str, str]) -> AsyncIterator[Callable[..., Any]]:
     """Open demo people's pages in `browser`, each in a context of its own (a tablet's
@@ -124,7 +141,7 @@ async def opener(browser: Any, demo_links: dict[str, str]) -> AsyncIterator[Call
             await context.add_init_script(init_script)
         page = await context.new_page()
         page.on("dialog", lambda dialog: dialog.accept())
-        await page.goto(demo_links[user_id])
+        await _goto(page, demo_links[user_id])
         return Person(user_id, page)
 
     try:
