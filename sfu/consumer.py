@@ -134,6 +134,11 @@ class Consumer:
             self.producer.set_active(self, forwarding)
         if forwarding:
             self.resync()
+        elif old is Consumer.State.FORWARDING and self._history:
+            # Nothing sent now can be asked for again, and what was sent before is no use
+            # once video resumes at a key frame: a reception's off-air consumers (every
+            # citizen's to every receiver) would otherwise each keep a full history.
+            self._history = [None] * HISTORY_SIZE
 
     def resync(self) -> None:
         """Continue numbering from the last packet sent; video waits for a key frame."""

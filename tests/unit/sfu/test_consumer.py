@@ -5,7 +5,9 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from aiortc.rtp import RtcpPacket
 
+from sfu import rtcp
 from sfu.codec import NegotiatedCodec
 from sfu.consumer import Consumer
 from sfu.errors import InvalidState
@@ -158,3 +160,21 @@ async def test_state_moves_start_and_stop_forwarding_and_wrong_moves_are_refused
     assert consumer not in producer.sinks
     with pytest.raises(InvalidState):
         consumer.set_state(Consumer.State.FORWARDING)
+
+
+async def test_a_consumer_that_stops_forwarding_lets_its_history_go() -> None:
+    """Off air, every citizen's consumer to every receiver kept 512 packets it could never
+    be asked for again: a reception's memory grew until each citizen had been on air."""
+    producer, consumer, wire, _ = await make_pair()
+    send_frames(producer, 0, 2, key_at={0})
+    first = wire.rtp()[0][0]
+
+    def resends() -> int:
+        wire.packets.clear()
+        consumer.on_rtcp(RtcpPacket.parse(rtcp.nack(1, consumer.ssrc, [first]))[0])
+        return len(wire.packets)
+
+    assert resends() == 1
+    consumer.set_state(Consumer.State.WITHHELD)
+    assert resends() == 0
+    producer.close()
