@@ -94,22 +94,22 @@ class Host:
         )
 
     def drop(self, interface: Interface, percent: float) -> None:
-        """Drop `percent` % of the packets entering and leaving `interface`, at random."""
-        self.clear_drop()
+        """Drop `percent` % of the packets arriving on `interface`, at random: loss on the
+        wire into this host. Only on the way in: a packet dropped on its way out fails the
+        sender's own send (EPERM), which a browser takes for a local error and sends again,
+        not for loss (`Lab.lose` drops both ways of a link, each at its receiving end)."""
+        self.clear_drop(interface)
         threshold = round(percent * 100)
         self.nft(
-            "table inet lab_loss {\n"
+            f"table inet loss_{interface.name} {{\n"
             "  chain inbound { type filter hook prerouting priority -300; policy accept;\n"
             f'    iifname "{interface.name}" numgen random mod 10000 < {threshold} drop\n'
-            "  }\n"
-            "  chain outbound { type filter hook postrouting priority 300; policy accept;\n"
-            f'    oifname "{interface.name}" numgen random mod 10000 < {threshold} drop\n'
             "  }\n"
             "}\n"
         )
 
-    def clear_drop(self) -> None:
-        self.run("nft", "delete", "table", "inet", "lab_loss", check=False)
+    def clear_drop(self, interface: Interface) -> None:
+        self.run("nft", "delete", "table", "inet", f"loss_{interface.name}", check=False)
 
     def block(self, rule: str) -> None:
         """Drop what leaves this host and matches the nftables `rule` (e.g. `meta l4proto
@@ -157,6 +157,7 @@ class Lab:
         self._folder = Path(tempfile.mkdtemp(prefix="netlab-"))
         self._veths = itertools.count()
         self._bridges: list[DelayBridge] = []
+        self._lossy: set[Interface] = set()
         self.root = Host("root", None)
 
     def __enter__(self) -> Lab:
@@ -178,6 +179,17 @@ class Lab:
         self._hosts.append(host)
         host.run("ip", "link", "set", "lo", "up")
         return host
+
+    def lose(self, link: tuple[Interface, Interface], percent: float) -> None:
+        """Lose `percent` % of the packets each way of `link`, at random."""
+        for end in link:
+            end.host.drop(end, percent)
+            self._lossy.add(end)
+
+    def clear_loss(self, link: tuple[Interface, Interface]) -> None:
+        for end in link:
+            end.host.clear_drop(end)
+            self._lossy.discard(end)
 
     def link(self, a: Host, b: Host) -> tuple[Interface, Interface]:
         """A veth pair between `a` and `b`, addressed .1 and .2 of a /30 of its own."""
@@ -234,6 +246,8 @@ class Lab:
         return Interface(end.host, end.name, str(address))
 
     def close(self) -> None:
+        for end in self._lossy:  # a host's own are gone with it, the root's are not
+            end.host.clear_drop(end)
         for bridge in self._bridges:
             bridge.stop()
         for host in self._hosts:

@@ -31,6 +31,8 @@ INBOUND = """async () => {
       concealed: s.concealedSamples ?? 0,
       samples: s.totalSamplesReceived ?? 0,
       freeze_s: s.totalFreezesDuration ?? 0,
+      freezes: s.freezeCount ?? 0,
+      keyframes: s.keyFramesDecoded ?? 0,
       nacks: s.nackCount ?? 0,
       plis: s.pliCount ?? 0,
     };
@@ -54,6 +56,9 @@ class Window:
     """Share of the governor's audio samples the browser had to invent."""
     freeze_ratio: float = 0.0
     """Share of the window the governor's video stood frozen (Chromium's freeze count)."""
+    freezes: int = 0
+    keyframes: int = 0
+    """Key frames decoded: each after a PLI is a picture that had broken."""
     nacks: int = 0
     plis: int = 0
 
@@ -73,9 +78,80 @@ async def measure(listener: Person, window: float = WINDOW_S) -> Window:
         audio_packets=audio["packets"] - before["host:audio"]["packets"],
         concealed=(audio["concealed"] - before["host:audio"]["concealed"]) / max(samples, 1),
         freeze_ratio=(video["freeze_s"] - before["host:video"]["freeze_s"]) / seconds,
+        freezes=video["freezes"] - before["host:video"]["freezes"],
+        keyframes=video["keyframes"] - before["host:video"]["keyframes"],
         nacks=video["nacks"] - before["host:video"]["nacks"],
         plis=video["plis"] - before["host:video"]["plis"],
     )
+
+
+OUTBOUND = """async () => {
+  const pub = window.conference.publisher;
+  for (const s of (await pub.pc.getStats()).values()) {
+    if (s.type !== "outbound-rtp" || s.kind !== "video") continue;
+    return {
+      frames_sent: s.framesSent ?? 0,
+      frames_encoded: s.framesEncoded ?? 0,
+      nacks: s.nackCount ?? 0,
+      plis: s.pliCount ?? 0,
+      retransmitted: s.retransmittedPacketsSent ?? 0,
+      target_bps: s.targetBitrate ?? 0,
+      limited_by_bandwidth_s: s.qualityLimitationDurations?.bandwidth ?? 0,
+      limited_by_cpu_s: s.qualityLimitationDurations?.cpu ?? 0,
+    };
+  }
+  return null;
+}"""
+
+
+@dataclass
+class Sent:
+    """What a publisher's Chromium sent of its video over a window of seconds."""
+
+    fps: float
+    """Frames sent per second: what the encoder made of the camera's 20-30."""
+    target_kbps: float
+    """The encoder's target at the window's end (Chromium's bandwidth estimate's share)."""
+    limited_by_bandwidth: float
+    """Share of the window Chromium says its quality was limited by bandwidth."""
+    nacks: int
+    plis: int
+    retransmitted: int
+
+
+async def measure_sent(publisher: Person, window: float = WINDOW_S) -> Sent:
+    before = await publisher.page.evaluate(OUTBOUND)
+    started = asyncio.get_running_loop().time()
+    await asyncio.sleep(window)
+    after = await publisher.page.evaluate(OUTBOUND)
+    seconds = asyncio.get_running_loop().time() - started
+    return Sent(
+        fps=(after["frames_sent"] - before["frames_sent"]) / seconds,
+        target_kbps=after["target_bps"] / 1000,
+        limited_by_bandwidth=(after["limited_by_bandwidth_s"] - before["limited_by_bandwidth_s"])
+        / seconds,
+        nacks=after["nacks"] - before["nacks"],
+        plis=after["plis"] - before["plis"],
+        retransmitted=after["retransmitted"] - before["retransmitted"],
+    )
+
+
+def host_producer(app: web.Application) -> dict[str, Any]:
+    """The SFU's stats of the governor's video as it arrives: upstream loss before repair,
+    NACKs it sent him, the uplink bound it told him (REMB)."""
+    for router in app[SIGNALING].registry.routers():
+        publisher = router.stats()["participants"].get("host", {}).get("publisher") or {}
+        for producer in publisher.get("producers", {}).values():
+            if producer["kind"] == "video":
+                keys = ("packets_lost", "nacks_sent", "retransmissions_received", "frames")
+                return {
+                    **{key: producer[key] for key in keys},
+                    "keyframes": producer["keyframes"],
+                    "keyframe_requests": producer["keyframe_requests"],
+                    "uplink_kbps": producer["uplink_kbps"],
+                    "temporal_layers_kbps": producer["temporal_layers_kbps"],
+                }
+    return {}
 
 
 def host_consumer(app: web.Application, listener: str = "citizen-3") -> dict[str, Any]:

@@ -136,10 +136,10 @@ async def stage(
     light_people: Callable[..., Awaitable[None]],
     demo_links: dict[str, str],
     remote: str,
-) -> Person:
+) -> tuple[Person, Person]:
     """The governor on air, a moderator (a light socket.io client), and citizen-3 who
     watches him; `remote` (the governor or the citizen) is the one whose page runs behind
-    the impaired link. Returns the watching citizen."""
+    the impaired link. Returns the watching citizen and the governor."""
     await light_people(
         reception_of(demo_links["moderator"]), "moderator", "Модератор", Role.MODERATOR
     )
@@ -150,7 +150,7 @@ async def stage(
     for person in people.values():
         await person.wait_body("ready", "true")
     await people["citizen-3"].wait_frames("host")
-    return people["citizen-3"]
+    return people["citizen-3"], people["host"]
 
 
 @pytest.fixture
@@ -159,7 +159,7 @@ def staging(
     open_remote: Callable[..., Any],
     light_people: Callable[..., Awaitable[None]],
     demo_links: dict[str, str],
-) -> Callable[[str], Awaitable[Person]]:
+) -> Callable[[str], Awaitable[tuple[Person, Person]]]:
     """`stage` with this test's people: call it with whose page is behind the link."""
     return lambda remote: stage(open_person, open_remote, light_people, demo_links, remote)
 

@@ -20,9 +20,16 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bench.netlab import DelayBridge, Interface
+from bench.netlab import DelayBridge, Interface, Lab
 from tests.e2e.conference.conftest import Person
-from tests.e2e.conference.inbound import Window, listener_state, measure, seconds_to_recover
+from tests.e2e.conference.inbound import (
+    Window,
+    host_producer,
+    listener_state,
+    measure,
+    measure_sent,
+    seconds_to_recover,
+)
 from tests.e2e.conference.network.conftest import Delay, record
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
@@ -33,30 +40,33 @@ RECOVERED = 0.8
 """Recovered: one second of video at this share of the unimpaired frame rate."""
 RECOVERY_S = 60.0
 """A bound the loss left grows back by 8 % a second, layer by layer (sfu/link_estimate.py)."""
-FREEZE_MARGIN = 0.1
-"""Freezes at 5 % loss, over what the same browser shows unimpaired. The issue's target is
-2 %; measured 0-5.2 % here (0, 1.4, 5.2 % in three runs on a quiet machine), so the target
-is not met reliably and this bound only catches a picture that stalls for real (#15)."""
+COUNTERS = {"packets_lost", "nacks_sent", "retransmissions_received", "frames", "keyframes"}
+"""What the SFU counts of the governor's video since it began: told over the window."""
+FREEZE_TARGET = 0.02
+"""At 5 % loss the governor's video freezes under 2 % of the time. Loss is made at the
+receiving end of each way of the link (`Lab.lose`): made where packets leave the
+browser's host, it failed the browser's own sends, which is no network's loss (0-6.6 %
+freezes were measured so, none since)."""
 
 
 async def test_a_listener_through_5_and_10_percent_loss(
-    staging: Callable[[str], Awaitable[Person]],
+    staging: Callable[[str], Awaitable[tuple[Person, Person]]],
     citizen_link: tuple[Interface, Interface],
+    lab: Lab,
     artifacts: Path,
     live_node: tuple[str, web.Application],
 ) -> None:
-    listener = await staging("citizen-3")
-    citizen_end = citizen_link[1]
+    listener, _ = await staging("citizen-3")
     free = await measure(listener, WINDOW_S / 2)
     measured: dict[str, Any] = {"free": free}
     try:
         for percent in (5, 10):
-            citizen_end.host.drop(citizen_end, percent)
+            lab.lose(citizen_link, percent)
             await asyncio.sleep(SETTLE_S)
             lossy: Window = await measure(listener, WINDOW_S)
             measured[f"{percent} % loss"] = lossy
             measured[f"SFU at {percent} % loss"] = listener_state(live_node[1], "citizen-3")
-            citizen_end.host.clear_drop()
+            lab.clear_loss(citizen_link)
             recovered = await seconds_to_recover(listener, RECOVERED * free.fps, RECOVERY_S)
             measured[f"seconds to recover after {percent} % loss"] = round(recovered, 1)
     finally:
@@ -64,7 +74,7 @@ async def test_a_listener_through_5_and_10_percent_loss(
         text = record(artifacts, measured)
     five = measured["5 % loss"]
     assert free.fps > 10, text
-    assert five.freeze_ratio < free.freeze_ratio + FREEZE_MARGIN, text
+    assert five.freeze_ratio < FREEZE_TARGET, text
     assert five.fps > 0.8 * free.fps, text
     assert five.nacks > 0, text  # the picture was repaired, not spared
     assert five.concealed < 0.1, text
@@ -76,13 +86,13 @@ async def test_a_listener_through_5_and_10_percent_loss(
 
 @pytest.mark.parametrize("citizen_link", [Delay(100, 30)], indirect=True)
 async def test_a_listener_through_100_ms_of_delay_with_30_ms_of_jitter(
-    staging: Callable[[str], Awaitable[Person]],
+    staging: Callable[[str], Awaitable[tuple[Person, Person]]],
     citizen_link: tuple[Interface, Interface],
     delay_bridges: list[DelayBridge],
     artifacts: Path,
     live_node: tuple[str, web.Application],
 ) -> None:
-    listener = await staging("citizen-3")
+    listener, _ = await staging("citizen-3")
     jittered = await measure(listener, WINDOW_S)
     sfu = listener_state(live_node[1], "citizen-3")
     applied = delay_bridges[0].stop()
@@ -96,35 +106,53 @@ async def test_a_listener_through_100_ms_of_delay_with_30_ms_of_jitter(
 
 
 async def test_the_governor_publishing_through_loss_and_a_300_kbps_uplink(
-    staging: Callable[[str], Awaitable[Person]],
+    staging: Callable[[str], Awaitable[tuple[Person, Person]]],
     citizen_link: tuple[Interface, Interface],
+    lab: Lab,
     artifacts: Path,
     live_node: tuple[str, web.Application],
 ) -> None:
-    listener = await staging("host")
+    listener, governor = await staging("host")
     governor_end = citizen_link[1]
-    free = await measure(listener, WINDOW_S / 2)
-    governor_end.host.drop(governor_end, 5)
+    app = live_node[1]
+    free, free_sent = await asyncio.gather(
+        measure(listener, WINDOW_S / 2), measure_sent(governor, WINDOW_S / 2)
+    )
+    lab.lose(citizen_link, 5)
     await asyncio.sleep(SETTLE_S)
-    lossy = await measure(listener, WINDOW_S)
-    governor_end.host.clear_drop()
+    arrived_before = host_producer(app)
+    lossy, lossy_sent = await asyncio.gather(
+        measure(listener, WINDOW_S), measure_sent(governor, WINDOW_S)
+    )
+    arrived = host_producer(app)
+    lab.clear_loss(citizen_link)
     governor_end.host.limit_rate(governor_end, 300)
     await asyncio.sleep(SETTLE_S * 3)
-    thin = await measure(listener, WINDOW_S)
+    thin, thin_sent = await asyncio.gather(
+        measure(listener, WINDOW_S), measure_sent(governor, WINDOW_S)
+    )
     governor_end.host.clear_rate(governor_end)
     recovered = await seconds_to_recover(listener, RECOVERED * free.fps, RECOVERY_S)
     text = record(
         artifacts,
         {
             "free": free,
+            "free, sent": free_sent,
             "5 % loss": lossy,
+            "5 % loss, sent": lossy_sent,
+            "5 % loss, at the SFU": {
+                key: value - arrived_before[key] if key in COUNTERS else value
+                for key, value in arrived.items()
+            },
             "300 kbit/s uplink": thin,
+            "300 kbit/s uplink, sent": thin_sent,
             "seconds to recover after the uplink widens": round(recovered, 1),
         },
     )
 
     assert free.fps > 10, text
-    assert lossy.freeze_ratio < free.freeze_ratio + FREEZE_MARGIN, text
+    assert lossy.freeze_ratio < FREEZE_TARGET, text
+    assert lossy_sent.nacks > 0, text  # the SFU had the governor's losses sent again
     assert lossy.concealed < 0.1, text
     assert thin.fps > 0.5, text  # the picture degrades, it does not stop
     assert thin.kbps < 300, text

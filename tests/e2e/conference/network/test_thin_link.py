@@ -41,14 +41,14 @@ def downlink_kbps(app: web.Application) -> int | None:
 
 
 async def test_a_listener_behind_a_300_kbps_link_keeps_sound_and_a_moving_picture(
-    staging: Callable[[str], Awaitable[Person]],
+    staging: Callable[[str], Awaitable[tuple[Person, Person]]],
     citizen_link: tuple[Interface, Interface],
     artifacts: Path,
     live_node: tuple[str, web.Application],
 ) -> None:
     app = live_node[1]
     node_end = citizen_link[0]
-    listener = await staging("citizen-3")
+    listener, _ = await staging("citizen-3")
     free = await measure(listener)
     assert free.fps > 5, free
     assert downlink_kbps(app) is None, "a wide link is never bounded"
