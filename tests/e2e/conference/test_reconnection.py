@@ -51,18 +51,7 @@ async def test_broken_media_path_rejoins_keeping_floor_and_mutes(
     live_node: tuple[str, web.Application],
     demo_links: dict[str, str],
 ) -> None:
-    moderator = await open_person("moderator")
-    await moderator.wait_body("ready", "true")
-    citizen = await open_person("citizen-1")
-    await citizen.wait_body("ready", "true")
-    listener = await open_person("citizen-2")
-    await listener.wait_body("ready", "true")
-
-    await press(moderator, "citizen-1", "set_floor")
-    await citizen.wait_body("on-air", "true")
-    await press(moderator, "citizen-1", "mute", kind="audio")
-    await citizen.page.wait_for_selector("#toggle-mic.by-moderator:disabled")
-    await listener.wait_frames("citizen-1")
+    moderator, citizen, listener = await on_air_and_muted(open_person)
 
     conference = live_node[1][SIGNALING].registry.get(reception_of(demo_links["citizen-1"]))
     assert conference is not None
@@ -98,6 +87,23 @@ async def test_broken_media_path_rejoins_keeping_floor_and_mutes(
     )
     print(f"media dropped by the server: published anew after {time.monotonic() - started:.1f} s")
     await back_on_air(moderator, citizen, listener)
+
+
+async def on_air_and_muted(open_person: Callable[..., Any]) -> tuple[Person, Person, Person]:
+    """The moderator, citizen-1 on air and muted by the moderator, and citizen-2 who sees
+    citizen-1."""
+    moderator = await open_person("moderator")
+    await moderator.wait_body("ready", "true")
+    citizen = await open_person("citizen-1")
+    await citizen.wait_body("ready", "true")
+    listener = await open_person("citizen-2")
+    await listener.wait_body("ready", "true")
+    await press(moderator, "citizen-1", "set_floor")
+    await citizen.wait_body("on-air", "true")
+    await press(moderator, "citizen-1", "mute", kind="audio")
+    await citizen.page.wait_for_selector("#toggle-mic.by-moderator:disabled")
+    await listener.wait_frames("citizen-1")
+    return moderator, citizen, listener
 
 
 def republished(router: Any, participant_id: str, old: Any) -> bool:
@@ -146,17 +152,7 @@ async def test_pages_follow_a_reception_handed_to_another_node(
     """`closed {reason: "moved"}`: the page connects again at once and gets its place back
     (here from the same node, which claims the reception again, as the node the balancer
     picks does), shows no removal, and comes back on air, still muted by the moderator."""
-    moderator = await open_person("moderator")
-    await moderator.wait_body("ready", "true")
-    citizen = await open_person("citizen-1")
-    await citizen.wait_body("ready", "true")
-    listener = await open_person("citizen-2")
-    await listener.wait_body("ready", "true")
-    await press(moderator, "citizen-1", "set_floor")
-    await citizen.wait_body("on-air", "true")
-    await press(moderator, "citizen-1", "mute", kind="audio")
-    await citizen.page.wait_for_selector("#toggle-mic.by-moderator:disabled")
-    await listener.wait_frames("citizen-1")
+    moderator, citizen, listener = await on_air_and_muted(open_person)
 
     registry = live_node[1][SIGNALING].registry
     rid = reception_of(demo_links["citizen-1"])

@@ -158,6 +158,17 @@ def refusal(ack: dict[str, Any]) -> str:
     return str(ack["error"]["code"])
 
 
+async def publishes_for_real(stage: Stage) -> None:
+    """The refused citizen's real offer afterwards gets its video on air."""
+    peer = MediaPeer(stage.citizen, stage.node.settings.rtc)
+    try:
+        await peer.publish(luma=30)
+        await stage.moderator.client.call("set_floor", {"participant_id": "a", "on_air": True})
+        await wait_until(lambda: stage.moderator.frames_of("a") >= 3, timeout=15, message="a")
+    finally:
+        await peer.close()
+
+
 async def test_sdp_size_and_m_lines_are_refused_by_name(stage: Stage) -> None:
     citizen, offer = stage.citizen, stage.offer
     padded = offer + "a=x-padding:" + "x" * (128 * 1024) + "\r\n"
@@ -167,13 +178,7 @@ async def test_sdp_size_and_m_lines_are_refused_by_name(stage: Stage) -> None:
     five = body + "".join((sections * 3)[:5])
     assert refusal(await citizen.call("publish", {"sdp": five})) == "too_many_media_sections"
     # Nothing was opened: the citizen publishes for real afterwards.
-    peer = MediaPeer(citizen, stage.node.settings.rtc)
-    try:
-        await peer.publish(luma=30)
-        await stage.moderator.client.call("set_floor", {"participant_id": "a", "on_air": True})
-        await wait_until(lambda: stage.moderator.frames_of("a") >= 3, timeout=15, message="a")
-    finally:
-        await peer.close()
+    await publishes_for_real(stage)
 
     # An answer mirrors the node's offer: one with more m-lines than allowed is refused.
     many = "v=0\r\n" + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n" * 129
@@ -203,13 +208,7 @@ async def test_offers_aiortc_tripped_over_are_invalid_sdp_and_a_good_one_follows
         ack = await citizen.call("publish", {"sdp": sdp})
         assert refusal(ack) == "invalid_sdp", ack
         assert message in ack["error"]["message"]
-    peer = MediaPeer(citizen, stage.node.settings.rtc)
-    try:
-        await peer.publish(luma=30)
-        await stage.moderator.client.call("set_floor", {"participant_id": "a", "on_air": True})
-        await wait_until(lambda: stage.moderator.frames_of("a") >= 3, timeout=15, message="a")
-    finally:
-        await peer.close()
+    await publishes_for_real(stage)
     await still_forwarding(stage)
 
 
