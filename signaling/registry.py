@@ -242,9 +242,7 @@ class ConferenceRegistry:
                 self._handovers.labels("kept").inc()
                 self._warn_kept(rid, asker, hosted_s)
                 return
-            del self._conferences[rid]
-            self._opened_at.pop(rid, None)
-            self._kept_warned.pop(rid, None)
+            self._unlist(rid)
             await self._keep_room(conference)
             await conference.close()
             await self.directory.release(rid, self.options.node_id)
@@ -292,10 +290,14 @@ class ConferenceRegistry:
     async def forget(self, conference: Conference) -> None:
         rid = conference.reception_id
         if self._conferences.get(rid) is conference:
-            del self._conferences[rid]
-            self._opened_at.pop(rid, None)
-            self._kept_warned.pop(rid, None)
+            self._unlist(rid)
             await self.directory.release(rid, self.options.node_id)
+
+    def _unlist(self, reception_id: str) -> None:
+        """This node hosts the reception no more (its claim is released by the caller)."""
+        del self._conferences[reception_id]
+        self._opened_at.pop(reception_id, None)
+        self._kept_warned.pop(reception_id, None)
 
     async def close(self) -> None:
         if self._renewing is not None:
