@@ -63,12 +63,17 @@ class Window:
     plis: int = 0
 
 
-async def measure(listener: Person, window: float = WINDOW_S) -> Window:
-    before = await listener.page.evaluate(INBOUND)
+async def across(person: Person, stats: str, window: float) -> tuple[Any, Any, float]:
+    """The page's `stats` script before and after `window` seconds, and the seconds."""
+    before = await person.page.evaluate(stats)
     started = asyncio.get_running_loop().time()
     await asyncio.sleep(window)
-    after = await listener.page.evaluate(INBOUND)
-    seconds = asyncio.get_running_loop().time() - started
+    after = await person.page.evaluate(stats)
+    return before, after, asyncio.get_running_loop().time() - started
+
+
+async def measure(listener: Person, window: float = WINDOW_S) -> Window:
+    before, after, seconds = await across(listener, INBOUND, window)
     video, audio = after["host:video"], after["host:audio"]
     samples = audio["samples"] - before["host:audio"]["samples"]
     return Window(
@@ -120,11 +125,7 @@ class Sent:
 
 
 async def measure_sent(publisher: Person, window: float = WINDOW_S) -> Sent:
-    before = await publisher.page.evaluate(OUTBOUND)
-    started = asyncio.get_running_loop().time()
-    await asyncio.sleep(window)
-    after = await publisher.page.evaluate(OUTBOUND)
-    seconds = asyncio.get_running_loop().time() - started
+    before, after, seconds = await across(publisher, OUTBOUND, window)
     return Sent(
         fps=(after["frames_sent"] - before["frames_sent"]) / seconds,
         target_kbps=after["target_bps"] / 1000,
