@@ -4,7 +4,7 @@
 // the list can be filtered by state, so fifteen citizens fit a tablet without anyone
 // scrolling past other people's controls.
 
-import { t } from "./i18n.js";
+import { currentLanguage, t } from "./i18n.js";
 
 export const ROLE = { host: "Губернатор", moderator: "Модератор", citizen: "Гражданин", observer: "Наблюдатель" };
 const QUALITY = {
@@ -105,6 +105,8 @@ export class ParticipantPanel {
     this.menuFor = null;
     this.menuKey = null;
     this.anchor = null;
+    /** id → {li, drawn}: a row is redrawn only when what it shows changed. */
+    this.rows = new Map();
     filter.addEventListener("change", () => {
       this.filter = filter.value;
       this.render(this.state, this.moderator);
@@ -155,10 +157,19 @@ export class ParticipantPanel {
           STATE_ORDER(a) - STATE_ORDER(b) ||
           a.name.localeCompare(b.name),
       );
-    // The list is redrawn on every change (a speaker, a quality): keyboard focus stays put.
+    // Only rows whose person changed are redrawn, so a finger or a pointer on someone
+    // else's row is not lost to a speaker or a quality change; keyboard focus stays put.
     const focused = this.list.contains(document.activeElement) ? document.activeElement.dataset : null;
-    this.list.replaceChildren(...people.map((p) => this.#item(p, state, moderator)));
-    if (focused?.action) {
+    const rows = people.map((p) => this.#row(p, state, moderator));
+    const current = [...this.list.children];
+    if (rows.length === current.length && rows.every((li, i) => li.dataset.id === current[i].dataset.id)) {
+      rows.forEach((li, i) => li !== current[i] && current[i].replaceWith(li));
+    } else {
+      this.list.replaceChildren(...rows);
+    }
+    const listed = new Set(people.map((p) => p.id));
+    for (const id of this.rows.keys()) if (!listed.has(id)) this.rows.delete(id);
+    if (focused?.action && !this.list.contains(document.activeElement)) {
       this.list
         .querySelector(`[data-action="${focused.action}"][data-id="${CSS.escape(focused.id)}"]`)
         ?.focus();
@@ -178,6 +189,22 @@ export class ParticipantPanel {
         return option;
       }),
     );
+  }
+
+  #row(p, state, moderator) {
+    const drawn = JSON.stringify([
+      p,
+      p.id === state.me,
+      p.id === state.activeSpeaker,
+      moderator,
+      this.menuFor === p.id,
+      currentLanguage(),
+    ]);
+    const kept = this.rows.get(p.id);
+    if (kept?.drawn === drawn) return kept.li;
+    const li = this.#item(p, state, moderator);
+    this.rows.set(p.id, { li, drawn });
+    return li;
   }
 
   #item(p, state, moderator) {
