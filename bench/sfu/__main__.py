@@ -5,7 +5,8 @@ publishing pre-encoded VP8 + Opus, the moderator, and N listeners that join toge
 with its own signaling connection and aiortc's full receive path, in processes spread over
 the other cores. Server CPU and RSS come from /proc over a steady window; then newcomers
 join the live reception one at a time. `--baseline janus` measures Janus Gateway's
-VideoRoom the same way, round for round; `--setup` installs it (as root).
+VideoRoom the same way, round for round; `--setup` installs it (as root). `--loss PCT`
+drops that share of the server's media to the listeners at random (bench/sfu/loss.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -20,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.sfu import figures, isolation, janus, servers
+from bench.sfu import figures, isolation, janus, loss, servers
 from bench.sfu.figures import Usage, Window
 from bench.sfu.media import generate
 from bench.sfu.processes import expect, say, spawn, stop
@@ -72,8 +74,17 @@ def _cpu(processes: list[subprocess.Popen[str]]) -> float:
 
 def run_round(server_kind: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
     cores = client_cores(args.server_core, args.client_cores)
+    with loss.dropping(args.loss, servers.MEDIA_PORTS) as dropping:
+        record = _round(server_kind, n, args, cores)
+    if dropping.dropped is not None:
+        record["dropped_pct"] = dropping.dropped.pct
+    return record
+
+
+def _round(server_kind: str, n: int, args: argparse.Namespace, cores: list[int]) -> dict[str, Any]:
     server = servers.start(server_kind, [args.server_core])
     target = server.target.dumps()
+    ports = "-".join(str(p) for p in loss.LISTENER_PORTS)
     processes: list[subprocess.Popen[str]] = []
     try:
         publisher = spawn(
@@ -90,13 +101,14 @@ def run_round(server_kind: str, n: int, args: argparse.Namespace) -> dict[str, A
                 spawn(
                     "bench.sfu.listeners",
                     *("--target", target, "--count", str(count), "--first", str(first), *extra),
+                    *("--ports", ports),
                     cores=[cores[(index + 1) % len(cores)]],
                 )
             )
         newcomers = spawn(
             "bench.sfu.listeners",
             *("--target", target, "--count", str(args.joins), "--prefix", "newcomer-"),
-            "--one-by-one",
+            *("--one-by-one", "--ports", ports),
             cores=cores[-1:],
         )
         processes += [*workers, newcomers]
@@ -167,6 +179,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--server-core", type=int, default=SERVER_CORE, help="default 0")
     parser.add_argument("--client-cores", help="comma-separated; default: all but the server's")
+    parser.add_argument(
+        "--loss",
+        type=float,
+        default=0.0,
+        metavar="PCT",
+        help="drop PCT %% of the server's UDP to the listeners at random (nftables on "
+        "prerouting, root): not the host's uplink, its RTCP or the moderator's media",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.add_argument(
         "--setup", action="store_true", help="install Janus (Debian's package; root) and exit"
@@ -186,6 +206,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--listeners needs positive counts, e.g. 1,10,25,50, and --reps >= 1")
     if args.recording and args.mode != "router":
         parser.error("--recording measures the bare Router: add --mode router")
+    if not 0 <= args.loss < 100:
+        parser.error("--loss is a percentage from 0 to below 100")
+    if args.loss:
+        reason = loss.unavailable_reason()
+        if reason:
+            parser.error(reason)
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the table goes
     if args.baseline == "janus" and not isolation.inside():
         return isolation.run_inside(argv)
     os.sched_setaffinity(0, client_cores(args.server_core, args.client_cores))
@@ -223,6 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         document = {
             "command": " ".join(["python -m bench.sfu", *argv]),
+            "loss_pct": args.loss,
             "cpu_count": os.cpu_count(),
             "server_core": args.server_core,
             "client_cores": client_cores(args.server_core, args.client_cores),
@@ -235,7 +263,10 @@ def main(argv: list[str] | None = None) -> int:
         json.dump(document, sys.stdout, indent=2)
         print()
     else:
-        print(figures.table([row for kind in kinds for row in combined[kind]]))
+        if args.loss:
+            print(f"loss: {args.loss:g} % of the server's UDP to the listeners dropped at random")
+        columns = figures.LOSS_COLUMNS if args.loss else figures.COLUMNS
+        print(figures.table([row for kind in kinds for row in combined[kind]], columns))
     for ratio in compared:
         print(f"{ours} against {figures.describe(ratio)}", file=log, flush=True)
     return 0

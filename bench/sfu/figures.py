@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -9,6 +10,9 @@ from typing import Any
 
 SUSTAINED_FPS = 29.5
 """A server sustains N when its slowest listener keeps this frame rate (of 30)."""
+FREEZE_S = 0.2
+"""A listener's video froze when no frame came for this long: about what WebRTC's stats
+count as a freeze at 30 fps (a frame later than 3 frame intervals and 150 ms beyond one)."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +29,12 @@ class Window:
 
     def rate(self, times: list[float]) -> float:
         return self.count(times) / self.seconds
+
+    def gaps(self, times: list[float]) -> list[float]:
+        """The spans without a frame, from the window's start to its end."""
+        inside = [t for t in times if self.start <= t < self.end]
+        marks = [self.start, *sorted(inside), self.end]
+        return [b - a for a, b in itertools.pairwise(marks)]
 
 
 @dataclass(frozen=True)
@@ -71,6 +81,7 @@ def summarize(
     n = len(listeners)
     streams = n + (1 if publisher.get("moderator") else 0)
     fps = [window.rate(r["frame_times"]) for r in listeners]
+    gaps = [gap for r in listeners for gap in window.gaps(r["frame_times"])]
     firsts = [r["first_video_at"] for r in listeners]
     everyone = max(firsts) - min(r["started_at"] for r in listeners) if None not in firsts else None
     joins = [r["first_video_at"] - r["started_at"] for r in newcomers if r["first_video_at"]]
@@ -87,6 +98,8 @@ def summarize(
         "fps_min": round(min(fps), 2),
         "fps_median": round(statistics.median(fps), 2),
         "without_video": firsts.count(None),
+        "freezes": sum(1 for gap in gaps if gap >= FREEZE_S),
+        "freeze_max_s": round(max(gaps), 3),
         "all_video_s": None if everyone is None else round(everyone, 3),
         "join_s": _median(joins),
         "joins": len(joins),
@@ -117,7 +130,8 @@ NUMBERS = (
 
 def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """The repetitions of one server at one N: the median of each figure, the spread of
-    the CPU per stream, and the worst frame rate of any repetition."""
+    the CPU per stream, and the worst frame rate, freezes and longest freeze of any
+    repetition (with `--loss`, the median share the loss table dropped)."""
     first = rounds[0]
     combined: dict[str, Any] = {
         "server": first["server"],
@@ -132,6 +146,11 @@ def combine(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     combined["cpu_pct_per_stream_range"] = [min(per_stream), max(per_stream)]
     combined["fps_min"] = min(r["fps_min"] for r in rounds)
     combined["without_video"] = max(r["without_video"] for r in rounds)
+    for worst in ("freezes", "freeze_max_s"):
+        values = [r[worst] for r in rounds if r.get(worst) is not None]
+        combined[worst] = max(values) if values else None
+    dropped = [r["dropped_pct"] for r in rounds if r.get("dropped_pct") is not None]
+    combined["dropped_pct"] = round(statistics.median(dropped), 3) if dropped else None
     return combined
 
 
@@ -181,12 +200,16 @@ COLUMNS = (
     ("rss_mb_per_listener", "{:.2f}"),
     ("fps_min", "{:.1f}"),
     ("fps_median", "{:.1f}"),
+    ("freezes", "{}"),
+    ("freeze_max_s", "{:.2f}"),
     ("all_video_s", "{:.2f}"),
     ("join_s", "{:.2f}"),
     ("video_loss_pct", "{:.2f}"),
     ("publisher_fps", "{:.1f}"),
     ("client_cpu_pct", "{:.0f}"),
 )
+LOSS_COLUMNS = (*COLUMNS, ("dropped_pct", "{:.2f}"))
+"""With `--loss`: what share of the server's packets to the listeners the table dropped."""
 
 
 def table(rows: Sequence[dict[str, Any]], columns: Sequence[tuple[str, str]] = COLUMNS) -> str:

@@ -23,6 +23,7 @@ from aiortc import MediaStreamTrack, RTCRtpTransceiver, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 from bench.sfu import clients
+from bench.sfu.loss import port_range
 from bench.sfu.signals import Subscription, Target
 from bench.sfu.undecoded import FrameHandler, count_frames, is_vp8_keyframe, keep_frames_encoded
 from config.settings import RtcSettings
@@ -34,19 +35,23 @@ NEWCOMER_PAUSE_S = 1.0
 waits for the key frame its predecessor asked for."""
 
 
-def rtc_settings(target: Target) -> RtcSettings:
-    """One local address, no ICE server: aiortc's default public STUN server is never asked."""
-    return RtcSettings(host_addresses=[target.address])
+def rtc_settings(target: Target, ports: tuple[int, int] | None = None) -> RtcSettings:
+    """One local address, no ICE server: aiortc's default public STUN server is never asked.
+    `ports`: the UDP range of the host candidate (any free port without); process-wide."""
+    low, high = ports or (None, None)
+    return RtcSettings(host_addresses=[target.address], udp_port_min=low, udp_port_max=high)
 
 
 class Listener:
     """Joins, answers every offer the server makes, and notes when each frame arrives."""
 
-    def __init__(self, target: Target, name: str, decode: bool) -> None:
+    def __init__(
+        self, target: Target, name: str, decode: bool, ports: tuple[int, int] | None = None
+    ) -> None:
         self.target = target
         self.name = name
         self.decode = decode
-        self.pc = new_peer_connection(rtc_settings(target))
+        self.pc = new_peer_connection(rtc_settings(target, ports))
         if decode:
             self.pc.on("track", self._on_track)
         self.signaling: Subscription | None = None
@@ -169,7 +174,7 @@ async def join_one_by_one(listeners: list[Listener]) -> list[asyncio.Task[None]]
 async def work(args: argparse.Namespace) -> list[dict[str, Any]]:
     target = Target.loads(args.target)
     names = [f"{args.prefix}{args.first + i}" for i in range(args.count)]
-    listeners = [Listener(target, name, args.decode) for name in names]
+    listeners = [Listener(target, name, args.decode, args.ports) for name in names]
     loop = asyncio.get_running_loop()
     print("READY", flush=True)
     await loop.run_in_executor(None, sys.stdin.readline)
@@ -192,6 +197,7 @@ def main() -> None:
     parser.add_argument("--prefix", default="listener-")
     parser.add_argument("--decode", action="store_true", help="decode with aiortc's decoder")
     parser.add_argument("--one-by-one", action="store_true")
+    parser.add_argument("--ports", type=port_range, help="LOW-HIGH: the listeners' UDP ports")
     args = parser.parse_args()
     if not args.decode:
         keep_frames_encoded()

@@ -22,6 +22,7 @@ from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.contrib.media import MediaRelay
 
 from bench.sfu.isolation import media_address
+from bench.sfu.loss import port_range
 from config.settings import RtcSettings
 from recorder.track_recorder import Recording
 from sfu import ForwardingState, Router, SubscriberTransport
@@ -92,8 +93,9 @@ class MediaRelayBackend:
         await asyncio.gather(*(pc.close() for pc in self._pcs.values()))
 
 
-async def serve(mode: str) -> None:
-    settings = RtcSettings(host_addresses=[media_address()])
+async def serve(mode: str, ports: tuple[int, int] | None) -> None:
+    low, high = ports or (None, None)
+    settings = RtcSettings(host_addresses=[media_address()], udp_port_min=low, udp_port_max=high)
     backend: Any
     if mode == "mediarelay":
         backend = MediaRelayBackend(settings)
@@ -137,10 +139,11 @@ async def serve(mode: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=("sfu", "sfu-recording", "mediarelay"), default="sfu")
+    parser.add_argument("--ports", type=port_range, help="LOW-HIGH: the media's UDP ports")
     args = parser.parse_args()
     # pinned by the orchestrator (taskset); the server's own loop for both backends: the
     # baseline's cost is its codecs, not the loop
-    uvloop.run(serve(args.mode))
+    uvloop.run(serve(args.mode, args.ports))
     sys.exit(0)
 
 

@@ -33,7 +33,8 @@ from bench.sfu.processes import expect, pinned, spawn, stop
 from bench.sfu.signals import Target
 
 START_TIMEOUT_S = 60
-JANUS_RTP_PORTS = (42000, 42999)
+MEDIA_PORTS = (42000, 42999)
+"""The UDP ports every server of bench.sfu sends its media from (`--loss` picks them out)."""
 
 
 @dataclass
@@ -91,25 +92,39 @@ def _launch(
         raise
 
 
-def reception_config(folder: Path, port: int, token_key: str, address: str) -> dict[str, object]:
+def reception_config(
+    folder: Path,
+    port: int,
+    token_key: str,
+    address: str,
+    media_ports: tuple[int, int] | None = None,
+) -> dict[str, object]:
     url = f"http://127.0.0.1:{port}"
+    rtc: dict[str, object] = {"host_addresses": [address]}
+    if media_ports is not None:
+        rtc |= {"udp_port_min": media_ports[0], "udp_port_max": media_ports[1]}
     return {
         "data_dir": str(folder / "data"),
         "server": {"host": "127.0.0.1", "port": port, "public_url": url, "development": True},
-        "rtc": {"host_addresses": [address]},
+        "rtc": rtc,
         "secrets": {"token_key": token_key},
         "logging": {"level": "WARNING"},
     }
 
 
-def start_reception(cores: list[int], sections: Mapping[str, object] | None = None) -> Server:
+def start_reception(
+    cores: list[int],
+    sections: Mapping[str, object] | None = None,
+    media_ports: tuple[int, int] | None = None,
+) -> Server:
     """`sections`: top-level configuration sections the base leaves out (the soak's
-    `signaling` limits, for more clients on one address than a node allows by default)."""
+    `signaling` limits, for more clients on one address than a node allows by default);
+    `media_ports`: the UDP range of every connection's host candidate (any free port without)."""
     folder = Path(tempfile.mkdtemp(prefix="reception-bench-"))
     port, key = free_port(), secrets.token_urlsafe(48)
     config = folder / "reception.yaml"
     address = media_address()
-    settings = {**reception_config(folder, port, key, address), **(sections or {})}
+    settings = {**reception_config(folder, port, key, address, media_ports), **(sections or {})}
     config.write_text(yaml.safe_dump(settings))
     command = [sys.executable, "-m", "reception.cli", "run", "--config", str(config)]
     url = f"http://127.0.0.1:{port}"
@@ -126,7 +141,7 @@ def start_janus(cores: list[int]) -> Server:
         raise RuntimeError("Janus runs only inside the benchmark's network namespace")
     folder = Path(tempfile.mkdtemp(prefix="reception-bench-janus-"))
     port = free_port()
-    core = janus.configure(folder, port, JANUS_RTP_PORTS, isolation.ADDRESS)
+    core = janus.configure(folder, port, MEDIA_PORTS, isolation.ADDRESS)
     url = f"http://127.0.0.1:{port}/janus"
     info = json.dumps({"janus": "info", "transaction": "ready"}).encode()
     process, _ = _launch(janus.command(core), cores, folder, url, info)
@@ -134,7 +149,8 @@ def start_janus(cores: list[int]) -> Server:
 
 
 def start_router(mode: str, cores: list[int]) -> Server:
-    process = spawn("bench.sfu.server", "--mode", mode, cores=cores)
+    ports = "-".join(str(p) for p in MEDIA_PORTS)
+    process = spawn("bench.sfu.server", "--mode", mode, "--ports", ports, cores=cores)
     port = expect(process.stdout, "PORT ", timeout=START_TIMEOUT_S)
     return Server(process, Target("router", f"http://127.0.0.1:{port}", address=media_address()))
 
@@ -143,8 +159,9 @@ KINDS = ("reception", "janus", "router", "router-recording", "mediarelay")
 
 
 def start(kind: str, cores: list[int]) -> Server:
+    """A fresh server of `kind`, its media on MEDIA_PORTS."""
     if kind == "reception":
-        return start_reception(cores)
+        return start_reception(cores, media_ports=MEDIA_PORTS)
     if kind == "janus":
         return start_janus(cores)
     return start_router(
