@@ -30,7 +30,7 @@ import pylibsrtp
 from aiortc import RTCDtlsTransport, RTCRtpReceiver, RTCRtpSender
 from aiortc.rtcdtlstransport import State as DtlsState
 from aiortc.rtcrtpparameters import RTCRtpReceiveParameters, RTCRtpSendParameters
-from aiortc.rtp import AnyRtcpPacket
+from aiortc.rtp import AnyRtcpPacket, RtcpPacket
 from pylibsrtp._binding import ffi as srtp_ffi
 from pylibsrtp._binding import lib as srtp_lib
 
@@ -208,6 +208,9 @@ class SrtpContext:
     def unprotect(self, packet: bytes) -> bytes:
         return self._process(srtp_lib.srtp_unprotect, packet, 0)
 
+    def unprotect_rtcp(self, packet: bytes) -> bytes:
+        return self._process(srtp_lib.srtp_unprotect_rtcp, packet, 0)
+
 
 class _SrtpCache:
     """The SrtpContext of whichever Session a DTLS transport holds now (rekeyed on restart)."""
@@ -241,10 +244,10 @@ class RtcpHandle:
 
     def __init__(self, sink: RtcpSink, ssrc: int) -> None:
         self._ssrc = ssrc  # RtpRouter keys senders by this attribute
-        self._sink = sink
+        self.sink = sink
 
     async def _handle_rtcp_packet(self, packet: AnyRtcpPacket) -> None:
-        self._sink.on_rtcp(packet)
+        self.sink.on_rtcp(packet)
 
     async def _handle_rtp_packet(self, packet: Any, arrival_time_ms: int) -> None:
         """Unused: intercept_rtp() takes RTP before aiortc parses it."""
@@ -387,39 +390,63 @@ class _Route:
         return True
 
 
-def receive_rtp_directly(dtls: RTCDtlsTransport, handler: RtpHandler) -> None:
-    """Decrypt RTP in the socket callback and hand it to `handler` at once.
+def receive_srtp_directly(dtls: RTCDtlsTransport, on_rtp: RtpHandler | None) -> None:
+    """Decrypt SRTP and SRTCP in the socket callback and deliver them at once.
 
     aiortc queues every datagram through aioice (a STUN parse attempt, an asyncio queue and
-    a task wake-up) before the DTLS transport decrypts it; for a publisher's media that is
-    most of the SFU's fixed cost. STUN, DTLS and RTCP keep aiortc's path. Call once the ICE
-    candidates are gathered (after setLocalDescription); packets arriving before the SRTP
-    keys exist also keep aiortc's path, which `intercept_rtp` covers.
+    a task wake-up) and then through three coroutines of the DTLS transport before anyone
+    sees it: for a publisher's media that was most of the SFU's fixed cost, and for the
+    receiver reports, NACKs and REMBs of every listener a tenth of the forwarding cost.
+    RTP goes to `on_rtp` (a publisher's connection; None keeps aiortc's path, which a
+    send-only connection never uses); RTCP goes to the SFU objects registered for its
+    SSRCs. STUN and DTLS keep aiortc's path. Call once the ICE candidates are gathered
+    (after setLocalDescription); packets arriving before the SRTP keys exist also keep
+    aiortc's path, which `intercept_rtp` and the RTCP handles cover.
     """
     for protocol in dtls.transport._connection._protocols:
-        _receive_directly(protocol, dtls, handler)
+        _receive_directly(protocol, dtls, on_rtp)
 
 
-def _receive_directly(protocol: Any, dtls: RTCDtlsTransport, handler: RtpHandler) -> None:
+def _receive_directly(protocol: Any, dtls: RTCDtlsTransport, on_rtp: RtpHandler | None) -> None:
     original = protocol.datagram_received
     srtp = _SrtpCache()
 
     def datagram_received(data: bytes, addr: tuple[Any, ...]) -> None:
         session = dtls._rx_srtp
-        # SRTP only: version 2 (first byte 128..191), not RTCP (types 192..208 where RTP has
-        # M + PT)
-        if (
-            session is not None
-            and len(data) > 12
-            and 127 < data[0] < 192
-            and not 191 < data[1] < 209
-        ):
-            try:
-                plain = srtp.of(session).unprotect(data)
-            except (pylibsrtp.Error, ValueError):
-                return  # not authentic, replayed or oversized: dropped, as aiortc would
-            handler(plain, int(time.time() * 1000))
-            return
+        # SRTP and SRTCP: version 2 (first byte 128..191); RTCP types 192..208 sit where
+        # RTP has M + PT
+        if session is not None and len(data) > 12 and 127 < data[0] < 192:
+            if 191 < data[1] < 209:
+                try:
+                    plain = srtp.of(session).unprotect_rtcp(data)
+                except (pylibsrtp.Error, ValueError):
+                    return  # not authentic, replayed or oversized: dropped, as aiortc would
+                _deliver_rtcp(dtls, plain)
+                return
+            if on_rtp is not None:
+                try:
+                    plain = srtp.of(session).unprotect(data)
+                except (pylibsrtp.Error, ValueError):
+                    return
+                on_rtp(plain, int(time.time() * 1000))
+                return
         original(data, addr)
 
     protocol.datagram_received = datagram_received
+
+
+def _deliver_rtcp(dtls: RTCDtlsTransport, data: bytes) -> None:
+    """Route a compound RTCP packet as aiortc would, calling the SFU's sinks directly."""
+    try:
+        packets = RtcpPacket.parse(data)
+    except ValueError:
+        return  # malformed: dropped, as aiortc would
+    for packet in packets:
+        for recipient in dtls._rtp_router.route_rtcp(packet):
+            # only RtcpHandles: aiortc's own receivers and senders never start on the SFU's
+            # connections (take_over_receiver, take_over_sender)
+            if isinstance(recipient, RtcpHandle):
+                try:
+                    recipient.sink.on_rtcp(packet)
+                except Exception:  # one sink's fault must not cost the others their RTCP
+                    log.exception("RTCP sink failed")

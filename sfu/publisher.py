@@ -80,7 +80,7 @@ class PublisherTransport(WebRtcTransport):
             dtls = transceiver.receiver.transport
             if id(dtls) not in self._direct:
                 self._direct.add(id(dtls))
-                bridge.receive_rtp_directly(dtls, self._on_rtp)
+                bridge.receive_srtp_directly(dtls, self._on_rtp)
         return str(self.pc.localDescription.sdp)
 
     def _stop_producer(self, mid: str) -> None:

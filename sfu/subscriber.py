@@ -95,6 +95,8 @@ class SubscriberTransport(WebRtcTransport):
         self._on_received_video = on_received_video
         self.received_video = ReceivedVideo()
         self._slots: list[_Slot] = []
+        self._direct: set[int] = set()
+        """The DTLS transports (by id) whose SRTCP is read in the socket callback."""
         self._wanted: dict[str, Producer] = {}
         self.consumers: dict[str, Consumer] = {}
         """By producer id."""
@@ -174,6 +176,11 @@ class SubscriberTransport(WebRtcTransport):
             if not self.closed:
                 self._set_negotiation(Negotiation.STABLE)
             raise
+        for slot in self._slots:
+            dtls = slot.transceiver.sender.transport
+            if id(dtls) not in self._direct:
+                self._direct.add(id(dtls))
+                bridge.receive_srtp_directly(dtls, None)  # the listeners' reports and NACKs
         tracks = [
             TrackInfo(str(slot.transceiver.mid), slot.consumer.producer.participant_id, slot.kind)
             for slot in self._slots

@@ -18,6 +18,8 @@ import pytest
 from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
 from aiortc.rtcdtlstransport import RtpRouter
 from aiortc.rtcdtlstransport import State as DtlsState
+from aiortc.rtcrtpparameters import RTCRtpSendParameters
+from aiortc.rtp import RTCP_PSFB_PLI, AnyRtcpPacket, RtcpPsfbPacket
 
 from config.settings import RtcSettings
 from sfu import aiortc_bridge as bridge
@@ -81,11 +83,13 @@ HOOKS: dict[str, Callable[[], bool]] = {
         in source(aioice.ice.Connection.sendto)
         and "self.transport.sendto(data, addr)" in source(aioice.ice.StunProtocol.send_data)
     ),
-    "receive_rtp_directly: aioice protocols of _connection._protocols get datagrams; "
-    "DTLS decrypts SRTP with _rx_srtp": lambda: (
+    "receive_srtp_directly: aioice protocols of _connection._protocols get datagrams; "
+    "DTLS decrypts SRTP and SRTCP with _rx_srtp and routes RTCP by _rtp_router": lambda: (
         params(aioice.ice.StunProtocol.datagram_received) == ["self", "data", "addr"]
         and "self._protocols += host_protocols" in source(bridge.AIOICE_COMPONENT_CANDIDATES)
         and "self._rx_srtp.unprotect(data)" in source(RTCDtlsTransport._recv_next)
+        and "self._rx_srtp.unprotect_rtcp(data)" in source(RTCDtlsTransport._recv_next)
+        and "self._rtp_router.route_rtcp(packet)" in source(RTCDtlsTransport._handle_rtcp_data)
     ),
     "SrtpContext: a pylibsrtp Session keeps its libsrtp context in _srtp": lambda: (
         "self._srtp = ffi.gc(srtp" in source(pylibsrtp.Session.__init__)
@@ -145,7 +149,7 @@ async def test_rtp_output_sends_on_a_live_connection_and_refuses_otherwise() -> 
     await asyncio.sleep(0)
 
 
-async def test_receive_rtp_directly_decrypts_a_burst_in_one_loop_turn() -> None:
+async def test_receive_srtp_directly_decrypts_a_burst_in_one_loop_turn() -> None:
     """Packets queued together are decrypted in the socket callbacks of one wake-up, in order.
 
     The server's loop (uvloop) reads a burst of datagrams per readiness event; a loop that
@@ -174,7 +178,7 @@ async def test_receive_rtp_directly_decrypts_a_burst_in_one_loop_turn() -> None:
         await answerer.setRemoteDescription(offerer.localDescription)
         await answerer.setLocalDescription(await answerer.createAnswer())
         receiving = answerer.getTransceivers()[0].receiver.transport
-        bridge.receive_rtp_directly(receiving, received)
+        bridge.receive_srtp_directly(receiving, received)
         sending = offerer.getTransceivers()[0].sender.transport
         send = bridge.rtp_output(sending)
         await offerer.setRemoteDescription(answerer.localDescription)
@@ -211,9 +215,71 @@ def test_srtp_context_interoperates_with_pylibsrtp() -> None:
     fast_receiver = bridge.SrtpContext(receiver)
     protected = [sender.protect(p) for p in rtp]
     assert [fast_receiver.unprotect(p) for p in protected] == rtp
+    assert fast_receiver.unprotect_rtcp(sender.protect_rtcp(rtcp)) == rtcp
     with pytest.raises(pylibsrtp.Error):
         fast_receiver.unprotect(protected[0])  # a replay
     with pytest.raises(pylibsrtp.Error):
         fast_receiver.unprotect(protected[1][:-1] + bytes([protected[1][-1] ^ 1]))  # forged
     with pytest.raises(ValueError, match="too long"):
         fast_sender.protect(rtp[0] + bytes(1500))
+
+
+class _Reports:
+    """An RTCP sink that notes the loop turn each packet reached it in."""
+
+    def __init__(self) -> None:
+        self.packets: list[AnyRtcpPacket] = []
+        self.turns: list[int] = []
+        self.turn = 0
+        self.fail = False
+
+    def on_rtcp(self, packet: AnyRtcpPacket) -> None:
+        self.packets.append(packet)
+        self.turns.append(self.turn)
+        if self.fail:
+            raise RuntimeError("a sink's fault")
+
+
+async def test_receive_srtp_directly_routes_rtcp_to_its_sink_in_the_socket_callback() -> None:
+    """A listener's reports reach the consumer's sink without aiortc's queue and coroutines;
+    a forged packet is dropped and a failing sink does not stop the next packet."""
+    settings = RtcSettings(host_addresses=["127.0.0.1"])
+    offerer, answerer = new_peer_connection(settings), new_peer_connection(settings)
+    loop = asyncio.get_running_loop()
+    sink = _Reports()
+    ssrc = 0x1234
+
+    def count_turns() -> None:
+        sink.turn += 1
+        if len(sink.packets) < 3:
+            loop.call_soon(count_turns)
+
+    try:
+        offerer.addTransceiver("audio", direction="sendonly")
+        await offerer.setLocalDescription(await offerer.createOffer())
+        await answerer.setRemoteDescription(offerer.localDescription)
+        await answerer.setLocalDescription(await answerer.createAnswer())
+        receiving = answerer.getTransceivers()[0].receiver.transport
+        bridge.receive_srtp_directly(receiving, None)
+        bridge.register_rtcp_sender(receiving, sink, ssrc, RTCRtpSendParameters())
+        sending = offerer.getTransceivers()[0].sender.transport
+        send = bridge.rtp_output(sending)
+        await offerer.setRemoteDescription(answerer.localDescription)
+        await wait_until(lambda: receiving._state is DtlsState.CONNECTED, timeout=10)
+        await wait_until(lambda: sending._state is DtlsState.CONNECTED, timeout=10)
+        pli = bytes(RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=ssrc))
+        other = bytes(RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=ssrc + 1))
+        forged = bytearray(bridge.SrtpContext(sending._tx_srtp).protect_rtcp(pli))
+        forged[-1] ^= 1
+        await sending.transport._connection.sendto(bytes(forged), 1)
+        sink.fail = True
+        assert send(pli)
+        assert send(other)  # about nobody here: routed nowhere
+        assert send(pli)
+        loop.call_soon(count_turns)
+        await wait_until(lambda: len(sink.packets) >= 2, timeout=3)
+        assert [p.media_ssrc for p in sink.packets] == [ssrc, ssrc]
+        assert len(set(sink.turns)) == 1, f"the reports took loop turns {sorted(set(sink.turns))}"
+    finally:
+        await offerer.close()
+        await answerer.close()
