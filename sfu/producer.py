@@ -99,6 +99,8 @@ class Producer:
         self.closed = False
         self.sinks: set[Sink] = set()
         self._active: list[Sink] = []
+        self._pending: list[tuple[RtpView, FrameInfo, int] | None] = []
+        """What this wake-up read, for the consumers (see _queue)."""
         self._level_listeners: list[LevelListener] = []
         self.received = TrafficCounter()
         self.statistics = ReceiveStatistics(codec.clock_rate)
@@ -177,8 +179,7 @@ class Producer:
                         self._log.exception("audio level listener failed")
         if self.paused:
             return
-        for sink in self._active:
-            sink.forward(view, info, level_byte)
+        self._queue((view, info, level_byte))
 
     def _on_padding_only(self, view: RtpView, arrival_s: float) -> None:
         """Bandwidth probes carry no media: never forwarded, but on the media SSRC they use
@@ -189,8 +190,34 @@ class Producer:
         if self.kind is MediaKind.VIDEO:
             self._track_loss(view.sequence_number)
         if not self.paused:
-            for sink in self._active:
-                sink.skip()
+            self._queue(None)
+
+    def _queue(self, packet: tuple[RtpView, FrameInfo, int] | None) -> None:
+        """Packets read in one wake-up are sent listener by listener, not packet by packet.
+
+        A frame's packets arrive together; sending each listener all of them in a row
+        wakes its receiver once per frame rather than once per packet, and costs the
+        server a tenth less at fifty listeners (sfu/README.md). The burst goes out at the
+        end of the wake-up that read it: no packet waits for a later one.
+        """
+        if not self._pending:
+            asyncio.get_running_loop().call_soon(self.flush)
+        self._pending.append(packet)
+
+    def flush(self) -> None:
+        """Send what was queued to every active consumer, in order (None: a dropped probe)."""
+        pending = self._pending
+        if not pending:
+            return
+        self._pending = []
+        if self.closed:
+            return
+        for sink in self._active:
+            for packet in pending:
+                if packet is None:
+                    sink.skip()
+                else:
+                    sink.forward(*packet)
 
     def _switch_source(self, ssrc: int) -> None:
         if self.media_ssrc is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 
 import pytest
@@ -82,6 +83,16 @@ def send_frames(
             seq = (frame * 2 + part) % SEQ_MOD
             data = vp8_packet(seq, frame, tid, frame in key_at, part == 1, sync=sync)
             producer.on_rtp(parse_rtp(data), 0.0)
+        producer.flush()  # what the end of the loop's wake-up does
+
+
+async def test_a_burst_goes_out_at_the_end_of_the_wake_up_that_read_it() -> None:
+    producer, _, wire, _ = await make_pair()
+    for seq in range(3):
+        producer.on_rtp(parse_rtp(vp8_packet(seq, 0, 0, True, seq == 2, sync=False)), 0.0)
+    assert wire.rtp() == []  # queued while the wake-up reads
+    await asyncio.sleep(0)
+    assert len(wire.rtp()) == 3
 
 
 async def test_video_starts_only_at_a_key_frame_and_asks_for_one() -> None:
