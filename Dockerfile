@@ -15,7 +15,12 @@ COPY signaling ./signaling
 COPY recorder ./recorder
 COPY transcoder ./transcoder
 COPY static ./static
-RUN pip install --no-cache-dir -c constraints.txt -e .
+# The forwarding path's packet sender is compiled (sfu/_send.c); the compiler goes again.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends gcc libc6-dev \
+ && pip install --no-cache-dir -c constraints.txt -e . \
+ && apt-get purge -y --auto-remove gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
 
 USER reception
 ENV RECEPTION_DATA_DIR=/var/lib/reception RECEPTION_SERVER__HOST=0.0.0.0

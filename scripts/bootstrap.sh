@@ -38,8 +38,25 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 
+# The forwarding path's packet sender is compiled at install (sfu/_send.c): it needs a C
+# compiler and the Python headers.
+if ! command -v cc >/dev/null 2>&1 ||
+   ! "$PYTHON" -c 'import os, sys, sysconfig
+sys.exit(not os.path.exists(os.path.join(sysconfig.get_paths()["include"], "Python.h")))'; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    version=$("$PYTHON" -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev "python${version}-dev" ||
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gcc libc6-dev python3-dev
+  else
+    echo "a C compiler and the Python headers are needed (apt-get install gcc python3-dev)" >&2
+    exit 1
+  fi
+fi
+
 stamp=".venv/.installed${extra}"
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ]; then
+if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ] ||
+   [ sfu/_send.c -nt "$stamp" ] || ! ls sfu/_send.*.so >/dev/null 2>&1; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${extra}"
   touch "$stamp"

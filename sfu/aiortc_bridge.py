@@ -18,6 +18,7 @@ import ipaddress
 import logging
 import random
 import socket
+import struct
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Protocol
@@ -33,6 +34,8 @@ from aiortc.rtcrtpparameters import RTCRtpReceiveParameters, RTCRtpSendParameter
 from aiortc.rtp import AnyRtcpPacket, RtcpPacket
 from pylibsrtp._binding import ffi as srtp_ffi
 from pylibsrtp._binding import lib as srtp_lib
+
+from sfu._send import SrtpSender
 
 log = logging.getLogger(__name__)
 
@@ -335,50 +338,111 @@ def unregister_rtcp_sender(dtls: RTCDtlsTransport, handle: RtcpHandle) -> None:
 
 
 RtpOutput = Callable[[bytes], bool]
+"""Encrypt and send one whole RTP or RTCP packet; False when it could not be sent."""
 
 
-def rtp_output(dtls: RTCDtlsTransport) -> RtpOutput:
-    """A synchronous "encrypt and send" for RTP and RTCP on this transport.
+class ForwardingOutput(Protocol):
+    """What a consumer sends through: whole packets, and forwarded ones in their parts."""
+
+    def __call__(self, data: bytes) -> bool: ...
+
+    def rtp(
+        self,
+        first: int,
+        second: int,
+        seq: int,
+        ts: int,
+        ssrc: int,
+        extension: bytes,
+        payload: bytes,
+    ) -> bool: ...
+
+
+SRTP_PROTECT = int(srtp_ffi.cast("uintptr_t", srtp_ffi.addressof(srtp_lib, "srtp_protect")))
+"""libsrtp's srtp_protect as pylibsrtp links it: the compiled sender calls the same one."""
+_HEADER = struct.Struct("!BBHII")
+
+
+class SrtpOutput:
+    """A synchronous "encrypt and send" for RTP and RTCP on one subscriber's transport.
 
     aiortc's own path is four nested coroutines per packet; fan-out to many subscribers
     spends most of its time there, so the SFU protects with the transport's SRTP context
-    and hands the packet to the nominated ICE pair's datagram transport at once (which
-    under uvloop tries the send in C and queues only what the socket refuses). Returns
-    False when the transport cannot send (not connected yet, or closed).
+    and sends on the nominated ICE pair's socket at once. Forwarded packets (`rtp`) are
+    written, protected and sent by one compiled call (sfu/_send.c) when the pair has a
+    socket of its own; a pair through a TURN relay goes through aioice's TURN transport.
+    Every send returns False when the transport cannot send (not connected yet, or closed).
     """
-    connection = dtls.transport._connection
-    srtp = _SrtpCache()
-    route = _Route()
 
-    def send(data: bytes) -> bool:
-        if dtls._state is not DtlsState.CONNECTED:
-            return False
-        pair = connection._nominated.get(1)
+    __slots__ = ("_connection", "_dtls", "_route", "_srtp")
+
+    def __init__(self, dtls: RTCDtlsTransport) -> None:
+        self._dtls = dtls
+        self._connection = dtls.transport._connection
+        self._srtp = _SrtpCache()
+        self._route = _Route()
+
+    def _ready(self) -> _Route | None:
+        if self._dtls._state is not DtlsState.CONNECTED:
+            return None
+        pair = self._connection._nominated.get(1)
         if pair is None:
-            return False
+            return None
+        route = self._route
         if pair is not route.pair and not route.follow(pair):
+            return None
+        if route.transport.is_closing():
+            return None
+        return route
+
+    def __call__(self, data: bytes) -> bool:
+        """Send a packet built whole: RTCP, a retransmission."""
+        route = self._ready()
+        if route is None:
             return False
-        transport = route.transport
-        if transport.is_closing():
-            return False
-        context = srtp.of(dtls._tx_srtp)
+        context = self._srtp.of(self._dtls._tx_srtp)
         # the test aiortc itself uses: RTCP types 192..208 sit where RTP has M + PT
         protected = context.protect_rtcp(data) if 191 < data[1] < 209 else context.protect(data)
-        transport.sendto(protected, route.address)
+        route.transport.sendto(protected, route.address)
         return True
 
-    return send
+    def rtp(
+        self,
+        first: int,
+        second: int,
+        seq: int,
+        ts: int,
+        ssrc: int,
+        extension: bytes,
+        payload: bytes,
+    ) -> bool:
+        """Send a forwarded packet: header bytes and fields, the extension block (with its
+        own header, or empty) and the payload, never joined in Python."""
+        route = self._ready()
+        if route is None:
+            return False
+        sender = route.sender(self._dtls._tx_srtp)
+        if sender is None:
+            return self(_HEADER.pack(first, second, seq, ts, ssrc) + extension + payload)
+        try:
+            return sender.send(first, second, seq, ts, ssrc, extension, payload)
+        except OSError:
+            return False  # the socket failed: as lost, which the receiver may ask for again
 
 
 class _Route:
-    """The nominated ICE pair's datagram transport and remote address, looked up once."""
+    """The nominated ICE pair's datagram transport and remote address, looked up once, and
+    the compiled sender for its socket and the connection's SRTP session."""
 
-    __slots__ = ("address", "pair", "transport")
+    __slots__ = ("_fd", "_sender", "_session", "address", "pair", "transport")
 
     def __init__(self) -> None:
         self.pair: Any = None
         self.transport: Any = None
         self.address: tuple[Any, ...] = ()
+        self._fd: int | None = None
+        self._session: pylibsrtp.Session | None = None
+        self._sender: SrtpSender | None = None
 
     def follow(self, pair: Any) -> bool:
         transport = pair.protocol.transport
@@ -387,7 +451,34 @@ class _Route:
         self.pair = pair
         self.transport = transport
         self.address = pair.remote_addr
+        socket_ = transport.get_extra_info("socket")  # None through a TURN relay
+        self._fd = socket_.fileno() if socket_ is not None else None
+        self._session = None
+        self._sender = None
         return True
+
+    def sender(self, session: pylibsrtp.Session) -> SrtpSender | None:
+        """The compiled sender, made again when DTLS rekeys; None without a socket."""
+        if session is not self._session:
+            self._session = session  # keeps the libsrtp context alive as long as the sender
+            self._sender = (
+                None
+                if self._fd is None
+                else SrtpSender(
+                    self._fd,
+                    self.address[0],
+                    self.address[1],
+                    SRTP_PROTECT,
+                    int(srtp_ffi.cast("uintptr_t", session._srtp[0])),
+                    pylibsrtp.SRTP_MAX_TRAILER_LEN,
+                )
+            )
+        return self._sender
+
+
+def rtp_output(dtls: RTCDtlsTransport) -> SrtpOutput:
+    """The subscriber transport's output (see SrtpOutput)."""
+    return SrtpOutput(dtls)
 
 
 def receive_srtp_directly(dtls: RTCDtlsTransport, on_rtp: RtpHandler | None) -> None:

@@ -7,12 +7,19 @@ import logging
 import time
 
 from sfu import rtcp
-from sfu.aiortc_bridge import RtpOutput
+from sfu.aiortc_bridge import ForwardingOutput
 from sfu.codec import NegotiatedCodec
 from sfu.counters import TrafficCounter
 from sfu.errors import InvalidState
 from sfu.producer import Producer
-from sfu.rtp import ALL_LAYERS, FrameInfo, RtpView, audio_level_extension, write_header
+from sfu.rtp import (
+    ALL_LAYERS,
+    RTP_VERSION_BITS,
+    FrameInfo,
+    RtpView,
+    audio_level_extension,
+    write_header,
+)
 from sfu.sequence import SequenceRewriter
 from sfu.types import MediaKind
 
@@ -61,7 +68,7 @@ class Consumer:
         self.rtx_ssrc = rtx_ssrc
         self.mid: str | None = None
         self.codec: NegotiatedCodec | None = None
-        self._output: RtpOutput | None = None
+        self._output: ForwardingOutput | None = None
         self._audio_level_id = 0
         self._rewriter = rewriter
         self._history: list[tuple[int, int, bool, bool, bytes] | None] = (
@@ -101,7 +108,7 @@ class Consumer:
     def forwarding(self) -> bool:
         return self.state is Consumer.State.FORWARDING
 
-    def bind(self, codec: NegotiatedCodec, audio_level_id: int, output: RtpOutput) -> None:
+    def bind(self, codec: NegotiatedCodec, audio_level_id: int, output: ForwardingOutput) -> None:
         """The subscriber's m-line is negotiated: payload types and extension ids are known.
 
         The consumer is WITHHELD until its transport decides otherwise."""
@@ -175,16 +182,12 @@ class Consumer:
             self.dropped_by_cap += 1
             return
         seq, ts = rewriter.rewrite(view.sequence_number, view.timestamp)
+        first = (RTP_VERSION_BITS | 0x20) if view.padding else RTP_VERSION_BITS
         if level_byte >= 0 and self._audio_level_id:
-            header = write_header(
-                view.marker, codec.payload_type, seq, ts, self.ssrc, view.padding, True
-            )
-            data = header + audio_level_extension(self._audio_level_id, level_byte) + view.payload
+            first |= 0x10
+            extension = audio_level_extension(self._audio_level_id, level_byte)
         else:
-            header = write_header(
-                view.marker, codec.payload_type, seq, ts, self.ssrc, view.padding, False
-            )
-            data = header + view.payload
+            extension = b""
             if self._history:
                 self._history[seq % HISTORY_SIZE] = (
                     seq,
@@ -193,7 +196,8 @@ class Consumer:
                     view.padding,
                     view.payload,
                 )
-        if output(data):
+        second = (0x80 | codec.payload_type) if view.marker else codec.payload_type
+        if output.rtp(first, second, seq, ts, self.ssrc, extension, view.payload):
             self.sent.add(len(view.payload))
             if view.marker:
                 self.frames += 1

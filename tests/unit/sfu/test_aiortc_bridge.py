@@ -13,6 +13,7 @@ import inspect
 from collections.abc import Callable
 
 import aioice.ice
+import aioice.turn
 import pylibsrtp
 import pytest
 from aiortc import RTCDtlsTransport, RTCPeerConnection, RTCRtpReceiver, RTCRtpSender
@@ -75,13 +76,15 @@ HOOKS: dict[str, Callable[[], bool]] = {
     "learn_ssrc: RtpRouter keeps ssrc_table": lambda: (
         "self.ssrc_table" in source(RtpRouter.__init__)
     ),
-    "rtp_output: DTLS keeps _state, _tx_srtp; ICE keeps _connection._nominated": lambda: (
+    "rtp_output: DTLS keeps _state, _tx_srtp; ICE keeps _connection._nominated; "
+    "a pair's transport is a datagram transport with a socket, or TURN's without": lambda: (
         "self._tx_srtp" in source(RTCDtlsTransport._send_rtp)
         and "self._state != State.CONNECTED" in source(RTCDtlsTransport._send_rtp)
         and "self._nominated" in source(aioice.ice.Connection.sendto)
         and "active_pair.protocol.send_data(data, active_pair.remote_addr)"
         in source(aioice.ice.Connection.sendto)
         and "self.transport.sendto(data, addr)" in source(aioice.ice.StunProtocol.send_data)
+        and "'socket'" not in source(aioice.turn.TurnTransport.get_extra_info)
     ),
     "receive_srtp_directly: aioice protocols of _connection._protocols get datagrams; "
     "DTLS decrypts SRTP and SRTCP with _rx_srtp and routes RTCP by _rtp_router": lambda: (
@@ -142,10 +145,16 @@ async def test_rtp_output_sends_on_a_live_connection_and_refuses_otherwise() -> 
         packet = b"\x80\x60\x00\x01" + bytes(8) + b"payload"
         assert send(packet) is True
         await wait_until(lambda: packet in got, timeout=3)
+        # a forwarded packet in its parts, written by the compiled sender
+        level = bytes((0xBE, 0xDE, 0x00, 0x01, 0x10, 0x85, 0, 0))
+        assert send.rtp(0x90, 0xE0, 2, 3000, 0x01020304, level, b"frame") is True
+        forwarded = b"\x90\xe0\x00\x02\x00\x00\x0b\xb8\x01\x02\x03\x04" + level + b"frame"
+        await wait_until(lambda: forwarded in got, timeout=3)
     finally:
         await offerer.close()
         await answerer.close()
     assert send(b"\x80\x60" + bytes(10)) is False  # closed
+    assert send.rtp(0x80, 0x60, 3, 0, 0, b"", b"late") is False
     await asyncio.sleep(0)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import struct
 
 import pytest
 from aiortc.rtp import RtcpPacket
@@ -46,7 +47,20 @@ class Wire:
         self.packets.append(data)
         return True
 
-    def rtp(self) -> list[tuple[int, int, int]]:
+    def rtp(
+        self,
+        first: int,
+        second: int,
+        seq: int,
+        ts: int,
+        ssrc: int,
+        extension: bytes,
+        payload: bytes,
+    ) -> bool:
+        header = struct.pack("!BBHII", first, second, seq, ts, ssrc)
+        return self(header + extension + payload)
+
+    def sent(self) -> list[tuple[int, int, int]]:
         """(seq, timestamp, TID) of each RTP packet sent (RTCP ignored)."""
         out = []
         for data in self.packets:
@@ -90,19 +104,19 @@ async def test_a_burst_goes_out_at_the_end_of_the_wake_up_that_read_it() -> None
     producer, _, wire, _ = await make_pair()
     for seq in range(3):
         producer.on_rtp(parse_rtp(vp8_packet(seq, 0, 0, True, seq == 2, sync=False)), 0.0)
-    assert wire.rtp() == []  # queued while the wake-up reads
+    assert wire.sent() == []  # queued while the wake-up reads
     await asyncio.sleep(0)
-    assert len(wire.rtp()) == 3
+    assert len(wire.sent()) == 3
 
 
 async def test_video_starts_only_at_a_key_frame_and_asks_for_one() -> None:
     producer, consumer, wire, feedback = await make_pair()
     assert producer.media_ssrc == 555
     send_frames(producer, 0, 3, key_at=set())
-    assert wire.rtp() == []
+    assert wire.sent() == []
     assert feedback, "a PLI went to the publisher when the consumer started"
     send_frames(producer, 3, 2, key_at={3})
-    sent = wire.rtp()
+    sent = wire.sent()
     assert len(sent) == 4
     assert [(b[0] - a[0]) % SEQ_MOD for a, b in itertools.pairwise(sent)] == [1, 1, 1]
     assert consumer.stats()["frames"] == 2
@@ -116,7 +130,7 @@ async def test_temporal_layers_above_the_target_are_dropped_without_gaps(
     producer, consumer, wire, _ = await make_pair()
     consumer.set_target_layer(target)
     send_frames(producer, 0, 16, key_at={0})
-    sent = wire.rtp()
+    sent = wire.sent()
     assert {tid for _, _, tid in sent} == kept
     assert len(sent) == 2 * sum(1 for f in range(16) if L1T3[f % 4] in kept)
     assert all((b[0] - a[0]) % SEQ_MOD == 1 for a, b in itertools.pairwise(sent))
@@ -131,7 +145,7 @@ async def test_raising_the_layer_waits_for_a_sync_frame() -> None:
     wire.packets.clear()
     # frames 4..7 have TIDs 0, 2, 1, 2; frame 5 (TID 2) is not a switching point
     send_frames(producer, 4, 4, key_at=set(), unsynced={5})
-    assert [tid for _, _, tid in wire.rtp()][::2] == [0, 1, 2]
+    assert [tid for _, _, tid in wire.sent()][::2] == [0, 1, 2]
     producer.close()
 
 
@@ -145,7 +159,7 @@ async def test_padding_only_probes_are_not_forwarded_and_leave_no_gap() -> None:
     rtx_probe[-1] = 200
     producer.on_rtp(parse_rtp(bytes(rtx_probe)), 0.0)
     send_frames(producer, 2, 1, key_at=set())  # seq 4, 5 (3 was never sent: real loss)
-    sent = wire.rtp()
+    sent = wire.sent()
     assert len(sent) == 4
     steps = [(b[0] - a[0]) % SEQ_MOD for a, b in itertools.pairwise(sent)]
     assert steps == [1, 2, 1]  # the probe's number is closed up, the lost packet's is not
@@ -156,14 +170,14 @@ async def test_padding_only_probes_are_not_forwarded_and_leave_no_gap() -> None:
 async def test_state_moves_start_and_stop_forwarding_and_wrong_moves_are_refused() -> None:
     producer, consumer, wire, _ = await make_pair()
     send_frames(producer, 0, 2, key_at={0})
-    sent = len(wire.rtp())
+    sent = len(wire.sent())
     assert sent == 4
     consumer.set_state(Consumer.State.WITHHELD)
     send_frames(producer, 2, 2, key_at={2})
-    assert len(wire.rtp()) == sent
+    assert len(wire.sent()) == sent
     consumer.set_state(Consumer.State.FORWARDING)
     send_frames(producer, 4, 2, key_at={4})
-    assert len(wire.rtp()) == sent + 4
+    assert len(wire.sent()) == sent + 4
     with pytest.raises(InvalidState):
         consumer.set_state(Consumer.State.UNBOUND)
     consumer.close()
@@ -178,7 +192,7 @@ async def test_a_consumer_that_stops_forwarding_lets_its_history_go() -> None:
     be asked for again: a reception's memory grew until each citizen had been on air."""
     producer, consumer, wire, _ = await make_pair()
     send_frames(producer, 0, 2, key_at={0})
-    first = wire.rtp()[0][0]
+    first = wire.sent()[0][0]
 
     def resends() -> int:
         wire.packets.clear()
