@@ -426,8 +426,10 @@ class SrtpOutput:
             return self(_HEADER.pack(first, second, seq, ts, ssrc) + extension + payload)
         try:
             return sender.send(first, second, seq, ts, ssrc, extension, payload)
-        except OSError:
-            return False  # the socket failed: as lost, which the receiver may ask for again
+        except (OSError, ValueError):
+            # the socket failed, or a publisher's oversized packet leaves SRTP no room: as
+            # lost, and the other listeners of the burst still get theirs
+            return False
 
 
 class _Route:

@@ -150,6 +150,7 @@ async def test_rtp_output_sends_on_a_live_connection_and_refuses_otherwise() -> 
         assert send.rtp(0x90, 0xE0, 2, 3000, 0x01020304, level, b"frame") is True
         forwarded = b"\x90\xe0\x00\x02\x00\x00\x0b\xb8\x01\x02\x03\x04" + level + b"frame"
         await wait_until(lambda: forwarded in got, timeout=3)
+        assert send.rtp(0x80, 0x60, 3, 0, 0, b"", bytes(1500)) is False  # no room for SRTP
     finally:
         await offerer.close()
         await answerer.close()
