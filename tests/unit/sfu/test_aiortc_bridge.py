@@ -8,9 +8,10 @@ here with that name instead of silently forwarding nothing.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib.metadata
 import inspect
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import aioice.ice
 import aioice.turn
@@ -159,14 +160,37 @@ async def test_rtp_output_sends_on_a_live_connection_and_refuses_otherwise() -> 
     await asyncio.sleep(0)
 
 
+@contextlib.asynccontextmanager
+async def direct_pair(
+    on_rtp: bridge.RtpHandler | None,
+) -> AsyncIterator[tuple[RTCDtlsTransport, RTCDtlsTransport, bridge.SrtpOutput]]:
+    """An offerer sending audio to an answerer that reads SRTP in the socket callback,
+    connected: (the answerer's DTLS transport, the offerer's, the offerer's output)."""
+    settings = RtcSettings(host_addresses=["127.0.0.1"])
+    offerer, answerer = new_peer_connection(settings), new_peer_connection(settings)
+    try:
+        offerer.addTransceiver("audio", direction="sendonly")
+        await offerer.setLocalDescription(await offerer.createOffer())
+        await answerer.setRemoteDescription(offerer.localDescription)
+        await answerer.setLocalDescription(await answerer.createAnswer())
+        receiving = answerer.getTransceivers()[0].receiver.transport
+        bridge.receive_srtp_directly(receiving, on_rtp)
+        sending = offerer.getTransceivers()[0].sender.transport
+        await offerer.setRemoteDescription(answerer.localDescription)
+        await wait_until(lambda: receiving._state is DtlsState.CONNECTED, timeout=10)
+        await wait_until(lambda: sending._state is DtlsState.CONNECTED, timeout=10)
+        yield receiving, sending, bridge.rtp_output(sending)
+    finally:
+        await offerer.close()
+        await answerer.close()
+
+
 async def test_receive_srtp_directly_decrypts_a_burst_in_one_loop_turn() -> None:
     """Packets queued together are decrypted in the socket callbacks of one wake-up, in order.
 
     The server's loop (uvloop) reads a burst of datagrams per readiness event; a loop that
     took one datagram per turn would pay the wake-up cost per packet instead of per burst.
     """
-    settings = RtcSettings(host_addresses=["127.0.0.1"])
-    offerer, answerer = new_peer_connection(settings), new_peer_connection(settings)
     loop = asyncio.get_running_loop()
     turn = 0
     turns: list[int] = []
@@ -182,18 +206,7 @@ async def test_receive_srtp_directly_decrypts_a_burst_in_one_loop_turn() -> None
         got.append(data)
         turns.append(turn)
 
-    try:
-        offerer.addTransceiver("audio", direction="sendonly")
-        await offerer.setLocalDescription(await offerer.createOffer())
-        await answerer.setRemoteDescription(offerer.localDescription)
-        await answerer.setLocalDescription(await answerer.createAnswer())
-        receiving = answerer.getTransceivers()[0].receiver.transport
-        bridge.receive_srtp_directly(receiving, received)
-        sending = offerer.getTransceivers()[0].sender.transport
-        send = bridge.rtp_output(sending)
-        await offerer.setRemoteDescription(answerer.localDescription)
-        await wait_until(lambda: receiving._state is DtlsState.CONNECTED, timeout=10)
-        await wait_until(lambda: sending._state is DtlsState.CONNECTED, timeout=10)
+    async with direct_pair(received) as (_, _, send):
         burst = [b"\x80\x60" + seq.to_bytes(2, "big") + bytes(8) + b"payload" for seq in range(20)]
         for packet in burst:  # synchronous: all queued before the receiving side reads
             assert send(packet)
@@ -201,9 +214,6 @@ async def test_receive_srtp_directly_decrypts_a_burst_in_one_loop_turn() -> None
         await wait_until(lambda: len(got) >= len(burst), timeout=3)
         assert got == burst
         assert len(set(turns)) == 1, f"the burst took loop turns {sorted(set(turns))}"
-    finally:
-        await offerer.close()
-        await answerer.close()
 
 
 def srtp_pair() -> tuple[pylibsrtp.Session, pylibsrtp.Session]:
@@ -253,8 +263,6 @@ class _Reports:
 async def test_receive_srtp_directly_routes_rtcp_to_its_sink_in_the_socket_callback() -> None:
     """A listener's reports reach the consumer's sink without aiortc's queue and coroutines;
     a forged packet is dropped and a failing sink does not stop the next packet."""
-    settings = RtcSettings(host_addresses=["127.0.0.1"])
-    offerer, answerer = new_peer_connection(settings), new_peer_connection(settings)
     loop = asyncio.get_running_loop()
     sink = _Reports()
     ssrc = 0x1234
@@ -264,19 +272,8 @@ async def test_receive_srtp_directly_routes_rtcp_to_its_sink_in_the_socket_callb
         if len(sink.packets) < 3:
             loop.call_soon(count_turns)
 
-    try:
-        offerer.addTransceiver("audio", direction="sendonly")
-        await offerer.setLocalDescription(await offerer.createOffer())
-        await answerer.setRemoteDescription(offerer.localDescription)
-        await answerer.setLocalDescription(await answerer.createAnswer())
-        receiving = answerer.getTransceivers()[0].receiver.transport
-        bridge.receive_srtp_directly(receiving, None)
+    async with direct_pair(None) as (receiving, sending, send):
         bridge.register_rtcp_sender(receiving, sink, ssrc, RTCRtpSendParameters())
-        sending = offerer.getTransceivers()[0].sender.transport
-        send = bridge.rtp_output(sending)
-        await offerer.setRemoteDescription(answerer.localDescription)
-        await wait_until(lambda: receiving._state is DtlsState.CONNECTED, timeout=10)
-        await wait_until(lambda: sending._state is DtlsState.CONNECTED, timeout=10)
         pli = bytes(RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=ssrc))
         other = bytes(RtcpPsfbPacket(fmt=RTCP_PSFB_PLI, ssrc=1, media_ssrc=ssrc + 1))
         forged = bytearray(bridge.SrtpContext(sending._tx_srtp).protect_rtcp(pli))
@@ -290,6 +287,3 @@ async def test_receive_srtp_directly_routes_rtcp_to_its_sink_in_the_socket_callb
         await wait_until(lambda: len(sink.packets) >= 2, timeout=3)
         assert [p.media_ssrc for p in sink.packets] == [ssrc, ssrc]
         assert len(set(sink.turns)) == 1, f"the reports took loop turns {sorted(set(sink.turns))}"
-    finally:
-        await offerer.close()
-        await answerer.close()
