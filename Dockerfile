@@ -6,7 +6,7 @@ WORKDIR /app
 RUN useradd --system --create-home --home-dir /home/reception reception \
  && mkdir -p /var/lib/reception && chown reception /var/lib/reception
 
-COPY pyproject.toml constraints.txt README.md ./
+COPY pyproject.toml setup.py constraints.txt README.md ./
 COPY config ./config
 COPY reception ./reception
 COPY portal ./portal

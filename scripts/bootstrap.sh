@@ -56,7 +56,7 @@ fi
 
 stamp=".venv/.installed${extra}"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ] || [ constraints.txt -nt "$stamp" ] ||
-   [ sfu/_send.c -nt "$stamp" ] || ! ls sfu/_send.*.so >/dev/null 2>&1; then
+   [ setup.py -nt "$stamp" ] || [ sfu/_send.c -nt "$stamp" ] || ! ls sfu/_send.*.so >/dev/null 2>&1; then
   .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install -q --disable-pip-version-check -c constraints.txt -e ".${extra}"
   touch "$stamp"
