@@ -10,7 +10,7 @@ from portal.adapters.receptions_orm import Reception
 from portal.services import receptions, receptions_keeper, receptions_seats
 from signaling.protocol.receptions import ReceptionState
 from tests.integration.portal.conftest import MovableClock
-from tests.integration.portal.receptions.conftest import World, plan
+from tests.integration.portal.receptions.conftest import World, plan, tomorrow_at
 
 
 async def _state(world: World, reception_id: int, appeal_id: int) -> tuple[str, str]:
@@ -24,7 +24,9 @@ async def _state(world: World, reception_id: int, appeal_id: int) -> tuple[str, 
 
 async def _invited(world: World, clock: MovableClock, confirm: bool) -> tuple[int, int]:
     p = world.people
-    starts = clock.now() + timedelta(hours=3)
+    # three hours ahead, on a day whose hour never wraps past local midnight
+    starts = tomorrow_at(clock, 12)
+    clock.advance(starts - timedelta(hours=3) - clock.now())
     made = await receptions.create(world.receptions, p["organizer"], plan(p, starts))
     appeal_id = await world.preparing()
     await receptions_seats.enroll(world.receptions, made.id, appeal_id, p["organizer"])

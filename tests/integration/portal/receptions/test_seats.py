@@ -17,14 +17,14 @@ from portal.errors import Conflict, Forbidden, InvalidInput, PortalError
 from portal.services import receptions, receptions_planning, receptions_seats
 from tests.integration.portal.appeals.conftest import letters
 from tests.integration.portal.conftest import MovableClock
-from tests.integration.portal.receptions.conftest import World, plan
+from tests.integration.portal.receptions.conftest import World, plan, tomorrow_at
 
 pytestmark = pytest.mark.timeout(120)
 
 
 async def _reception(world: World, clock: MovableClock, capacity: int = 15) -> int:
     p = world.people
-    starts = clock.now() + timedelta(days=2)
+    starts = tomorrow_at(clock, 12) + timedelta(days=1)  # never across local midnight
     created = await receptions.create(
         world.receptions, p["organizer"], plan(p, starts, capacity=capacity)
     )
@@ -134,7 +134,7 @@ async def test_edit_below_the_seats_taken_is_refused(world: World, clock: Movabl
         await receptions_seats.enroll(
             world.receptions, reception, await world.preparing(str(n)), p["organizer"]
         )
-    starts = clock.now() + timedelta(days=2)
+    starts = tomorrow_at(clock, 12) + timedelta(days=1)  # never across local midnight
     with pytest.raises(InvalidInput) as refused:
         await receptions.edit(
             world.receptions, reception, p["organizer"], plan(p, starts, capacity=1)
