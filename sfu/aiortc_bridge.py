@@ -460,21 +460,23 @@ class _Route:
         return True
 
     def sender(self, session: pylibsrtp.Session) -> SrtpSender | None:
-        """The compiled sender, made again when DTLS rekeys; None without a socket."""
+        """The compiled sender, made again when DTLS rekeys; None without a socket of its
+        own (a TURN relay) or for an address it cannot take."""
         if session is not self._session:
             self._session = session  # keeps the libsrtp context alive as long as the sender
-            self._sender = (
-                None
-                if self._fd is None
-                else SrtpSender(
-                    self._fd,
-                    self.address[0],
-                    self.address[1],
-                    SRTP_PROTECT,
-                    int(srtp_ffi.cast("uintptr_t", session._srtp[0])),
-                    pylibsrtp.SRTP_MAX_TRAILER_LEN,
-                )
-            )
+            self._sender = None
+            if self._fd is not None:
+                try:
+                    self._sender = SrtpSender(
+                        self._fd,
+                        self.address[0],
+                        self.address[1],
+                        SRTP_PROTECT,
+                        int(srtp_ffi.cast("uintptr_t", session._srtp[0])),
+                        pylibsrtp.SRTP_MAX_TRAILER_LEN,
+                    )
+                except ValueError:  # an address it cannot take (a scoped IPv6 one): aioice can
+                    log.debug("no compiled sender for %s", self.address)
         return self._sender
 
 

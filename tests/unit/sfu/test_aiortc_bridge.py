@@ -11,7 +11,9 @@ import asyncio
 import contextlib
 import importlib.metadata
 import inspect
+import socket
 from collections.abc import AsyncIterator, Callable
+from types import SimpleNamespace
 
 import aioice.ice
 import aioice.turn
@@ -287,3 +289,19 @@ async def test_receive_srtp_directly_routes_rtcp_to_its_sink_in_the_socket_callb
         await wait_until(lambda: len(sink.packets) >= 2, timeout=3)
         assert [p.media_ssrc for p in sink.packets] == [ssrc, ssrc]
         assert len(set(sink.turns)) == 1, f"the reports took loop turns {sorted(set(sink.turns))}"
+
+
+def test_a_route_the_compiled_sender_cannot_take_falls_back_to_aioice() -> None:
+    """A scoped IPv6 address (or a TURN relay, which has no socket) keeps the Python path."""
+    outbound, _ = srtp_pair()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as own:
+        for address, compiled in ((("127.0.0.1", 5000), True), (("fe80::1%eth0", 5000), False)):
+            transport = SimpleNamespace(get_extra_info=lambda name, s=own: s)
+            route = bridge._Route()
+            assert route.follow(SimpleNamespace(protocol=SimpleNamespace(transport=transport),
+                                                remote_addr=address))  # fmt: skip
+            assert (route.sender(outbound) is not None) is compiled
+    relay = SimpleNamespace(get_extra_info=lambda name: None)
+    route = bridge._Route()
+    assert route.follow(SimpleNamespace(protocol=SimpleNamespace(transport=relay), remote_addr=()))
+    assert route.sender(outbound) is None
